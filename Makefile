@@ -1,0 +1,54 @@
+# A minimal type-1 hypervisor. The two commands: `make run`, `make check`.
+# Each folder adds its own rules in a build.mk fragment included below.
+
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+SHELL := /bin/bash
+
+BUILD  ?= build
+ARGS   ?=
+ACCEL  ?= tcg
+BOOT   ?= mb2
+QUICK  ?=
+
+# --- the hypervisor kernel (freestanding, identity-mapped, position independent) ---
+KCC := gcc
+KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -fno-stack-protector \
+	-fno-stack-check -fpic -fshort-wchar -mno-red-zone -mgeneral-regs-only \
+	-fno-strict-aliasing -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+	-Wall -Wextra -Wno-unused-parameter -Werror -Iinclude -I. -DHV_KERNEL
+NASM := nasm
+
+# Everything in these folders is kernel code; boot/ picks its own entry objects.
+KERNEL_C   := $(sort $(wildcard hv/*.c mm/*.c svm/*.c vmx/*.c))
+KERNEL_ASM := $(sort $(wildcard hv/*.asm svm/*.asm vmx/*.asm))
+KERNEL_OBJS := $(KERNEL_C:%.c=$(BUILD)/k/%.o) $(KERNEL_ASM:%.asm=$(BUILD)/k/%.asm.o)
+
+$(BUILD)/k/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(KCC) $(KCFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/k/%.asm.o: %.asm
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf64 -g -o $@ $<
+
+-include $(KERNEL_OBJS:.o=.d)
+
+# --- host-side code (unit tests, stress tests, benchmarks) ---
+HOST_CC := gcc
+HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -Werror \
+	-Iinclude -I. -DHV_HOSTED -pthread
+
+include $(sort $(wildcard boot/build.mk hv/build.mk mm/build.mk svm/build.mk \
+	vmx/build.mk guests/build.mk tests/*.mk tools/build.mk))
+
+.PHONY: all check bench deps clean
+all:
+check:
+bench:
+
+deps:
+	tools/deps.sh
+
+clean:
+	rm -rf $(BUILD)
