@@ -1,0 +1,29 @@
+# Host unit tests of the portable code (cmocka). Every tests/unit/test_NAME.c
+# becomes one program, linked with the code it tests, listed in UNIT_SRC_NAME.
+# Each program is built twice: plain, and with AddressSanitizer + UBSan.
+
+UNIT_SRC_spinlock :=
+UNIT_SRC_memmap := mm/memmap.c
+UNIT_SRC_page_alloc := mm/page_alloc.c mm/memmap.c
+
+UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(sort $(wildcard tests/unit/test_*.c)))
+UNIT_SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+UNIT_BINS := $(UNIT_NAMES:%=$(BUILD)/unit/%) $(UNIT_NAMES:%=$(BUILD)/unit-san/%)
+
+# $(1) = test_NAME: one plain and one sanitized program.
+define unit_test_rules
+$(BUILD)/unit/$(1): tests/unit/$(1).c $(UNIT_SRC_$(1:test_%=%))
+	@mkdir -p $$(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -o $$@ $$(filter %.c,$$^) -lcmocka
+$(BUILD)/unit-san/$(1): tests/unit/$(1).c $(UNIT_SRC_$(1:test_%=%))
+	@mkdir -p $$(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $(UNIT_SAN_FLAGS) -MMD -MP -o $$@ $$(filter %.c,$$^) -lcmocka
+endef
+$(foreach t,$(UNIT_NAMES),$(eval $(call unit_test_rules,$(t))))
+-include $(UNIT_BINS:%=%.d)
+
+.PHONY: check-unit unit-tests
+unit-tests: $(UNIT_BINS)
+check-unit: $(UNIT_BINS)
+	tests/unit/run.sh $(UNIT_BINS)
+check: check-unit
