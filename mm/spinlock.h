@@ -15,7 +15,7 @@ struct spinlock {
 #define SPINLOCK_INIT { 0 }
 
 /* Tell the CPU we are spinning: saves power and helps the sibling hyperthread. */
-static inline void cpu_relax(void)
+static inline void spin_pause(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
 	__asm__ __volatile__("pause" ::: "memory");
@@ -37,7 +37,7 @@ static inline void spin_lock(struct spinlock *l)
 {
 	while (!spin_trylock(l))
 		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
-			cpu_relax();
+			spin_pause();
 }
 
 static inline void spin_unlock(struct spinlock *l)
