@@ -34,7 +34,21 @@ struct vcpu {
 	u64 exits[EXIT_KIND_COUNT]; /* exits seen, per kind */
 };
 
-/* Build the neutral system state for `mode` (cr3 is used by VCPU_MODE_LONG64 only). */
-void vcpu_start_state(enum vcpu_mode mode, u64 cr3, struct vcpu_sregs *sregs);
+/*
+ * The GDT every protected/long-mode start state points at; the loader
+ * (hv/loader.c) writes it into guest memory at GUEST_GDT_BASE.
+ */
+#define GUEST_GDT_BASE 0x1000
+#define GUEST_GDT_CODE32 0x08
+#define GUEST_GDT_DATA 0x10
+#define GUEST_GDT_CODE64 0x18
+#define GUEST_GDT_LIMIT 0x1f
+
+/* Put the vCPU in `mode`'s start state at `entry`, all GPRs zero
+ * (cr3 is used by VCPU_MODE_LONG64 only). */
+void vcpu_reset(struct vcpu *vcpu, enum vcpu_mode mode, u64 entry, u64 cr3);
+
+/* Run the vCPU until its VM stops. */
+void vcpu_run(struct vcpu *vcpu);
 
 #endif

@@ -13,8 +13,8 @@
  * so a handler just edits `vcpu->regs` (e.g. sets RAX, advances RIP).
  * Everything else (segments, control registers, EFER, descriptor tables)
  * goes through get_sregs()/set_sregs(). Start states (real, protected,
- * long mode) are built once in neutral form by the core (vcpu_start_state()
- * in hv/vcpu.h) and handed to set_sregs().
+ * long mode) are built once in neutral form by the core (vcpu_reset() in
+ * hv/vcpu.c) and handed to set_sregs().
  */
 #ifndef HV_VENDOR_H
 #define HV_VENDOR_H
