@@ -1,0 +1,14 @@
+/* A small kernel formatter: %s %d %u %x %lx %llx %p %c %%, with width, '0'
+ * padding and '-' for left alignment. The console and panic() build on it. */
+#ifndef HV_PRINTF_H
+#define HV_PRINTF_H
+
+#include <stdarg.h>
+#include "types.h"
+
+/* Like vsnprintf: always NUL-terminates (when n > 0) and returns the length
+ * the full output would have had. */
+int kvsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
+int ksnprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,21 @@
+# Running the hypervisor and its boot tests. The scripts in tools/ do the work;
+# these targets only build first and pass the settings (ARGS, ACCEL, BOOT).
+
+.PHONY: run run-bochs check-boot-svm check-boot-vmx check-svm check-vmx
+
+run: all
+	BUILD=$(BUILD) ARGS='$(ARGS)' ACCEL=$(ACCEL) tools/run-qemu.sh
+
+run-bochs: all
+	BUILD=$(BUILD) ARGS='$(ARGS)' BOOT=$(BOOT) tools/run-bochs.sh
+
+check-boot-svm: all
+	BUILD=$(BUILD) tools/check-boot.sh svm
+
+check-boot-vmx: all
+	BUILD=$(BUILD) tools/check-boot.sh vmx
+
+# The SVM and VMX guest suites add their own prerequisites to these.
+check-svm: check-boot-svm
+check-vmx: check-boot-vmx
+check: check-svm check-vmx

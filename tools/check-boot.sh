@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Boot tests: boots the hypervisor and checks what it must print and its exit status.
+# usage: tools/check-boot.sh svm|vmx
+#   svm: the UEFI build in QEMU TCG (AMD SVM + NPT)
+#   vmx: the Multiboot2 build (GRUB) and the UEFI build (OVMF) in Bochs (Intel VT-x + EPT)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+passed=0 failed=0
+logdir=$BUILD/check-boot
+mkdir -p "$logdir"
+
+# expect LOG PATTERN...: every extended regex must match a line of LOG.
+expect() {
+	local log=$1 pat
+	shift
+	for pat in "$@"; do
+		grep -a -q -E -- "$pat" "$log" || { echo "    missing in console output: /$pat/"; return 1; }
+	done
+}
+
+# run_case NAME WANT_STATUS RUNNER ARGS PATTERN...: one boot, one verdict line.
+run_case() {
+	local name=$1 want=$2 runner=$3 args=$4
+	shift 4
+	local log=$logdir/$name.log out
+	out=$(ARGS="$args" LOG="$log" QUIET=1 "$runner" 2>&1)
+	local status=$?
+	local why=""
+	if [ "$want" = fail ]; then
+		[ $status -ne 0 ] && [ $status -lt 124 ] || why="exit status $status, want a failure status from the hypervisor"
+	elif [ $status -ne "$want" ]; then
+		why="exit status $status, want $want"
+	fi
+	local missing
+	missing=$(expect "$log" "$@") || why="${why:+$why; }output incomplete"
+	if [ -z "$why" ]; then
+		echo "ok   - $name"
+		passed=$((passed + 1))
+	else
+		echo "FAIL - $name: $why"
+		[ -n "$missing" ] && echo "$missing"
+		[ -n "$out" ] && echo "$out" | sed 's/^/    /'
+		failed=$((failed + 1))
+	fi
+}
+
+BANNER='^hv: minimal type-1 hypervisor, booted via'
+MEMMAP='^hv: memory map: [0-9]+ ranges, [1-9][0-9]* MiB usable'
+SVM='^hv: cpu .*: SVM yes, NPT yes'
+VMX='^hv: cpu .*: VMX yes, EPT yes, unrestricted guest yes'
+
+case "${1:-}" in
+svm)
+	q=tools/run-qemu.sh
+	run_case qemu-uefi-boot 0 $q "" "$BANNER UEFI" "$MEMMAP" "$SVM" '^hv: exit status 0'
+	;;
+vmx)
+	mb2() { BOOT=mb2 tools/run-bochs.sh; }
+	efi() { BOOT=efi tools/run-bochs.sh; }
+	run_case bochs-mb2-boot 0 mb2 "" "$BANNER Multiboot2" "$MEMMAP" "$VMX" '^hv: exit status 0'
+	run_case bochs-efi-boot 0 efi "" "$BANNER UEFI" "$MEMMAP" "$VMX" '^hv: exit status 0'
+	;;
+*)
+	echo "usage: $0 svm|vmx" >&2
+	exit 2
+	;;
+esac
+
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
