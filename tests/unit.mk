@@ -5,6 +5,8 @@
 UNIT_SRC_spinlock :=
 UNIT_SRC_memmap := mm/memmap.c
 UNIT_SRC_page_alloc := mm/page_alloc.c mm/memmap.c
+UNIT_SRC_keyval := hv/keyval.c
+UNIT_SRC_cmdline := hv/cmdline.c hv/keyval.c
 
 UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(sort $(wildcard tests/unit/test_*.c)))
 # Tests write struct literals positionally, leaving padding fields out.
