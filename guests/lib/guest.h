@@ -1,0 +1,27 @@
+/*
+ * Everything a test guest uses. A guest defines test_main(); the runtime
+ * calls it after setting up serial output, exceptions and the boot
+ * information, then ends the guest with tap_finish().
+ */
+#ifndef GUEST_H
+#define GUEST_H
+
+#include "cpu.h"
+#include "fw_cfg.h"
+#include "gstring.h"
+#include "hcall.h"
+#include "idt.h"
+#include "multiboot.h"
+#include "print.h"
+#include "serial.h"
+#include "tap.h"
+#ifdef __x86_64__
+#include "paging.h"
+#endif
+
+void test_main(void);
+
+/* Image bounds from the linker script (guests/lib/guest.ld). */
+extern char __image_start[], __bss_end[];
+
+#endif

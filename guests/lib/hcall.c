@@ -1,0 +1,26 @@
+#include "hcall.h"
+#include "cpu.h"
+#include "gstring.h"
+
+bool cpu_is_amd(void)
+{
+	struct cpuid_regs r = cpuid(0, 0);
+	char vendor[12];
+	memcpy(vendor + 0, &r.ebx, 4);
+	memcpy(vendor + 4, &r.edx, 4);
+	memcpy(vendor + 8, &r.ecx, 4);
+	return !memcmp(vendor, "AuthenticAMD", 12) || !memcmp(vendor, "HygonGenuine", 12);
+}
+
+long hcall(unsigned long nr, unsigned long a1, unsigned long a2, unsigned long a3,
+	   unsigned long a4, unsigned long *rbx_out)
+{
+	unsigned long ax = nr, bx = a1;
+	if (cpu_is_amd())
+		__asm__ volatile("vmmcall" : "+a"(ax), "+b"(bx) : "c"(a2), "d"(a3), "S"(a4) : "memory");
+	else
+		__asm__ volatile("vmcall" : "+a"(ax), "+b"(bx) : "c"(a2), "d"(a3), "S"(a4) : "memory");
+	if (rbx_out)
+		*rbx_out = bx;
+	return (long)ax;
+}

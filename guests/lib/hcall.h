@@ -1,0 +1,14 @@
+/* Hypercall wrappers (ABI: include/hypercall.h). */
+#ifndef GUEST_HCALL_H
+#define GUEST_HCALL_H
+
+#include "hypercall.h"
+
+/* True on AMD (and Hygon), whose hypercall instruction is VMMCALL. */
+bool cpu_is_amd(void);
+/* Issues call nr with up to four arguments; returns RAX. When rbx_out is
+ * not NULL it receives RBX afterwards (the result of HC_VERSION). */
+long hcall(unsigned long nr, unsigned long a1, unsigned long a2, unsigned long a3,
+	   unsigned long a4, unsigned long *rbx_out);
+
+#endif

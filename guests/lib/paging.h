@@ -1,0 +1,27 @@
+/*
+ * 64-bit page-table helpers. The entry stub identity-maps the low 4 GiB with
+ * 2 MiB pages; these walk and change the tables CR3 points to (page-table
+ * memory is identity-mapped, so physical == virtual).
+ */
+#ifndef GUEST_PAGING_H
+#define GUEST_PAGING_H
+
+#include "types.h"
+
+#define PTE_P (1ull << 0)
+#define PTE_W (1ull << 1)
+#define PTE_PWT (1ull << 3)
+#define PTE_PCD (1ull << 4)
+#define PTE_A (1ull << 5)
+#define PTE_D (1ull << 6)
+#define PTE_PS (1ull << 7) /* 2 MiB / 1 GiB leaf */
+#define PTE_NX (1ull << 63)
+#define PTE_ADDR 0x000FFFFFFFFFF000ull
+
+/* The leaf entry mapping va (its page size in *page_size), or NULL. */
+u64 *paging_lookup(u64 va, u64 *page_size);
+/* Maps the 4 KiB page at va to pa with flags (PTE_P is added), creating
+ * tables and splitting a 2 MiB page as needed; false when out of tables. */
+bool paging_map_4k(u64 va, u64 pa, u64 flags);
+
+#endif
