@@ -6,7 +6,7 @@ GUEST_DIR := $(BUILD)/guests
 GUEST_OUT := $(GUEST_DIR)/out
 
 # Multiboot kernels, 64-bit (the runtime switches to long mode): NAME.elf
-GUESTS_MB64 := hello
+GUESTS_MB64 := hello cpuid io
 # Flat 32-bit images entered in protected mode at load=0x100000: NAME.bin
 GUESTS_FLAT32 :=
 # Flat 16-bit images at load=0x8000 that switch to long mode themselves: NAME.bin
@@ -15,7 +15,7 @@ GUESTS_FLAT16 :=
 GUESTS_REAL :=
 
 GUEST_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdlib -fno-pic -fno-pie \
-	-mno-red-zone -fno-stack-protector -mgeneral-regs-only \
+	-mno-red-zone -fno-stack-protector -mgeneral-regs-only -fno-delete-null-pointer-checks \
 	-fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns \
 	-Wall -Wextra -Wno-unused-parameter -Werror -Iinclude -Iguests/lib
 GUEST_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \

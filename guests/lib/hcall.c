@@ -1,6 +1,7 @@
 #include "hcall.h"
 #include "cpu.h"
 #include "gstring.h"
+#include "idt.h"
 
 bool cpu_is_amd(void)
 {
@@ -23,4 +24,15 @@ long hcall(unsigned long nr, unsigned long a1, unsigned long a2, unsigned long a
 	if (rbx_out)
 		*rbx_out = bx;
 	return (long)ax;
+}
+
+static void try_version(void *result)
+{
+	*(long *)result = hcall(HC_VERSION, 0, 0, 0, 0, NULL);
+}
+
+bool hcall_available(void)
+{
+	long result;
+	return catch_exception(try_version, &result) < 0;
 }

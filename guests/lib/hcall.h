@@ -6,6 +6,8 @@
 
 /* True on AMD (and Hygon), whose hypercall instruction is VMMCALL. */
 bool cpu_is_amd(void);
+/* True when the hypercall instruction is handled (on plain QEMU it raises #UD). */
+bool hcall_available(void);
 /* Issues call nr with up to four arguments; returns RAX. When rbx_out is
  * not NULL it receives RBX afterwards (the result of HC_VERSION). */
 long hcall(unsigned long nr, unsigned long a1, unsigned long a2, unsigned long a3,

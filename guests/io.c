@@ -1,0 +1,68 @@
+/* Port I/O: the serial port, fw_cfg values against the configuration (the
+ * suite passes them as args "mem=SIZE cpus=N"), the PIC mask registers, and
+ * ports nobody claims (all-ones reads, ignored writes, counted). */
+#include "guest.h"
+
+#define PIC1_DATA 0x21
+#define UNKNOWN_PORT 0x200 /* game port: no device on the platform */
+
+static u64 expected(const char *key)
+{
+	char text[32];
+	u64 v;
+	if (!cmdline_arg(key, text, sizeof(text)) || !parse_size(text, &v)) {
+		diag("no valid %s= on the command line \"%s\"", key, cmdline());
+		return ~0ull;
+	}
+	return v;
+}
+
+static void unknown_port_counts(void)
+{
+	if (!hcall_available()) {
+		ok(false, "hv: an unknown port read and write are counted (no hypercalls)");
+		return;
+	}
+	struct hc_stats before, after;
+	long rc1 = hcall(HC_READ_STATS, (unsigned long)&before, sizeof(before), 0, 0, NULL);
+	(void)inb(UNKNOWN_PORT);
+	outb(UNKNOWN_PORT, 1);
+	long rc2 = hcall(HC_READ_STATS, (unsigned long)&after, sizeof(after), 0, 0, NULL);
+	if (!ok(!rc1 && !rc2 && after.unknown_port_reads == before.unknown_port_reads + 1 &&
+			after.unknown_port_writes == before.unknown_port_writes + 1,
+		"hv: an unknown port read and write are counted"))
+		diag("rc %ld/%ld reads %llu -> %llu writes %llu -> %llu", rc1, rc2,
+		     (unsigned long long)before.unknown_port_reads,
+		     (unsigned long long)after.unknown_port_reads,
+		     (unsigned long long)before.unknown_port_writes,
+		     (unsigned long long)after.unknown_port_writes);
+}
+
+void test_main(void)
+{
+	plan(12);
+	serial_flush();
+	ok((inb(COM1 + UART_LSR) & (LSR_THR_EMPTY | LSR_TX_EMPTY)) == (LSR_THR_EMPTY | LSR_TX_EMPTY),
+	   "serial LSR reports the transmitter empty (bits 5 and 6)");
+
+	char sig[5] = { 0 };
+	fw_cfg_read(FW_CFG_SIGNATURE, sig, 4);
+	ok(!memcmp(sig, "QEMU", 4), "fw_cfg signature is \"QEMU\" (read \"%s\")", sig);
+	ok(fw_cfg_read_int(FW_CFG_ID, 4) & 1, "fw_cfg interface id has the port interface (bit 0)");
+	ok_eq(fw_cfg_read_int(FW_CFG_RAM_SIZE, 8), expected("mem"), "fw_cfg RAM size equals the configuration");
+	u64 cpus = fw_cfg_read_int(FW_CFG_NB_CPUS, 2);
+	ok_eq(cpus, expected("cpus"), "fw_cfg CPU count equals the configuration");
+	ok(fw_cfg_read_int(FW_CFG_MAX_CPUS, 2) >= cpus, "fw_cfg max CPUs >= CPU count");
+
+	u8 old_mask = inb(PIC1_DATA);
+	outb(PIC1_DATA, 0xA5);
+	ok_eq(inb(PIC1_DATA), 0xA5, "PIC mask register 0x21 reads back the last value written");
+	outb(PIC1_DATA, old_mask);
+
+	ok_eq(inb(UNKNOWN_PORT), 0xFF, "unknown port 0x%x: 8-bit read is all-ones", UNKNOWN_PORT);
+	ok_eq(inw(UNKNOWN_PORT), 0xFFFF, "unknown port 0x%x: 16-bit read is all-ones", UNKNOWN_PORT);
+	ok_eq(inl(UNKNOWN_PORT), 0xFFFFFFFF, "unknown port 0x%x: 32-bit read is all-ones", UNKNOWN_PORT);
+	outb(UNKNOWN_PORT, 0x5A);
+	ok_eq(inb(UNKNOWN_PORT), 0xFF, "a write to an unknown port is ignored");
+	unknown_port_counts();
+}
