@@ -4,21 +4,41 @@
 #include "hv/console.h"
 #include "hv/cpu_features.h"
 #include "hv/exit.h"
+#include "hv/gdt.h"
+#include "hv/idt.h"
 #include "hv/panic.h"
 #include "hv/run.h"
+#include "hv/trap.h"
+#include "mm/memmap.h"
+#include "mm/page_alloc.h"
+
+#define BOOT_CPU 0
 
 static const char *boot_source_name(u32 source)
 {
 	return source == BOOT_UEFI ? "UEFI" : source == BOOT_MULTIBOOT2 ? "Multiboot2" : "unknown";
 }
 
-static void print_memory_summary(const struct boot_info *bi)
+static void init_memory(struct boot_info *bi)
 {
+	char err[128];
+	if (boot_info_normalize(bi, err, sizeof(err)))
+		panic("memory map: %s", err);
 	u64 usable = 0;
-	for (u32 i = 0; i < bi->mem_count; i++)
-		if (bi->mem[i].type == BOOT_MEM_USABLE)
-			usable += bi->mem[i].len;
+	for (u32 i = 0; i < bi->mem_count; i++) {
+		const struct boot_mem_range *r = &bi->mem[i];
+		log_debug("  mem 0x%016lx-0x%016lx %s\n", (unsigned long)r->base, (unsigned long)(r->base + r->len),
+			  memmap_type_name(r->type));
+		if (r->type == BOOT_MEM_USABLE)
+			usable += r->len;
+	}
 	kprintf("hv: memory map: %u ranges, %lu MiB usable\n", bi->mem_count, (unsigned long)(usable >> 20));
+
+	/* Boot-services memory stays out: until our own GDT, IDT and page tables
+	 * are loaded, the firmware's still live there. */
+	if (palloc_init(bi->mem, bi->mem_count, 0, 0, err, sizeof(err)))
+		panic("page allocator: %s", err);
+	kprintf("hv: page allocator: %lu MiB free\n", (unsigned long)(palloc_free_pages() * PAGE_SIZE >> 20));
 }
 
 void hv_start(struct boot_info *bi)
@@ -28,8 +48,12 @@ void hv_start(struct boot_info *bi)
 	if (bi->magic != BOOT_INFO_MAGIC)
 		panic("boot_info has bad magic 0x%x", bi->magic);
 	kprintf("hv: image loaded at 0x%lx-0x%lx\n", (unsigned long)bi->hv_base, (unsigned long)bi->hv_end);
+	trap_set_image_base(bi->hv_base);
 	kprintf("hv: command line: \"%s\"\n", bi->cmdline);
-	print_memory_summary(bi);
+
+	init_memory(bi);
+	gdt_init_cpu(BOOT_CPU);
+	idt_init();
 
 	cpu_features_detect();
 	cpu_features_print();
