@@ -55,7 +55,7 @@ void kprintf(const char *fmt, ...)
 
 void klog(enum log_level level, const char *fmt, ...)
 {
-	static const char *const prefix[] = { "error: ", "warning: ", "", "" };
+	static const char *const prefix[] = { "hv: error: ", "hv: warning: ", "hv: ", "hv: " };
 	if (level > console_level)
 		return;
 	va_list ap;

@@ -18,7 +18,8 @@ void console_write(const char *s, size_t n);
 
 /* Printed whatever the log level: results, summaries, dumps. */
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Printed when level <= the console's level; errors and warnings are tagged. */
+/* Printed when level <= the console's level, prefixed "hv: " (and "error: " or
+ * "warning: " for those levels). */
 void klog(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_error(...) klog(LOG_ERROR, __VA_ARGS__)

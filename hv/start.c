@@ -6,6 +6,7 @@
 #include "hv/exit.h"
 #include "hv/gdt.h"
 #include "hv/idt.h"
+#include "hv/options.h"
 #include "hv/panic.h"
 #include "hv/run.h"
 #include "hv/trap.h"
@@ -27,7 +28,7 @@ static void init_memory(struct boot_info *bi)
 	u64 usable = 0;
 	for (u32 i = 0; i < bi->mem_count; i++) {
 		const struct boot_mem_range *r = &bi->mem[i];
-		log_debug("  mem 0x%016lx-0x%016lx %s\n", (unsigned long)r->base, (unsigned long)(r->base + r->len),
+		log_debug("mem 0x%016lx-0x%016lx %s\n", (unsigned long)r->base, (unsigned long)(r->base + r->len),
 			  memmap_type_name(r->type));
 		if (r->type == BOOT_MEM_USABLE)
 			usable += r->len;
@@ -41,6 +42,19 @@ static void init_memory(struct boot_info *bi)
 	kprintf("hv: page allocator: %lu MiB free\n", (unsigned long)(palloc_free_pages() * PAGE_SIZE >> 20));
 }
 
+/* Command-line settings that shape everything after them take effect at once. */
+static void apply_options(const struct boot_info *bi)
+{
+	char err[160];
+	if (options_parse(bi->cmdline, err, sizeof(err))) {
+		log_error("command line: %s\n", err);
+		hv_exit(HV_EXIT_USAGE);
+	}
+	console_set_level(hv_options.loglevel);
+	console_set_outputs(hv_options.console + 1);
+	hv_exit_set_method(hv_options.on_exit);
+}
+
 void hv_start(struct boot_info *bi)
 {
 	console_init(bi);
@@ -50,6 +64,7 @@ void hv_start(struct boot_info *bi)
 	kprintf("hv: image loaded at 0x%lx-0x%lx\n", (unsigned long)bi->hv_base, (unsigned long)bi->hv_end);
 	trap_set_image_base(bi->hv_base);
 	kprintf("hv: command line: \"%s\"\n", bi->cmdline);
+	apply_options(bi);
 
 	init_memory(bi);
 	gdt_init_cpu(BOOT_CPU);
@@ -57,6 +72,9 @@ void hv_start(struct boot_info *bi)
 
 	cpu_features_detect();
 	cpu_features_print();
+
+	if (hv_options.test_fault != TEST_FAULT_NONE)
+		trap_raise_test_fault(hv_options.test_fault);
 
 	hv_exit(hv_run(bi));
 }

@@ -71,7 +71,7 @@ static void dump(const struct trap_frame *f)
 void trap_handler(struct trap_frame *f)
 {
 	if (f->vector == VECTOR_NMI) {
-		log_warn("hv: NMI at rip 0x%lx, ignored\n", (unsigned long)f->rip);
+		log_warn("NMI at rip 0x%lx, ignored\n", (unsigned long)f->rip);
 		return;
 	}
 	if (++trap_depth > 1) {

@@ -49,17 +49,26 @@ BANNER='^hv: minimal type-1 hypervisor, booted via'
 MEMMAP='^hv: memory map: [0-9]+ ranges, [1-9][0-9]* MiB usable'
 SVM='^hv: cpu .*: SVM yes, NPT yes'
 VMX='^hv: cpu .*: VMX yes, EPT yes, unrestricted guest yes'
+BOGUS="^hv: error: command line: unknown key 'bogus'"
+BADVAL="^hv: error: command line: bad value 'sideways' for 'on_exit'"
+DUMP=('^hv: CPU exception #UD invalid opcode \(vector 6\)' '^  rip 0x[0-9a-f]+ \(image\+0x[0-9a-f]+\) cs 0x8' \
+	'^  rax 0x[0-9a-f]{16} rbx' '^  cr0 0x[0-9a-f]+ cr2 0x[0-9a-f]+ cr3' '^  stack trace: 0x[0-9a-f]+ .* <- 0x')
 
 case "${1:-}" in
 svm)
 	q=tools/run-qemu.sh
 	run_case qemu-uefi-boot 0 $q "" "$BANNER UEFI" "$MEMMAP" "$SVM" '^hv: exit status 0'
+	run_case qemu-uefi-unknown-key fail $q "bogus=1" "$BOGUS"
+	run_case qemu-uefi-bad-value fail $q "on_exit=sideways" "$BADVAL"
+	run_case qemu-uefi-test-fault fail $q "test_fault=ud" "${DUMP[@]}" '^hv: exit status 3'
 	;;
 vmx)
 	mb2() { BOOT=mb2 tools/run-bochs.sh; }
 	efi() { BOOT=efi tools/run-bochs.sh; }
 	run_case bochs-mb2-boot 0 mb2 "" "$BANNER Multiboot2" "$MEMMAP" "$VMX" '^hv: exit status 0'
 	run_case bochs-efi-boot 0 efi "" "$BANNER UEFI" "$MEMMAP" "$VMX" '^hv: exit status 0'
+	run_case bochs-mb2-unknown-key fail mb2 "bogus=1" "$BOGUS"
+	run_case bochs-mb2-test-fault fail mb2 "test_fault=ud" "${DUMP[@]}" '^hv: exit status 3'
 	;;
 *)
 	echo "usage: $0 svm|vmx" >&2

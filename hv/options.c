@@ -1,0 +1,34 @@
+/* The command-line table (syntax: hv/keyval.h, parser: hv/cmdline.c). */
+#include "hv/options.h"
+#include "hv/cmdline.h"
+#include "hv/console.h"
+#include "hv/exit.h"
+#include "hv/trap.h"
+#include "kstring.h"
+
+/* Index order must match the enums the values are cast to. */
+static const char *const loglevel_names[] = { "error", "warn", "info", "debug", NULL };
+static const char *const on_exit_names[] = { "auto", "qemu", "bochs", "halt", "reset", NULL };
+static const char *const console_names[] = { "serial", "fb", "both", NULL };
+static const char *const test_fault_names[] = { "none", "ud", "pf", "gp", "de", NULL };
+
+struct hv_options hv_options = {
+	.loglevel = LOG_INFO,
+	.on_exit = EXIT_AUTO,
+	.console = CONSOLE_BOTH - 1,
+	.test_fault = TEST_FAULT_NONE,
+	.config = "suite.cfg",
+};
+
+static const struct cmdline_key option_keys[] = {
+	{ .name = "loglevel", .type = CMDLINE_ENUM, .dest = &hv_options.loglevel, .choices = loglevel_names },
+	{ .name = "on_exit", .type = CMDLINE_ENUM, .dest = &hv_options.on_exit, .choices = on_exit_names },
+	{ .name = "console", .type = CMDLINE_ENUM, .dest = &hv_options.console, .choices = console_names },
+	{ .name = "test_fault", .type = CMDLINE_ENUM, .dest = &hv_options.test_fault, .choices = test_fault_names },
+	{ .name = "config", .type = CMDLINE_STRING, .dest = hv_options.config, .size = sizeof(hv_options.config) },
+};
+
+int options_parse(const char *cmdline, char *err, size_t errlen)
+{
+	return cmdline_parse(cmdline, strlen(cmdline), option_keys, ARRAY_SIZE(option_keys), err, errlen);
+}

@@ -1,0 +1,22 @@
+/* The hypervisor command line: every key, its type and where its value goes.
+ * Owners of other subsystems add their keys to the table in hv/options.c. */
+#ifndef HV_OPTIONS_H
+#define HV_OPTIONS_H
+
+#include "types.h"
+
+struct hv_options {
+	u32 loglevel;     /* enum log_level: error|warn|info|debug */
+	u32 on_exit;      /* enum exit_method: auto|qemu|bochs|halt|reset */
+	u32 console;      /* serial|fb|both (index + 1 = enum console_output) */
+	u32 test_fault;   /* enum test_fault: none|ud|pf|gp|de (boot tests only) */
+	char config[64];  /* the suite config among the guest images */
+};
+
+extern struct hv_options hv_options;
+
+/* Parses the command line into hv_options (defaults for missing keys).
+ * Returns 0, or -1 with a message naming the offending key in err. */
+int options_parse(const char *cmdline, char *err, size_t errlen);
+
+#endif
