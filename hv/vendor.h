@@ -173,6 +173,17 @@ struct vendor_ops {
 	/* Also keeps derived state consistent (EFER.LMA, the IA-32e control, real mode). */
 	void (*set_sregs)(struct vcpu *vcpu, const struct vcpu_sregs *sregs);
 
+	/*
+	 * Guest MSRs that belong to the CPU state the hardware switches with the
+	 * guest: SYSENTER_CS/ESP/EIP (0x174-0x176), PAT (0x277), STAR, LSTAR,
+	 * CSTAR, SFMASK (0xC0000081-84) and KERNEL_GS_BASE (0xC0000102). The
+	 * core's allow-list (hv/msr.c) decides who may touch them and checks the
+	 * values; these only move them. false: not an MSR this backend holds.
+	 * (EFER, FS_BASE and GS_BASE go through get_sregs/set_sregs.)
+	 */
+	bool (*get_msr)(struct vcpu *vcpu, u32 index, u64 *value);
+	bool (*set_msr)(struct vcpu *vcpu, u32 index, u64 value);
+
 	/* Deliver the event at the next entry (one pending event at a time). */
 	void (*inject_event)(struct vcpu *vcpu, const struct vcpu_event *event);
 
