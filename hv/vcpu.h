@@ -19,9 +19,10 @@ enum vcpu_mode {
 
 /* Requests: bits in vcpu->requests, handled before the next guest entry. */
 enum vcpu_request {
-	VCPU_REQ_FLUSH_TLB = 1u << 0, /* flush this vCPU's guest TLB (mm/ asked, mmp_flush_remote_tlbs) */
+	VCPU_REQ_RELOAD_ROOT = 1u << 0, /* the TDP root is obsolete: get a new one */
+	VCPU_REQ_FLUSH_TLB   = 1u << 1, /* flush this vCPU's guest TLB */
+	VCPU_REQ_STOP        = 1u << 2, /* leave the run loop */
 };
-/* An obsolete TDP root needs no request: the loop asks mm/ before every entry. */
 
 struct vcpu {
 	struct vm *vm;
