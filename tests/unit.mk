@@ -8,6 +8,7 @@ UNIT_SRC_page_alloc := mm/page_alloc.c mm/memmap.c
 UNIT_SRC_keyval := hv/keyval.c
 UNIT_SRC_cmdline := hv/cmdline.c hv/keyval.c
 UNIT_SRC_insn_decode := hv/insn_decode.c
+UNIT_SRC_guest_walk := hv/guest_walk.c
 
 UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(sort $(wildcard tests/unit/test_*.c)))
 # Tests write struct literals positionally, leaving padding fields out.
