@@ -13,17 +13,23 @@ bool cpu_is_amd(void)
 	return !memcmp(vendor, "AuthenticAMD", 12) || !memcmp(vendor, "HygonGenuine", 12);
 }
 
-long hcall(unsigned long nr, unsigned long a1, unsigned long a2, unsigned long a3,
-	   unsigned long a4, unsigned long *rbx_out)
+long hcall_insn(enum hc_insn insn, unsigned long nr, unsigned long a1, unsigned long a2,
+		unsigned long a3, unsigned long a4, unsigned long *rbx_out)
 {
 	unsigned long ax = nr, bx = a1;
-	if (cpu_is_amd())
+	if (insn == HC_INSN_VMMCALL)
 		__asm__ volatile("vmmcall" : "+a"(ax), "+b"(bx) : "c"(a2), "d"(a3), "S"(a4) : "memory");
 	else
 		__asm__ volatile("vmcall" : "+a"(ax), "+b"(bx) : "c"(a2), "d"(a3), "S"(a4) : "memory");
 	if (rbx_out)
 		*rbx_out = bx;
 	return (long)ax;
+}
+
+long hcall(unsigned long nr, unsigned long a1, unsigned long a2, unsigned long a3,
+	   unsigned long a4, unsigned long *rbx_out)
+{
+	return hcall_insn(cpu_is_amd() ? HC_INSN_VMMCALL : HC_INSN_VMCALL, nr, a1, a2, a3, a4, rbx_out);
 }
 
 static void try_version(void *result)

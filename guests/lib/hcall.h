@@ -8,6 +8,10 @@
 bool cpu_is_amd(void);
 /* True when the hypercall instruction is handled (on plain QEMU it raises #UD). */
 bool hcall_available(void);
+enum hc_insn { HC_INSN_VMCALL, HC_INSN_VMMCALL };
+/* The same with a chosen instruction (the hypervisor accepts both). */
+long hcall_insn(enum hc_insn insn, unsigned long nr, unsigned long a1, unsigned long a2,
+		unsigned long a3, unsigned long a4, unsigned long *rbx_out);
 /* Issues call nr with up to four arguments; returns RAX. When rbx_out is
  * not NULL it receives RBX afterwards (the result of HC_VERSION). */
 long hcall(unsigned long nr, unsigned long a1, unsigned long a2, unsigned long a3,

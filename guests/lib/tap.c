@@ -76,13 +76,18 @@ void bail_out(const char *fmt, ...)
 	guest_exit(1);
 }
 
+u32 tap_status(void)
+{
+	return failed || (planned >= 0 && ran != planned) ? 1 : 0;
+}
+
 void tap_finish(void)
 {
 	if (planned >= 0 && ran != planned)
 		diag("planned %d tests but ran %d", planned, ran);
 	if (failed)
 		diag("%d of %d tests failed", failed, ran);
-	guest_exit(failed || (planned >= 0 && ran != planned) ? 1 : 0);
+	guest_exit(tap_status());
 }
 
 void guest_exit(u32 status)

@@ -18,6 +18,8 @@ void skip(const char *reason, const char *fmt, ...) __attribute__((format(printf
 void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Reports a failure that ends the guest now (e.g. an unexpected exception). */
 __attribute__((noreturn)) void bail_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* 0 when every test so far passed and the plan was met, else 1. */
+u32 tap_status(void);
 /* Exits with 0 when every test passed and the plan was met, else 1. */
 __attribute__((noreturn)) void tap_finish(void);
 
