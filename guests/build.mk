@@ -6,7 +6,7 @@ GUEST_DIR := $(BUILD)/guests
 GUEST_OUT := $(GUEST_DIR)/out
 
 # Multiboot kernels, 64-bit (the runtime switches to long mode): NAME.elf
-GUESTS_MB64 := hello cpuid io msr hypercall
+GUESTS_MB64 := hello cpuid io msr hypercall memory mmio
 # Flat 32-bit images entered in protected mode at load=0x100000: NAME.bin
 GUESTS_FLAT32 :=
 # Flat 16-bit images at load=0x8000 that switch to long mode themselves: NAME.bin

@@ -22,6 +22,6 @@
 void test_main(void);
 
 /* Image bounds from the linker script (guests/lib/guest.ld). */
-extern char __image_start[], __bss_end[];
+extern char __image_start[], __rodata_end[], __data_end[], __bss_end[];
 
 #endif

@@ -1,0 +1,102 @@
+/* The MMIO test device (include/hypercall.h) through the MOV forms a guest
+ * uses against devices: loads and stores of 8/16/32/64 bits, MOV imm,
+ * MOVZX/MOVSX, moffs, high-byte and REX registers, SIB addressing. */
+#include "guest.h"
+
+_Static_assert(TESTDEV_BASE == 0xFEB00000ull, "the moffs forms below spell the address");
+#define ONES (~0ull)
+#define ID TESTDEV_ID_VALUE
+
+static const unsigned long dev = TESTDEV_BASE;
+
+/* Runs one instruction with RAX = preload and RBX = the device base; returns RAX. */
+#define LOAD(insn, preload) ({                                                            \
+	u64 _v = (preload);                                                               \
+	__asm__ volatile(insn : "+a"(_v) : "b"(dev), "c"(1ul) : "memory");                \
+	_v;                                                                               \
+})
+/* Runs one instruction with RAX = value, RCX = 0x80, RBX = the device base. */
+#define STORE(insn, value) __asm__ volatile(insn ::"a"((u64)(value)), "b"(dev), "c"(0x80ul) : "memory")
+#define SCRATCH() LOAD("mov (%%rbx), %%rax", 0)
+
+static void loads(void)
+{
+	ok_eq(LOAD("mov 8(%%rbx), %%rax", 0), ID, "hv: MOV r64, m64 reads the ID register");
+	ok_eq(LOAD("mov 8(%%rbx), %%eax", ONES), ID & 0xFFFFFFFF, "hv: MOV r32, m32 (low half, upper RAX cleared)");
+	ok_eq(LOAD("mov 12(%%rbx), %%eax", 0), ID >> 32, "hv: MOV r32, m32 (high half)");
+	ok_eq(LOAD("mov 8(%%rbx), %%ax", ONES), ~0xFFFFull | (ID & 0xFFFF), "hv: MOV r16, m16 keeps RAX[63:16]");
+	ok_eq(LOAD("mov 8(%%rbx), %%al", ONES), ~0xFFull | (ID & 0xFF), "hv: MOV r8, m8 keeps RAX[63:8]");
+	ok_eq(LOAD("mov 9(%%rbx), %%ah", ONES), ~0xFF00ull | (((ID >> 8) & 0xFF) << 8), "hv: MOV AH, m8 (high-byte register)");
+	ok_eq(LOAD("movzbl 15(%%rbx), %%eax", ONES), ID >> 56, "hv: MOVZX r32, m8");
+	ok_eq(LOAD("movzwq 14(%%rbx), %%rax", ONES), ID >> 48, "hv: MOVZX r64, m16");
+	ok_eq(LOAD("movabs 0xFEB00008, %%rax", 0), ID, "hv: MOV RAX, moffs64");
+	ok_eq(LOAD("movabs 0xFEB0000C, %%eax", ONES), ID >> 32, "hv: MOV EAX, moffs32");
+	ok_eq(LOAD("movabs 0xFEB00008, %%al", 0), ID & 0xFF, "hv: MOV AL, moffs8");
+	ok_eq(LOAD("mov %%rbx, %%r10; mov 8(%%r10), %%r9; mov %%r9, %%rax", 0), ID, "hv: MOV r9, [r10+8] (REX registers)");
+	ok_eq(LOAD("mov (%%rbx,%%rcx,8), %%rax", 0), ID, "hv: MOV r64, [rbx+rcx*8] (SIB)");
+}
+
+static void stores(void)
+{
+	STORE("mov %%rax, (%%rbx)", 0x0123456789ABCDEFull);
+	ok_eq(SCRATCH(), 0x0123456789ABCDEFull, "hv: MOV m64, r64 then read back");
+	STORE("mov %%rax, (%%rbx)", 0x1111111111111111ull);
+	STORE("mov %%eax, (%%rbx)", 0xAABBCCDD);
+	STORE("mov %%ax, 4(%%rbx)", 0xEEFF);
+	STORE("mov %%al, 7(%%rbx)", 0x99);
+	ok_eq(SCRATCH(), 0x9911EEFFAABBCCDDull, "hv: MOV m32, m16, m8 stores change only their bytes");
+	STORE("mov %%ah, 6(%%rbx)", 0x4200);
+	ok_eq(SCRATCH() >> 48 & 0xFF, 0x42, "hv: MOV m8, AH (high-byte register)");
+	STORE("movq $-2, (%%rbx)", 0);
+	ok_eq(SCRATCH(), 0xFFFFFFFFFFFFFFFEull, "hv: MOV m64, imm32 sign-extends");
+	STORE("movl $0x12345678, (%%rbx); movw $0xBEEF, 4(%%rbx); movb $0x7F, 7(%%rbx)", 0);
+	ok_eq(SCRATCH(), 0x7FFFBEEF12345678ull, "hv: MOV m32/m16/m8, imm");
+	STORE("movabs %%rax, 0xFEB00000", 0x0102030405060708ull);
+	STORE("movabs %%al, 0xFEB00000", 0xF8);
+	ok_eq(SCRATCH(), 0x01020304050607F8ull, "hv: MOV moffs64, RAX and MOV moffs8, AL");
+	STORE("mov %%rax, (%%rbx)", 0x8001000000000080ull);
+	ok_eq(LOAD("movsbq (%%rbx), %%rax", 0), (u64)-128, "hv: MOVSX r64, m8 sign-extends 0x80");
+	ok_eq(LOAD("movswl 6(%%rbx), %%eax", ONES), 0xFFFF8001ull, "hv: MOVSX r32, m16 (upper RAX cleared)");
+}
+
+static void registers(void)
+{
+	STORE("mov %%rax, 8(%%rbx)", 0);
+	ok_eq(LOAD("mov 8(%%rbx), %%rax", 0), ID, "hv: writes to the ID register are ignored");
+	STORE("movb $0x5A, 0x10(%%rbx)", 0);
+	ok_eq(LOAD("mov 0x10(%%rbx), %%al", 0), 0x5A, "hv: the byte register reads back what was written");
+	STORE("mov %%cl, 0x10(%%rbx)", 0);
+	ok_eq(LOAD("movsbl 0x10(%%rbx), %%eax", 0), 0xFFFFFF80ull, "hv: MOVSX r32, m8 of the byte register");
+	ok_eq(LOAD("mov 0x10(%%rbx), %%eax", 0), 0xFFFFFFFFull, "hv: a 32-bit read of the byte register reads all-ones");
+	ok_eq(LOAD("mov 6(%%rbx), %%eax", 0), 0xFFFFFFFFull, "hv: a read straddling two registers reads all-ones");
+	STORE("mov %%rax, 0x100(%%rbx)", 0);
+	ok_eq(LOAD("mov 0x100(%%rbx), %%rax", 0), ONES, "hv: an offset with no register reads all-ones");
+}
+
+static void accesses_counted(void)
+{
+	if (!hcall_available()) {
+		ok(false, "hv: MMIO accesses are counted (no hypercalls)");
+		return;
+	}
+	struct hc_stats before, after;
+	long rc1 = hcall(HC_READ_STATS, (unsigned long)&before, sizeof(before), 0, 0, NULL);
+	(void)LOAD("mov 8(%%rbx), %%rax", 0);
+	STORE("mov %%rax, (%%rbx)", 1);
+	long rc2 = hcall(HC_READ_STATS, (unsigned long)&after, sizeof(after), 0, 0, NULL);
+	if (!ok(!rc1 && !rc2 && after.mmio_accesses == before.mmio_accesses + 2,
+		"hv: MMIO accesses are counted (mmio_accesses + 2)"))
+		diag("rc %ld/%ld mmio_accesses %lu -> %lu", rc1, rc2, before.mmio_accesses, after.mmio_accesses);
+}
+
+void test_main(void)
+{
+	plan(29);
+	/* Device memory is mapped uncached, as a driver would. */
+	ok(paging_map_4k(TESTDEV_BASE, TESTDEV_BASE, PTE_W | PTE_PCD | PTE_PWT),
+	   "the test device page is mapped uncached with a 4 KiB page");
+	loads();
+	stores();
+	registers();
+	accesses_counted();
+}
