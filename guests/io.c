@@ -17,25 +17,21 @@ static u64 expected(const char *key)
 	return v;
 }
 
-static void unknown_port_counts(void)
+static void touch_unknown_port(void *arg)
 {
-	if (!hcall_available()) {
-		ok(false, "hv: an unknown port read and write are counted (no hypercalls)");
-		return;
-	}
-	struct hc_stats before, after;
-	long rc1 = hcall(HC_READ_STATS, (unsigned long)&before, sizeof(before), 0, 0, NULL);
 	(void)inb(UNKNOWN_PORT);
 	outb(UNKNOWN_PORT, 1);
-	long rc2 = hcall(HC_READ_STATS, (unsigned long)&after, sizeof(after), 0, 0, NULL);
-	if (!ok(!rc1 && !rc2 && after.unknown_port_reads == before.unknown_port_reads + 1 &&
-			after.unknown_port_writes == before.unknown_port_writes + 1,
-		"hv: an unknown port read and write are counted"))
-		diag("rc %ld/%ld reads %llu -> %llu writes %llu -> %llu", rc1, rc2,
-		     (unsigned long long)before.unknown_port_reads,
-		     (unsigned long long)after.unknown_port_reads,
-		     (unsigned long long)before.unknown_port_writes,
-		     (unsigned long long)after.unknown_port_writes);
+}
+
+static void unknown_port_counts(void)
+{
+	struct hc_stats b, a;
+	bool got = stats_around(touch_unknown_port, NULL, &b, &a);
+	if (!ok(got && a.unknown_port_reads == b.unknown_port_reads + 1 &&
+			a.unknown_port_writes == b.unknown_port_writes + 1,
+		"hv: an unknown port read and write are counted") && got)
+		diag("reads %lu -> %lu, writes %lu -> %lu", b.unknown_port_reads, a.unknown_port_reads,
+		     b.unknown_port_writes, a.unknown_port_writes);
 }
 
 void test_main(void)

@@ -2,6 +2,7 @@
 #include "cpu.h"
 #include "gstring.h"
 #include "idt.h"
+#include "tap.h"
 
 bool cpu_is_amd(void)
 {
@@ -41,4 +42,18 @@ bool hcall_available(void)
 {
 	long result;
 	return catch_exception(try_version, &result) < 0;
+}
+
+bool stats_around(void (*fn)(void *), void *arg, struct hc_stats *before, struct hc_stats *after)
+{
+	if (!hcall_available()) {
+		diag("no hypercalls: cannot read statistics");
+		return false;
+	}
+	long rc1 = hcall(HC_READ_STATS, (unsigned long)before, sizeof(*before), 0, 0, NULL);
+	fn(arg);
+	long rc2 = hcall(HC_READ_STATS, (unsigned long)after, sizeof(*after), 0, 0, NULL);
+	if (rc1 || rc2)
+		diag("HC_READ_STATS returned %ld, then %ld", rc1, rc2);
+	return !rc1 && !rc2;
 }

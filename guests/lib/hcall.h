@@ -17,4 +17,8 @@ long hcall_insn(enum hc_insn insn, unsigned long nr, unsigned long a1, unsigned 
 long hcall(unsigned long nr, unsigned long a1, unsigned long a2, unsigned long a3,
 	   unsigned long a4, unsigned long *rbx_out);
 
+/* Reads this VM's statistics before and after fn(arg); false (with a
+ * diagnostic) when hypercalls are unavailable or HC_READ_STATS fails. */
+bool stats_around(void (*fn)(void *), void *arg, struct hc_stats *before, struct hc_stats *after);
+
 #endif
