@@ -1,0 +1,334 @@
+/*
+ * VMCS field encodings, control bits, exit reasons and event-information
+ * layouts (Intel SDM vol. 3, appendices B and C, chapters 24-27).
+ * Only vmx/ may include this file: the rest of the hypervisor sees exits
+ * through the neutral struct vm_exit.
+ */
+#ifndef VMX_VMCS_H
+#define VMX_VMCS_H
+
+/* ---- field encodings ---- */
+enum vmcs_field {
+	/* 16-bit */
+	VMCS_VPID = 0x0000,
+	VMCS_GUEST_ES_SEL = 0x0800,
+	VMCS_GUEST_CS_SEL = 0x0802,
+	VMCS_GUEST_SS_SEL = 0x0804,
+	VMCS_GUEST_DS_SEL = 0x0806,
+	VMCS_GUEST_FS_SEL = 0x0808,
+	VMCS_GUEST_GS_SEL = 0x080a,
+	VMCS_GUEST_LDTR_SEL = 0x080c,
+	VMCS_GUEST_TR_SEL = 0x080e,
+	VMCS_HOST_ES_SEL = 0x0c00,
+	VMCS_HOST_CS_SEL = 0x0c02,
+	VMCS_HOST_SS_SEL = 0x0c04,
+	VMCS_HOST_DS_SEL = 0x0c06,
+	VMCS_HOST_FS_SEL = 0x0c08,
+	VMCS_HOST_GS_SEL = 0x0c0a,
+	VMCS_HOST_TR_SEL = 0x0c0c,
+
+	/* 64-bit controls */
+	VMCS_IO_BITMAP_A = 0x2000,
+	VMCS_IO_BITMAP_B = 0x2002,
+	VMCS_MSR_BITMAP = 0x2004,
+	VMCS_EXIT_MSR_STORE_ADDR = 0x2006,
+	VMCS_EXIT_MSR_LOAD_ADDR = 0x2008,
+	VMCS_ENTRY_MSR_LOAD_ADDR = 0x200a,
+	VMCS_TSC_OFFSET = 0x2010,
+	VMCS_EPT_POINTER = 0x201a,
+	/* 64-bit read-only */
+	VMCS_GUEST_PHYS_ADDR = 0x2400,
+	/* 64-bit guest state */
+	VMCS_LINK_POINTER = 0x2800,
+	VMCS_GUEST_DEBUGCTL = 0x2802,
+	VMCS_GUEST_PAT = 0x2804,
+	VMCS_GUEST_EFER = 0x2806,
+	VMCS_GUEST_PDPTE0 = 0x280a,
+	VMCS_GUEST_PDPTE1 = 0x280c,
+	VMCS_GUEST_PDPTE2 = 0x280e,
+	VMCS_GUEST_PDPTE3 = 0x2810,
+	/* 64-bit host state */
+	VMCS_HOST_PAT = 0x2c00,
+	VMCS_HOST_EFER = 0x2c02,
+
+	/* 32-bit controls */
+	VMCS_PIN_CONTROLS = 0x4000,
+	VMCS_PROC_CONTROLS = 0x4002,
+	VMCS_EXCEPTION_BITMAP = 0x4004,
+	VMCS_PF_ERROR_MASK = 0x4006,
+	VMCS_PF_ERROR_MATCH = 0x4008,
+	VMCS_CR3_TARGET_COUNT = 0x400a,
+	VMCS_EXIT_CONTROLS = 0x400c,
+	VMCS_EXIT_MSR_STORE_COUNT = 0x400e,
+	VMCS_EXIT_MSR_LOAD_COUNT = 0x4010,
+	VMCS_ENTRY_CONTROLS = 0x4012,
+	VMCS_ENTRY_MSR_LOAD_COUNT = 0x4014,
+	VMCS_ENTRY_INTR_INFO = 0x4016,
+	VMCS_ENTRY_EXCEPTION_ERROR = 0x4018,
+	VMCS_ENTRY_INSN_LEN = 0x401a,
+	VMCS_TPR_THRESHOLD = 0x401c,
+	VMCS_PROC_CONTROLS2 = 0x401e,
+	/* 32-bit read-only */
+	VMCS_INSN_ERROR = 0x4400,
+	VMCS_EXIT_REASON = 0x4402,
+	VMCS_EXIT_INTR_INFO = 0x4404,
+	VMCS_EXIT_INTR_ERROR = 0x4406,
+	VMCS_IDT_VECTORING_INFO = 0x4408,
+	VMCS_IDT_VECTORING_ERROR = 0x440a,
+	VMCS_EXIT_INSN_LEN = 0x440c,
+	VMCS_EXIT_INSN_INFO = 0x440e,
+	/* 32-bit guest state */
+	VMCS_GUEST_ES_LIMIT = 0x4800,
+	VMCS_GUEST_CS_LIMIT = 0x4802,
+	VMCS_GUEST_SS_LIMIT = 0x4804,
+	VMCS_GUEST_DS_LIMIT = 0x4806,
+	VMCS_GUEST_FS_LIMIT = 0x4808,
+	VMCS_GUEST_GS_LIMIT = 0x480a,
+	VMCS_GUEST_LDTR_LIMIT = 0x480c,
+	VMCS_GUEST_TR_LIMIT = 0x480e,
+	VMCS_GUEST_GDTR_LIMIT = 0x4810,
+	VMCS_GUEST_IDTR_LIMIT = 0x4812,
+	VMCS_GUEST_ES_AR = 0x4814,
+	VMCS_GUEST_CS_AR = 0x4816,
+	VMCS_GUEST_SS_AR = 0x4818,
+	VMCS_GUEST_DS_AR = 0x481a,
+	VMCS_GUEST_FS_AR = 0x481c,
+	VMCS_GUEST_GS_AR = 0x481e,
+	VMCS_GUEST_LDTR_AR = 0x4820,
+	VMCS_GUEST_TR_AR = 0x4822,
+	VMCS_GUEST_INTERRUPTIBILITY = 0x4824,
+	VMCS_GUEST_ACTIVITY = 0x4826,
+	VMCS_GUEST_SYSENTER_CS = 0x482a,
+	/* 32-bit host state */
+	VMCS_HOST_SYSENTER_CS = 0x4c00,
+
+	/* natural-width controls */
+	VMCS_CR0_MASK = 0x6000,
+	VMCS_CR4_MASK = 0x6002,
+	VMCS_CR0_SHADOW = 0x6004,
+	VMCS_CR4_SHADOW = 0x6006,
+	/* natural-width read-only */
+	VMCS_EXIT_QUALIFICATION = 0x6400,
+	VMCS_GUEST_LINEAR_ADDR = 0x640a,
+	/* natural-width guest state */
+	VMCS_GUEST_CR0 = 0x6800,
+	VMCS_GUEST_CR3 = 0x6802,
+	VMCS_GUEST_CR4 = 0x6804,
+	VMCS_GUEST_ES_BASE = 0x6806,
+	VMCS_GUEST_CS_BASE = 0x6808,
+	VMCS_GUEST_SS_BASE = 0x680a,
+	VMCS_GUEST_DS_BASE = 0x680c,
+	VMCS_GUEST_FS_BASE = 0x680e,
+	VMCS_GUEST_GS_BASE = 0x6810,
+	VMCS_GUEST_LDTR_BASE = 0x6812,
+	VMCS_GUEST_TR_BASE = 0x6814,
+	VMCS_GUEST_GDTR_BASE = 0x6816,
+	VMCS_GUEST_IDTR_BASE = 0x6818,
+	VMCS_GUEST_DR7 = 0x681a,
+	VMCS_GUEST_RSP = 0x681c,
+	VMCS_GUEST_RIP = 0x681e,
+	VMCS_GUEST_RFLAGS = 0x6820,
+	VMCS_GUEST_PENDING_DBG = 0x6822,
+	VMCS_GUEST_SYSENTER_ESP = 0x6824,
+	VMCS_GUEST_SYSENTER_EIP = 0x6826,
+	/* natural-width host state */
+	VMCS_HOST_CR0 = 0x6c00,
+	VMCS_HOST_CR3 = 0x6c02,
+	VMCS_HOST_CR4 = 0x6c04,
+	VMCS_HOST_FS_BASE = 0x6c06,
+	VMCS_HOST_GS_BASE = 0x6c08,
+	VMCS_HOST_TR_BASE = 0x6c0a,
+	VMCS_HOST_GDTR_BASE = 0x6c0c,
+	VMCS_HOST_IDTR_BASE = 0x6c0e,
+	VMCS_HOST_SYSENTER_ESP = 0x6c10,
+	VMCS_HOST_SYSENTER_EIP = 0x6c12,
+	VMCS_HOST_RSP = 0x6c14,
+	VMCS_HOST_RIP = 0x6c16,
+};
+
+/* Guest segment fields are laid out with a stride of 2 per segment, in this order. */
+enum vmx_seg { VMX_ES, VMX_CS, VMX_SS, VMX_DS, VMX_FS, VMX_GS, VMX_LDTR, VMX_TR, VMX_NSEG };
+#define VMCS_SEG_SEL(s) (VMCS_GUEST_ES_SEL + 2 * (s))
+#define VMCS_SEG_LIMIT(s) (VMCS_GUEST_ES_LIMIT + 2 * (s))
+#define VMCS_SEG_AR(s) (VMCS_GUEST_ES_AR + 2 * (s))
+#define VMCS_SEG_BASE(s) (VMCS_GUEST_ES_BASE + 2 * (s))
+
+/* ---- pin-based controls ---- */
+#define PIN_EXTINT_EXITING (1u << 0)
+#define PIN_NMI_EXITING (1u << 3)
+#define PIN_VIRTUAL_NMIS (1u << 5)
+
+/* ---- primary processor-based controls ---- */
+#define PROC_INTR_WINDOW_EXITING (1u << 2)
+#define PROC_HLT_EXITING (1u << 7)
+#define PROC_INVLPG_EXITING (1u << 9)
+#define PROC_MWAIT_EXITING (1u << 10)
+#define PROC_RDPMC_EXITING (1u << 11)
+#define PROC_RDTSC_EXITING (1u << 12)
+#define PROC_CR3_LOAD_EXITING (1u << 15)
+#define PROC_CR3_STORE_EXITING (1u << 16)
+#define PROC_CR8_LOAD_EXITING (1u << 19)
+#define PROC_CR8_STORE_EXITING (1u << 20)
+#define PROC_NMI_WINDOW_EXITING (1u << 22)
+#define PROC_MOV_DR_EXITING (1u << 23)
+#define PROC_UNCOND_IO_EXITING (1u << 24)
+#define PROC_USE_IO_BITMAPS (1u << 25)
+#define PROC_USE_MSR_BITMAPS (1u << 28)
+#define PROC_MONITOR_EXITING (1u << 29)
+#define PROC_PAUSE_EXITING (1u << 30)
+#define PROC_SECONDARY_CONTROLS (1u << 31)
+
+/* ---- secondary processor-based controls ---- */
+#define PROC2_VIRT_APIC_ACCESS (1u << 0)
+#define PROC2_ENABLE_EPT (1u << 1)
+#define PROC2_DESC_TABLE_EXITING (1u << 2)
+#define PROC2_ENABLE_RDTSCP (1u << 3)
+#define PROC2_ENABLE_VPID (1u << 5)
+#define PROC2_WBINVD_EXITING (1u << 6)
+#define PROC2_UNRESTRICTED_GUEST (1u << 7)
+#define PROC2_ENABLE_INVPCID (1u << 12)
+#define PROC2_ENABLE_XSAVES (1u << 20)
+
+/* ---- VM-exit controls ---- */
+#define EXIT_SAVE_DEBUG (1u << 2)
+#define EXIT_HOST_ADDR64 (1u << 9)
+#define EXIT_ACK_INTR (1u << 15)
+#define EXIT_SAVE_PAT (1u << 18)
+#define EXIT_LOAD_PAT (1u << 19)
+#define EXIT_SAVE_EFER (1u << 20)
+#define EXIT_LOAD_EFER (1u << 21)
+
+/* ---- VM-entry controls ---- */
+#define ENTRY_LOAD_DEBUG (1u << 2)
+#define ENTRY_IA32E_GUEST (1u << 9)
+#define ENTRY_LOAD_PAT (1u << 14)
+#define ENTRY_LOAD_EFER (1u << 15)
+
+/* ---- basic exit reasons (low 16 bits of the exit-reason field) ---- */
+enum vmx_exit_reason {
+	EXIT_REASON_EXCEPTION_NMI = 0,
+	EXIT_REASON_EXTERNAL_INTR = 1,
+	EXIT_REASON_TRIPLE_FAULT = 2,
+	EXIT_REASON_INIT = 3,
+	EXIT_REASON_SIPI = 4,
+	EXIT_REASON_IO_SMI = 5,
+	EXIT_REASON_OTHER_SMI = 6,
+	EXIT_REASON_INTR_WINDOW = 7,
+	EXIT_REASON_NMI_WINDOW = 8,
+	EXIT_REASON_TASK_SWITCH = 9,
+	EXIT_REASON_CPUID = 10,
+	EXIT_REASON_GETSEC = 11,
+	EXIT_REASON_HLT = 12,
+	EXIT_REASON_INVD = 13,
+	EXIT_REASON_INVLPG = 14,
+	EXIT_REASON_RDPMC = 15,
+	EXIT_REASON_RDTSC = 16,
+	EXIT_REASON_RSM = 17,
+	EXIT_REASON_VMCALL = 18,
+	EXIT_REASON_VMCLEAR = 19,
+	EXIT_REASON_VMLAUNCH = 20,
+	EXIT_REASON_VMPTRLD = 21,
+	EXIT_REASON_VMPTRST = 22,
+	EXIT_REASON_VMREAD = 23,
+	EXIT_REASON_VMRESUME = 24,
+	EXIT_REASON_VMWRITE = 25,
+	EXIT_REASON_VMXOFF = 26,
+	EXIT_REASON_VMXON = 27,
+	EXIT_REASON_CR_ACCESS = 28,
+	EXIT_REASON_DR_ACCESS = 29,
+	EXIT_REASON_IO = 30,
+	EXIT_REASON_RDMSR = 31,
+	EXIT_REASON_WRMSR = 32,
+	EXIT_REASON_BAD_GUEST_STATE = 33,
+	EXIT_REASON_MSR_LOADING = 34,
+	EXIT_REASON_MWAIT = 36,
+	EXIT_REASON_MTF = 37,
+	EXIT_REASON_MONITOR = 39,
+	EXIT_REASON_PAUSE = 40,
+	EXIT_REASON_MACHINE_CHECK = 41,
+	EXIT_REASON_TPR_BELOW = 43,
+	EXIT_REASON_APIC_ACCESS = 44,
+	EXIT_REASON_VIRT_EOI = 45,
+	EXIT_REASON_GDTR_IDTR = 46,
+	EXIT_REASON_LDTR_TR = 47,
+	EXIT_REASON_EPT_VIOLATION = 48,
+	EXIT_REASON_EPT_MISCONFIG = 49,
+	EXIT_REASON_INVEPT = 50,
+	EXIT_REASON_RDTSCP = 51,
+	EXIT_REASON_PREEMPT_TIMER = 52,
+	EXIT_REASON_INVVPID = 53,
+	EXIT_REASON_WBINVD = 54,
+	EXIT_REASON_XSETBV = 55,
+	EXIT_REASON_APIC_WRITE = 56,
+	EXIT_REASON_RDRAND = 57,
+	EXIT_REASON_INVPCID = 58,
+	EXIT_REASON_VMFUNC = 59,
+	EXIT_REASON_ENCLS = 60,
+	EXIT_REASON_RDSEED = 61,
+	EXIT_REASON_PML_FULL = 62,
+	EXIT_REASON_XSAVES = 63,
+	EXIT_REASON_XRSTORS = 64,
+	EXIT_REASON_MAX = 65,
+};
+#define EXIT_REASON_ENTRY_FAILED (1u << 31)
+
+/* Qualification of an entry failure for invalid guest state (SDM 27.8). */
+#define ENTRY_FAIL_QUAL_PDPTE 2
+#define ENTRY_FAIL_QUAL_NMI 3
+#define ENTRY_FAIL_QUAL_LINK_POINTER 4
+
+/* ---- interruption information (entry injection, exit, IDT vectoring) ---- */
+#define INTR_INFO_VECTOR(x) ((x) & 0xff)
+#define INTR_INFO_TYPE(x) (((x) >> 8) & 7)
+#define INTR_INFO_HAS_ERROR (1u << 11)
+#define INTR_INFO_NMI_UNBLOCK (1u << 12)
+#define INTR_INFO_VALID (1u << 31)
+enum intr_type {
+	INTR_TYPE_EXTERNAL = 0,
+	INTR_TYPE_NMI = 2,
+	INTR_TYPE_HW_EXCEPTION = 3,
+	INTR_TYPE_SW_INTR = 4,
+	INTR_TYPE_PRIV_SW_EXCEPTION = 5,
+	INTR_TYPE_SW_EXCEPTION = 6,
+};
+
+/* ---- guest interruptibility state and activity ---- */
+#define INTERRUPTIBILITY_STI (1u << 0)
+#define INTERRUPTIBILITY_MOV_SS (1u << 1)
+#define INTERRUPTIBILITY_NMI (1u << 3)
+#define ACTIVITY_ACTIVE 0
+
+/* ---- segment access rights as the VMCS stores them ---- */
+#define AR_TYPE(ar) ((ar) & 0xf)
+#define AR_S (1u << 4)
+#define AR_DPL(ar) (((ar) >> 5) & 3)
+#define AR_P (1u << 7)
+#define AR_L (1u << 13)
+#define AR_DB (1u << 14)
+#define AR_G (1u << 15)
+#define AR_UNUSABLE (1u << 16)
+
+/* ---- exit qualifications ---- */
+/* control-register access */
+#define CRQ_CR(q) ((q) & 0xf)
+#define CRQ_TYPE(q) (((q) >> 4) & 3)
+#define CRQ_GPR(q) (((q) >> 8) & 0xf)
+#define CRQ_LMSW_DATA(q) (((q) >> 16) & 0xffff)
+enum { CRQ_MOV_TO_CR = 0, CRQ_MOV_FROM_CR = 1, CRQ_CLTS = 2, CRQ_LMSW = 3 };
+/* I/O instruction */
+#define IOQ_SIZE(q) (((q) & 7) + 1)
+#define IOQ_IN (1u << 3)
+#define IOQ_STRING (1u << 4)
+#define IOQ_REP (1u << 5)
+#define IOQ_PORT(q) (((q) >> 16) & 0xffff)
+/* EPT violation */
+#define EPTQ_READ (1u << 0)
+#define EPTQ_WRITE (1u << 1)
+#define EPTQ_FETCH (1u << 2)
+#define EPTQ_LINEAR_VALID (1u << 7)
+#define EPTQ_FINAL_TRANSLATION (1u << 8)
+
+/* ---- VM-instruction error numbers (SDM 31.4) ---- */
+#define VMX_INSN_ERROR_MAX 29
+
+#endif

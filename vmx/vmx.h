@@ -1,0 +1,98 @@
+/* Internal to vmx/: per-vCPU backend state and the pieces the files share. */
+#ifndef VMX_VMX_H
+#define VMX_VMX_H
+
+#include "types.h"
+#include "hv/vcpu.h"
+#include "vmx/caps.h"
+#include "vmx/insn.h"
+#include "vmx/vmcs.h"
+
+struct vmx_vcpu {
+	void *vmcs;              /* one page, identity-mapped: pointer == physical address */
+	u64 vmcs_pa;
+	bool launched;           /* VMLAUNCH done: the next entry is VMRESUME */
+	u16 vpid;                /* 0 when VPID is not used */
+	u64 eptp;                /* 0 until the core gives a root */
+	bool flush_pending;      /* INVEPT (and INVVPID) before the next entry */
+	u64 cr2;                 /* not in the VMCS: the entry stub swaps it */
+	u64 xcr0;                /* the guest's XCR0 (XSETBV exits), loaded before entry */
+	u32 event_info;          /* VM-entry interruption information for the next entry (0: none) */
+	u32 event_error;
+	u32 event_insn_len;
+	u64 exit_rip;            /* guest RIP at the last exit, to see when the core skipped an insn */
+	u32 exit_reason;         /* last exit, for dump() */
+	u64 exit_qual;
+	char fail_msg[256];      /* why the last entry failed (vm_exit.raw.what points here) */
+};
+
+static inline struct vmx_vcpu *to_vmx(struct vcpu *vcpu) { return vcpu->vendor; }
+
+/* The capabilities and chosen controls, shared by all CPUs (probe fills them). */
+extern struct vmx_caps vmx_caps;
+extern struct vmx_config vmx_cfg;
+
+/* This CPU's index for per-CPU arrays: its initial APIC ID. */
+u32 vmx_cpu_index(void);
+
+/* The VM-instruction error of the last failed VMX instruction (0 if none). */
+static inline u64 vmcs_read_error(void)
+{
+	u64 v = 0;
+	vmread_checked(VMCS_INSN_ERROR, &v);
+	return v;
+}
+
+/* VMREAD/VMWRITE of the current VMCS; a failure is a hypervisor bug and panics with the field. */
+u64 vmcs_read(u32 field);
+void vmcs_write(u32 field, u64 value);
+
+/* vmx_entry.asm: enter the guest with GPRs (but RSP) from regs and CR2 from *cr2;
+ * returns 0 after a VM exit (regs and *cr2 hold the guest's), 1 for VMfailInvalid,
+ * 2 for VMfailValid (the VM-instruction error field says why). */
+int vmx_enter(struct vcpu_regs *regs, u64 *cr2, u64 launched);
+/* The host RIP of every VMCS: where a VM exit lands inside vmx_enter. */
+void vmx_exit_landing(void);
+
+/* vmcs_setup.c: VMCS set-up */
+void vmx_setup_vmcs(struct vcpu *vcpu);
+/* The host's TR selector (0 when no TSS is loaded: VM exits then fail). */
+u16 vmx_host_tr(void);
+/* vmx_state.c: guest state in neutral form, and the controls it implies */
+void vmx_get_sregs(struct vcpu *vcpu, struct vcpu_sregs *sregs);
+void vmx_set_sregs(struct vcpu *vcpu, const struct vcpu_sregs *sregs);
+/* Apply a guest write to CR0 (value as the guest sees it): shadow, real CR0, EFER.LMA, IA-32e control. */
+void vmx_set_cr0(struct vcpu *vcpu, u64 cr0);
+void vmx_set_cr4(struct vcpu *vcpu, u64 cr4);
+/* Test knob: give the guest a TR that is not a busy TSS, so that VM entry fails. */
+void vmx_break_guest_state(struct vcpu *vcpu);
+
+/* vmx_exit.c: decoding an exit (with the current VMCS) */
+void vmx_decode_exit(struct vcpu *vcpu, struct vm_exit *exit);
+/* Load the guest's XCR0 on this CPU if it differs (XSETBV exits set it). */
+void vmx_load_guest_xcr0(struct vcpu *vcpu);
+/* vmx_fail.c: explaining failed entries */
+void vmx_entry_failure(struct vcpu *vcpu, u32 reason, struct vm_exit *exit);
+void vmx_insn_failure(struct vcpu *vcpu, int fail, struct vm_exit *exit);
+void vmx_dump(struct vcpu *vcpu);
+
+/* vmx_vcpu.c: the per-vCPU operations */
+int vmx_vcpu_create(struct vcpu *vcpu);
+void vmx_vcpu_destroy(struct vcpu *vcpu);
+void vmx_run(struct vcpu *vcpu, struct vm_exit *exit);
+void vmx_inject_event(struct vcpu *vcpu, const struct vcpu_event *event);
+void vmx_set_root(struct vcpu *vcpu, u64 root);
+void vmx_flush_tlb(struct vcpu *vcpu);
+/* Make this vCPU's VMCS the current one on this CPU. */
+void vmx_load_vmcs(struct vcpu *vcpu);
+
+/* vmx.c: the I/O and MSR bitmaps every VMCS points at */
+u64 vmx_io_bitmap_a_pa(void);
+u64 vmx_io_bitmap_b_pa(void);
+u64 vmx_msr_bitmap_pa(void);
+
+/* vmx.c: detection and VMXON */
+const char *vmx_probe(void);
+const char *vmx_enable_cpu(void);
+
+#endif

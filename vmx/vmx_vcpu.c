@@ -1,0 +1,204 @@
+/* Per-vCPU VT-x operations: the VMCS's life, entering the guest, events, TLB. */
+#include "vmx/vmx.h"
+#include "vmx/ept.h"
+#include "hv/cpu.h"
+#include "hv/panic.h"
+#include "mm/page_alloc.h"
+#include "kstring.h"
+
+#define MAX_CPUS 256
+#define INT_N_LEN 2 /* INT imm8: the only software interrupt the core injects */
+
+/* The VMCS current on each CPU (VMPTRLD is needed only when it changes).
+ * A vCPU stays on one CPU (threads are pinned), so no VMCLEAR on migration. */
+static u64 current_vmcs[MAX_CPUS];
+
+/* VPIDs 1..VPID_MAX; 0 means "VPID not used" for that vCPU (the CPU then flushes on every entry). */
+#define VPID_MAX 1023
+static u64 vpid_used[(VPID_MAX + 64) / 64];
+
+static u16 vpid_alloc(void)
+{
+	for (u16 v = 1; v <= VPID_MAX; v++)
+		if (!(__atomic_fetch_or(&vpid_used[v / 64], 1ull << (v % 64), __ATOMIC_ACQ_REL) & (1ull << (v % 64))))
+			return v;
+	return 0;
+}
+
+static void vpid_free(u16 v)
+{
+	if (v)
+		__atomic_fetch_and(&vpid_used[v / 64], ~(1ull << (v % 64)), __ATOMIC_RELEASE);
+}
+
+void vmx_load_vmcs(struct vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u32 cpu = vmx_cpu_index();
+	if (current_vmcs[cpu] == vmx->vmcs_pa)
+		return;
+	if (!vmptrld(vmx->vmcs_pa))
+		panic("vmx: VMPTRLD of the VMCS at 0x%lx failed", (unsigned long)vmx->vmcs_pa);
+	current_vmcs[cpu] = vmx->vmcs_pa;
+}
+
+/* Two pages per vCPU: the VMCS, then struct vmx_vcpu (no heap in the hypervisor). */
+#define VMX_VCPU_PAGES 2
+
+int vmx_vcpu_create(struct vcpu *vcpu)
+{
+	u64 pa = palloc(VMX_VCPU_PAGES, PAGE_SIZE);
+	if (!pa)
+		return -1;
+	memset((void *)pa, 0, VMX_VCPU_PAGES * PAGE_SIZE);
+
+	struct vmx_vcpu *vmx = (struct vmx_vcpu *)(pa + PAGE_SIZE);
+	vmx->vmcs = (void *)pa;
+	vmx->vmcs_pa = pa;
+	vmx->vpid = vmx_cfg.vpid ? vpid_alloc() : 0;
+	vmx->flush_pending = true; /* the VPID may hold a previous vCPU's translations */
+	vmx->xcr0 = 1;             /* x87 only, the power-on value */
+	*(u32 *)vmx->vmcs = VMX_BASIC_REVISION(vmx_caps.basic);
+	vcpu->vendor = vmx;
+
+	if (!vmclear(pa))
+		panic("vmx: VMCLEAR of a new VMCS at 0x%lx failed", (unsigned long)pa);
+	vmx_load_vmcs(vcpu);
+	vmx_setup_vmcs(vcpu);
+	return 0;
+}
+
+void vmx_vcpu_destroy(struct vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	if (!vmx)
+		return;
+	u32 cpu = vmx_cpu_index();
+	vmclear(vmx->vmcs_pa); /* the CPU may cache VMCS data: write it back before freeing */
+	if (current_vmcs[cpu] == vmx->vmcs_pa)
+		current_vmcs[cpu] = 0;
+	vpid_free(vmx->vpid);
+	palloc_free(vmx->vmcs_pa, VMX_VCPU_PAGES);
+	vcpu->vendor = NULL;
+}
+
+void vmx_inject_event(struct vcpu *vcpu, const struct vcpu_event *event)
+{
+	static const u8 types[] = {
+		[EVENT_EXT_INTR] = INTR_TYPE_EXTERNAL, [EVENT_NMI] = INTR_TYPE_NMI,
+		[EVENT_EXCEPTION] = INTR_TYPE_HW_EXCEPTION, [EVENT_SOFT_INTR] = INTR_TYPE_SW_INTR,
+	};
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	vmx_load_vmcs(vcpu);
+	u32 info = INTR_INFO_VALID | (u32)types[event->type] << 8 | event->vector;
+
+	/* Real mode delivers no error code, and VM entry refuses one there. */
+	bool protected_mode = vmcs_read(VMCS_GUEST_CR0) & CR0_PE;
+	if (event->has_error_code && protected_mode) {
+		info |= INTR_INFO_HAS_ERROR;
+		vmx->event_error = event->error_code;
+	}
+	vmx->event_info = info;
+	vmx->event_insn_len = event->type == EVENT_SOFT_INTR ? INT_N_LEN : 0;
+}
+
+void vmx_set_root(struct vcpu *vcpu, u64 root)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	vmx->eptp = ept_pointer(root, vmx_cfg.ept_ad);
+	vmx->flush_pending = true;
+	vmx_load_vmcs(vcpu);
+	vmcs_write(VMCS_EPT_POINTER, vmx->eptp);
+}
+
+void vmx_flush_tlb(struct vcpu *vcpu)
+{
+	to_vmx(vcpu)->flush_pending = true;
+}
+
+/* INVEPT drops guest-physical (and combined) translations; INVVPID the linear ones under our VPID. */
+static void flush_now(struct vmx_vcpu *vmx)
+{
+	bool ok = vmx_cfg.invept_single ? invept(INVEPT_SINGLE, vmx->eptp) : invept(INVEPT_ALL, 0);
+	if (!ok)
+		panic("vmx: INVEPT failed (EPTP 0x%lx)", (unsigned long)vmx->eptp);
+	if (vmx->vpid) {
+		ok = vmx_cfg.invvpid_single ? invvpid(INVVPID_SINGLE, vmx->vpid) : invvpid(INVVPID_ALL, 0);
+		if (!ok)
+			panic("vmx: INVVPID failed (VPID %u)", vmx->vpid);
+	}
+	vmx->flush_pending = false;
+}
+
+/* Everything the core may have changed since the last exit goes into the VMCS. */
+static void load_guest(struct vcpu *vcpu, struct vmx_vcpu *vmx)
+{
+	vmcs_write(VMCS_GUEST_RSP, vcpu->regs.gpr[GPR_RSP]);
+	vmcs_write(VMCS_GUEST_RIP, vcpu->regs.rip);
+	vmcs_write(VMCS_GUEST_RFLAGS, vcpu->regs.rflags);
+	/* The core skipped an instruction: blocking by STI or MOV SS ended with it. */
+	if (vmx->launched && vcpu->regs.rip != vmx->exit_rip) {
+		u64 intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+		if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
+			vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, intr & ~(u64)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+	}
+	if (vmx->event_info) {
+		vmcs_write(VMCS_ENTRY_INTR_INFO, vmx->event_info);
+		vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, vmx->event_error);
+		vmcs_write(VMCS_ENTRY_INSN_LEN, vmx->event_insn_len);
+		vmx->event_info = 0; /* VM exits clear the field's valid bit too */
+	}
+}
+
+static void store_guest(struct vcpu *vcpu, struct vmx_vcpu *vmx)
+{
+	vcpu->regs.gpr[GPR_RSP] = vmcs_read(VMCS_GUEST_RSP);
+	vcpu->regs.rip = vmcs_read(VMCS_GUEST_RIP);
+	vcpu->regs.rflags = vmcs_read(VMCS_GUEST_RFLAGS);
+	vmx->exit_rip = vcpu->regs.rip;
+	vmx->exit_reason = (u32)vmcs_read(VMCS_EXIT_REASON);
+	vmx->exit_qual = vmcs_read(VMCS_EXIT_QUALIFICATION);
+}
+
+/* An event cut short by this exit (e.g. an EPT violation on the IDT or stack during its delivery) is delivered again. */
+static void requeue_vectoring_event(struct vmx_vcpu *vmx)
+{
+	u32 info = (u32)vmcs_read(VMCS_IDT_VECTORING_INFO);
+	if (!(info & INTR_INFO_VALID))
+		return;
+	vmx->event_info = info & ~INTR_INFO_NMI_UNBLOCK;
+	if (info & INTR_INFO_HAS_ERROR)
+		vmx->event_error = (u32)vmcs_read(VMCS_IDT_VECTORING_ERROR);
+	u32 type = INTR_INFO_TYPE(info);
+	bool soft = type == INTR_TYPE_SW_INTR || type == INTR_TYPE_PRIV_SW_EXCEPTION || type == INTR_TYPE_SW_EXCEPTION;
+	vmx->event_insn_len = soft ? (u32)vmcs_read(VMCS_EXIT_INSN_LEN) : 0;
+}
+
+void vmx_run(struct vcpu *vcpu, struct vm_exit *exit)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+
+	vmx_load_vmcs(vcpu);
+	if (vmx->flush_pending)
+		flush_now(vmx);
+	load_guest(vcpu, vmx);
+	vmx_load_guest_xcr0(vcpu);
+
+	bool irqs_on = read_rflags() & RFLAGS_IF;
+	int fail = vmx_enter(&vcpu->regs, &vmx->cr2, vmx->launched);
+	if (irqs_on)
+		sti(); /* a VM exit clears RFLAGS.IF; a host interrupt that caused it is taken now */
+
+	if (fail) {
+		vmx_insn_failure(vcpu, fail, exit);
+		return;
+	}
+	store_guest(vcpu, vmx);
+	if (vmx->exit_reason & EXIT_REASON_ENTRY_FAILED) {
+		vmx_entry_failure(vcpu, vmx->exit_reason, exit);
+		return;
+	}
+	vmx->launched = true;
+	requeue_vectoring_event(vmx);
+	vmx_decode_exit(vcpu, exit);
+}
