@@ -9,6 +9,9 @@ UNIT_SRC_keyval := hv/keyval.c
 UNIT_SRC_cmdline := hv/cmdline.c hv/keyval.c
 UNIT_SRC_insn_decode := hv/insn_decode.c
 UNIT_SRC_guest_walk := hv/guest_walk.c
+UNIT_SRC_vmx_caps := vmx/caps.c
+UNIT_SRC_vmx_guest_check := vmx/guest_check.c
+UNIT_SRC_vmx_ept := vmx/ept.c mm/spte.c
 
 UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(sort $(wildcard tests/unit/test_*.c)))
 # Tests write struct literals positionally, leaving padding fields out.

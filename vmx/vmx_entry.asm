@@ -112,3 +112,5 @@ vmx_exit_landing:
 	pop rbx
 	pop rbp
 	ret
+
+section .note.GNU-stack noalloc noexec nowrite progbits

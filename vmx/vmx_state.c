@@ -89,6 +89,11 @@ static void sync_long_mode(u64 cr0)
 	entry = lma ? entry | ENTRY_IA32E_GUEST : entry & ~ENTRY_IA32E_GUEST;
 	vmcs_write(VMCS_GUEST_EFER, efer);
 	vmcs_write(VMCS_ENTRY_CONTROLS, entry);
+	/* A guest entering long mode still holds its real-mode TR (a 16-bit busy TSS),
+	 * which IA-32e mode VM entry refuses; real CPUs never look at it until LTR. */
+	u32 tr = (u32)vmcs_read(VMCS_GUEST_TR_AR);
+	if (lma && AR_TYPE(tr) != 11)
+		vmcs_write(VMCS_GUEST_TR_AR, (tr & ~0xfu) | 11);
 }
 
 void vmx_set_cr0(struct vcpu *vcpu, u64 cr0)
