@@ -104,13 +104,6 @@ vmx_exit_landing:
 	mov rsi, [rsp + 8]
 	mov [rsi], rax
 	xor eax, eax
-	add rsp, 16
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbx
-	pop rbp
-	ret
+	jmp vmx_enter.out
 
 section .note.GNU-stack noalloc noexec nowrite progbits
