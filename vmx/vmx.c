@@ -13,6 +13,8 @@
 #include "strbuf.h"
 
 #define CPUID1_ECX_VMX (1u << 5)
+#define CPUID1_ECX_XSAVE (1u << 26)
+#define CR4_OSXSAVE (1ull << 18)
 #define MAX_CPUS 256 /* indexed by the 8-bit initial APIC ID */
 
 struct vmx_caps vmx_caps;
@@ -114,11 +116,15 @@ const char *vmx_probe(void)
 	return NULL;
 }
 
-/* VMXON needs the CR0/CR4 fixed bits, VMXE among them. */
+/* VMXON needs the CR0/CR4 fixed bits, VMXE among them. OSXSAVE lets the host load
+ * the guests' XCR0 (XSETBV); set now, it is part of every VMCS's host CR4. */
 static const char *vmxon_this_cpu(u32 cpu)
 {
+	u64 cr4 = read_cr4() | CR4_VMXE;
+	if (cpuid(1, 0).ecx & CPUID1_ECX_XSAVE)
+		cr4 |= CR4_OSXSAVE;
 	write_cr0(vmx_cr_fixed(read_cr0(), vmx_caps.cr0_fixed0, vmx_caps.cr0_fixed1));
-	write_cr4(vmx_cr_fixed(read_cr4() | CR4_VMXE, vmx_caps.cr4_fixed0, vmx_caps.cr4_fixed1));
+	write_cr4(vmx_cr_fixed(cr4, vmx_caps.cr4_fixed0, vmx_caps.cr4_fixed1));
 
 	u64 pa = palloc_page();
 	if (!pa)
@@ -168,6 +174,8 @@ const struct vendor_ops vmx_ops = {
 	.run = vmx_run,
 	.get_sregs = vmx_get_sregs,
 	.set_sregs = vmx_set_sregs,
+	.get_msr = vmx_get_msr,
+	.set_msr = vmx_set_msr,
 	.inject_event = vmx_inject_event,
 	.set_root = vmx_set_root,
 	.flush_tlb = vmx_flush_tlb,

@@ -8,6 +8,8 @@
 #include "vmx/insn.h"
 #include "vmx/vmcs.h"
 
+#define VMX_LAZY_MSRS 5 /* STAR, LSTAR, CSTAR, SFMASK, KERNEL_GS_BASE */
+
 struct vmx_vcpu {
 	void *vmcs;              /* one page, identity-mapped: pointer == physical address */
 	u64 vmcs_pa;
@@ -17,6 +19,7 @@ struct vmx_vcpu {
 	bool flush_pending;      /* INVEPT (and INVVPID) before the next entry */
 	u64 cr2;                 /* not in the VMCS: the entry stub swaps it */
 	u64 xcr0;                /* the guest's XCR0 (XSETBV exits), loaded before entry */
+	u64 lazy_msr[VMX_LAZY_MSRS]; /* guest values of the MSRs VMX does not switch */
 	u32 event_info;          /* VM-entry interruption information for the next entry (0: none) */
 	u32 event_error;
 	u32 event_insn_len;
@@ -69,8 +72,7 @@ void vmx_break_guest_state(struct vcpu *vcpu);
 
 /* vmx_exit.c: decoding an exit (with the current VMCS) */
 void vmx_decode_exit(struct vcpu *vcpu, struct vm_exit *exit);
-/* Load the guest's XCR0 on this CPU if it differs (XSETBV exits set it). */
-void vmx_load_guest_xcr0(struct vcpu *vcpu);
+
 /* vmx_fail.c: explaining failed entries */
 void vmx_entry_failure(struct vcpu *vcpu, u32 reason, struct vm_exit *exit);
 void vmx_insn_failure(struct vcpu *vcpu, int fail, struct vm_exit *exit);
@@ -90,6 +92,12 @@ void vmx_load_vmcs(struct vcpu *vcpu);
 u64 vmx_io_bitmap_a_pa(void);
 u64 vmx_io_bitmap_b_pa(void);
 u64 vmx_msr_bitmap_pa(void);
+
+/* guest_msrs.c: guest state the VMCS does not switch */
+bool vmx_get_msr(struct vcpu *vcpu, u32 index, u64 *value);
+bool vmx_set_msr(struct vcpu *vcpu, u32 index, u64 value);
+/* Put the guest's XCR0 and syscall MSRs in this CPU before entry (only what differs). */
+void vmx_load_lazy_state(struct vcpu *vcpu);
 
 /* vmx.c: detection and VMXON */
 const char *vmx_probe(void);

@@ -11,12 +11,9 @@
 
 #define VECTOR_UD 6
 #define VECTOR_GP 13
-#define CR4_OSXSAVE (1ull << 18)
-#define CPUID1_ECX_XSAVE (1u << 26)
 #define XCR0_X87 1ull
 #define XCR0_SSE 2ull
 #define XCR0_AVX 4ull
-#define MAX_CPUS 256
 
 static void inject_exception(struct vcpu *vcpu, u8 vector, bool has_error)
 {
@@ -110,24 +107,6 @@ gp:
 	return true;
 }
 
-/* XCR0 is per CPU and the host uses no extended state: load the guest's before each entry. */
-static u64 cpu_xcr0[MAX_CPUS];
-
-static void xsetbv(u32 index, u64 value)
-{
-	asm volatile("xsetbv" : : "c"(index), "a"((u32)value), "d"((u32)(value >> 32)));
-}
-
-void vmx_load_guest_xcr0(struct vcpu *vcpu)
-{
-	u64 want = to_vmx(vcpu)->xcr0;
-	u32 cpu = vmx_cpu_index();
-	if (!(read_cr4() & CR4_OSXSAVE) || cpu_xcr0[cpu] == want)
-		return;
-	xsetbv(0, want);
-	cpu_xcr0[cpu] = want;
-}
-
 static void handle_xsetbv(struct vcpu *vcpu)
 {
 	u32 index = (u32)vcpu->regs.gpr[GPR_RCX];
@@ -140,9 +119,7 @@ static void handle_xsetbv(struct vcpu *vcpu)
 		inject_exception(vcpu, VECTOR_GP, true);
 		return;
 	}
-	if (!(read_cr4() & CR4_OSXSAVE))
-		write_cr4(read_cr4() | CR4_OSXSAVE); /* the host needs it to execute XSETBV */
-	to_vmx(vcpu)->xcr0 = value;
+	to_vmx(vcpu)->xcr0 = value; /* loaded before the next entry (guest_msrs.c) */
 	skip_insn(vcpu);
 }
 

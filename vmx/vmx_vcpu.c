@@ -182,7 +182,7 @@ void vmx_run(struct vcpu *vcpu, struct vm_exit *exit)
 	if (vmx->flush_pending)
 		flush_now(vmx);
 	load_guest(vcpu, vmx);
-	vmx_load_guest_xcr0(vcpu);
+	vmx_load_lazy_state(vcpu);
 
 	bool irqs_on = read_rflags() & RFLAGS_IF;
 	int fail = vmx_enter(&vcpu->regs, &vmx->cr2, vmx->launched);

@@ -1,0 +1,100 @@
+/*
+ * Guest MSRs. SYSENTER_CS/ESP/EIP and PAT live in the VMCS and VM entry/exit
+ * switch them. STAR, LSTAR, CSTAR, SFMASK, KERNEL_GS_BASE and XCR0 are not
+ * switched by VMX; the hypervisor itself never uses them (no SYSCALL, no
+ * SWAPGS, no extended state), so the CPU simply keeps the guest's values and
+ * they are rewritten only when another vCPU ran here with different ones.
+ */
+#include "vmx/vmx.h"
+#include "hv/cpu.h"
+
+#define MSR_SYSENTER_CS 0x174
+#define MSR_SYSENTER_ESP 0x175
+#define MSR_SYSENTER_EIP 0x176
+#define MSR_PAT 0x277
+#define CR4_OSXSAVE (1ull << 18)
+#define MAX_CPUS 256
+
+static const u32 lazy_msrs[VMX_LAZY_MSRS] = { 0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, 0xc0000102 };
+
+/* What each CPU holds now; "valid" is false until the first guest ran there. */
+static struct {
+	bool valid;
+	u64 msr[VMX_LAZY_MSRS];
+	u64 xcr0;
+} cpu_state[MAX_CPUS];
+
+static int lazy_index(u32 index)
+{
+	for (int i = 0; i < VMX_LAZY_MSRS; i++)
+		if (lazy_msrs[i] == index)
+			return i;
+	return -1;
+}
+
+/* The VMCS field holding an MSR, 0 when the VMCS has none for it. */
+static u32 vmcs_msr_field(u32 index)
+{
+	switch (index) {
+	case MSR_SYSENTER_CS: return VMCS_GUEST_SYSENTER_CS;
+	case MSR_SYSENTER_ESP: return VMCS_GUEST_SYSENTER_ESP;
+	case MSR_SYSENTER_EIP: return VMCS_GUEST_SYSENTER_EIP;
+	case MSR_PAT: return (vmx_cfg.ctl[VMX_CTL_ENTRY] & ENTRY_LOAD_PAT) ? VMCS_GUEST_PAT : 0;
+	default: return 0;
+	}
+}
+
+bool vmx_get_msr(struct vcpu *vcpu, u32 index, u64 *value)
+{
+	u32 field = vmcs_msr_field(index);
+	int lazy = lazy_index(index);
+	if (field) {
+		vmx_load_vmcs(vcpu);
+		*value = vmcs_read(field);
+		return true;
+	}
+	if (lazy < 0)
+		return false;
+	*value = to_vmx(vcpu)->lazy_msr[lazy];
+	return true;
+}
+
+bool vmx_set_msr(struct vcpu *vcpu, u32 index, u64 value)
+{
+	u32 field = vmcs_msr_field(index);
+	int lazy = lazy_index(index);
+	if (field) {
+		vmx_load_vmcs(vcpu);
+		vmcs_write(field, value);
+		return true;
+	}
+	if (lazy < 0)
+		return false;
+	to_vmx(vcpu)->lazy_msr[lazy] = value;
+	return true;
+}
+
+static void xsetbv(u32 index, u64 value)
+{
+	asm volatile("xsetbv" : : "c"(index), "a"((u32)value), "d"((u32)(value >> 32)));
+}
+
+void vmx_load_lazy_state(struct vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u32 cpu = vmx_cpu_index();
+	bool valid = cpu_state[cpu].valid;
+
+	for (int i = 0; i < VMX_LAZY_MSRS; i++) {
+		if (valid && cpu_state[cpu].msr[i] == vmx->lazy_msr[i])
+			continue;
+		wrmsr(lazy_msrs[i], vmx->lazy_msr[i]);
+		cpu_state[cpu].msr[i] = vmx->lazy_msr[i];
+	}
+	/* Without host CR4.OSXSAVE no guest has run XSETBV (it sets it): XCR0 is still 1. */
+	if ((read_cr4() & CR4_OSXSAVE) && (!valid || cpu_state[cpu].xcr0 != vmx->xcr0)) {
+		xsetbv(0, vmx->xcr0);
+		cpu_state[cpu].xcr0 = vmx->xcr0;
+	}
+	cpu_state[cpu].valid = true;
+}
