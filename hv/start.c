@@ -7,6 +7,7 @@
 #include "hv/gdt.h"
 #include "hv/idt.h"
 #include "hv/options.h"
+#include "hv/paging.h"
 #include "hv/panic.h"
 #include "hv/run.h"
 #include "hv/trap.h"
@@ -69,8 +70,8 @@ void hv_start(struct boot_info *bi)
 	init_memory(bi);
 	gdt_init_cpu(BOOT_CPU);
 	idt_init();
-
 	cpu_features_detect();
+	paging_init(bi);
 	cpu_features_print();
 
 	if (hv_options.test_fault != TEST_FAULT_NONE)

@@ -5,11 +5,11 @@
 #include "hv/console.h"
 #include "hv/exit.h"
 #include "hv/cpu.h"
+#include "hv/paging.h"
 
 #define VECTOR_NMI 2
 #define VECTOR_PAGE_FAULT 14
 #define STACK_TRACE_DEPTH 8
-#define CANONICAL_LOW_LIMIT (1ull << 47)
 
 static u64 image_base;
 static int trap_depth; /* > 1: an exception while dumping another one */
@@ -34,7 +34,7 @@ static void print_stack_trace(u64 rip, u64 rbp)
 {
 	kprintf("  stack trace: 0x%lx (image+0x%lx)", (unsigned long)rip, (unsigned long)(rip - image_base));
 	for (int i = 0; i < STACK_TRACE_DEPTH; i++) {
-		if (!rbp || (rbp & 7) || rbp >= CANONICAL_LOW_LIMIT)
+		if (!rbp || (rbp & 7) || !paging_is_mapped(rbp) || !paging_is_mapped(rbp + 8))
 			break;
 		const u64 *frame = (const u64 *)(uintptr_t)rbp;
 		u64 ret = frame[1];
@@ -83,8 +83,7 @@ void trap_handler(struct trap_frame *f)
 	hv_exit(HV_EXIT_PANIC);
 }
 
-/* Addresses for the page fault test: unmapped (above all RAM) and non-canonical. */
-#define TEST_UNMAPPED_ADDR 0x00007ff000000000ull
+/* The #GP test touches a non-canonical address. */
 #define TEST_NONCANONICAL_ADDR 0x8000000000000000ull
 
 void trap_raise_test_fault(enum test_fault which)
@@ -94,8 +93,8 @@ void trap_raise_test_fault(enum test_fault which)
 	case TEST_FAULT_UD:
 		__asm__ volatile("ud2");
 		break;
-	case TEST_FAULT_PF:
-		(void)*(volatile u64 *)(uintptr_t)TEST_UNMAPPED_ADDR;
+	case TEST_FAULT_PF: /* a write to our own text: proves it is mapped read-only */
+		*(volatile u8 *)(void *)trap_raise_test_fault = 0xCC;
 		break;
 	case TEST_FAULT_GP:
 		(void)*(volatile u64 *)(uintptr_t)TEST_NONCANONICAL_ADDR;

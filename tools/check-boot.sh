@@ -15,7 +15,7 @@ expect() {
 	local log=$1 pat
 	shift
 	for pat in "$@"; do
-		grep -a -q -E -- "$pat" "$log" || { echo "    missing in console output: /$pat/"; return 1; }
+		tr -d '\r' <"$log" | grep -a -q -E -- "$pat" || { echo "    missing in console output: /$pat/"; return 1; }
 	done
 }
 
@@ -61,6 +61,8 @@ svm)
 	run_case qemu-uefi-unknown-key fail $q "bogus=1" "$BOGUS"
 	run_case qemu-uefi-bad-value fail $q "on_exit=sideways" "$BADVAL"
 	run_case qemu-uefi-test-fault fail $q "test_fault=ud" "${DUMP[@]}" '^hv: exit status 3'
+	run_case qemu-uefi-text-read-only fail $q "test_fault=pf" \
+		'^hv: CPU exception #PF page fault \(vector 14\), error code 0x3$' '^  cr0 .* cr2 0x[1-9a-f]' '^hv: exit status 3'
 	;;
 vmx)
 	mb2() { BOOT=mb2 tools/run-bochs.sh; }
