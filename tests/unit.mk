@@ -12,6 +12,8 @@ UNIT_SRC_guest_walk := hv/guest_walk.c
 UNIT_SRC_vmx_caps := vmx/caps.c
 UNIT_SRC_vmx_guest_check := vmx/guest_check.c
 UNIT_SRC_vmx_ept := vmx/ept.c mm/spte.c
+UNIT_SRC_guest_image := hv/guest_image.c
+UNIT_SRC_multiboot_info := hv/multiboot_info.c
 
 UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(sort $(wildcard tests/unit/test_*.c)))
 # Tests write struct literals positionally, leaving padding fields out.
