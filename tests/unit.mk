@@ -38,3 +38,13 @@ unit-tests: $(UNIT_BINS)
 check-unit: $(UNIT_BINS)
 	tests/unit/run.sh $(UNIT_BINS)
 check: check-unit
+
+# Benchmarks of the same portable code (optimized, no sanitizers).
+$(BUILD)/unit/bench_page_alloc: tests/unit/bench_page_alloc.c mm/page_alloc.c mm/memmap.c
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -Wno-missing-field-initializers -o $@ $(filter %.c,$^)
+
+.PHONY: bench-unit
+bench-unit: $(BUILD)/unit/bench_page_alloc
+	$(BUILD)/unit/bench_page_alloc
+bench: bench-unit
