@@ -169,20 +169,20 @@ struct form {
 };
 
 static const struct form forms[] = {
-	{ 0x88, false, true, false, true, false, false, INSN_EXTEND_NONE },
-	{ 0x89, false, false, false, true, false, false, INSN_EXTEND_NONE },
-	{ 0x8A, false, true, false, false, false, false, INSN_EXTEND_NONE },
-	{ 0x8B, false, false, false, false, false, false, INSN_EXTEND_NONE },
-	{ 0xC6, false, true, false, true, true, false, INSN_EXTEND_NONE },
-	{ 0xC7, false, false, false, true, true, false, INSN_EXTEND_NONE },
-	{ 0xA0, false, true, false, false, false, true, INSN_EXTEND_NONE },
-	{ 0xA1, false, false, false, false, false, true, INSN_EXTEND_NONE },
-	{ 0xA2, false, true, false, true, false, true, INSN_EXTEND_NONE },
-	{ 0xA3, false, false, false, true, false, true, INSN_EXTEND_NONE },
-	{ 0xB6, true, true, false, false, false, false, INSN_EXTEND_ZERO },
-	{ 0xB7, true, false, true, false, false, false, INSN_EXTEND_ZERO },
-	{ 0xBE, true, true, false, false, false, false, INSN_EXTEND_SIGN },
-	{ 0xBF, true, false, true, false, false, false, INSN_EXTEND_SIGN },
+	{ .op = 0x88, .byte_op = true, .write = true },        /* MOV r/m8, r8 */
+	{ .op = 0x89, .write = true },                         /* MOV r/m, r */
+	{ .op = 0x8A, .byte_op = true },                       /* MOV r8, r/m8 */
+	{ .op = 0x8B },                                        /* MOV r, r/m */
+	{ .op = 0xC6, .byte_op = true, .write = true, .imm = true }, /* MOV r/m8, imm8 */
+	{ .op = 0xC7, .write = true, .imm = true },            /* MOV r/m, imm16/32 */
+	{ .op = 0xA0, .byte_op = true, .moffs = true },        /* MOV AL, moffs */
+	{ .op = 0xA1, .moffs = true },                         /* MOV eAX, moffs */
+	{ .op = 0xA2, .byte_op = true, .write = true, .moffs = true }, /* MOV moffs, AL */
+	{ .op = 0xA3, .write = true, .moffs = true },          /* MOV moffs, eAX */
+	{ .op = 0xB6, .two_byte = true, .byte_op = true, .extend = INSN_EXTEND_ZERO }, /* MOVZX r, r/m8 */
+	{ .op = 0xB7, .two_byte = true, .word_op = true, .extend = INSN_EXTEND_ZERO }, /* MOVZX r, r/m16 */
+	{ .op = 0xBE, .two_byte = true, .byte_op = true, .extend = INSN_EXTEND_SIGN }, /* MOVSX r, r/m8 */
+	{ .op = 0xBF, .two_byte = true, .word_op = true, .extend = INSN_EXTEND_SIGN }, /* MOVSX r, r/m16 */
 };
 
 static const struct form *find_form(u8 op, bool two_byte)
@@ -225,7 +225,10 @@ static void set_sizes(struct mmio_insn *out, const struct form *f, u8 opsize)
 	out->extend = f->extend;
 }
 
-/* Decodes what follows the opcode: ModRM operands, immediate or moffs. */
+/*
+ * Decodes what follows the opcode: ModRM operands, immediate or moffs.
+ * opcode[] has room for the ModRM byte too, so messages can show it.
+ */
 static int decode_operands(struct cursor *c, const struct form *f, const struct prefixes *p,
 			   struct mmio_insn *out, u8 *opcode, unsigned op_len, struct strbuf *err)
 {
@@ -249,7 +252,7 @@ static int decode_operands(struct cursor *c, const struct form *f, const struct 
 		out->has_imm = true;
 		out->imm = next_signed(c, out->size == 8 ? 4 : out->size);
 	} else {
-		set_register(out, opcode[op_len], p->rex, f->extend != INSN_EXTEND_NONE ? out->dest_size : out->size);
+		set_register(out, opcode[op_len], p->rex, f->extend ? out->dest_size : out->size);
 	}
 	return INSN_OK;
 }

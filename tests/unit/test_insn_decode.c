@@ -214,6 +214,21 @@ static void test_rejections_name_the_opcode(void **state)
 	}
 }
 
+static void test_address_size(void **state)
+{
+	const struct { enum insn_mode mode; u8 bytes[4]; u8 addr_size; } cases[] = {
+		{ M64, { 0x8B, 0x00 }, 8 }, { M64, { 0x67, 0x8B, 0x00 }, 4 },
+		{ M32, { 0x8B, 0x00 }, 4 }, { M32, { 0x67, 0x8B, 0x00 }, 2 },
+		{ M16, { 0x8B, 0x07 }, 2 }, { M16, { 0x67, 0x8B, 0x00 }, 4 },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct mmio_insn in;
+		char err[64];
+		assert_int_equal(insn_decode(cases[i].bytes, 4, cases[i].mode, &in, err, sizeof(err)), INSN_OK);
+		assert_int_equal(in.addr_size, cases[i].addr_size);
+	}
+}
+
 static void test_store_value(void **state)
 {
 	u64 gprs[16];
@@ -265,6 +280,7 @@ int main(void)
 		cmocka_unit_test(test_moffs_forms),
 		cmocka_unit_test(test_store_immediate_forms),
 		cmocka_unit_test(test_rejections_name_the_opcode),
+		cmocka_unit_test(test_address_size),
 		cmocka_unit_test(test_store_value),
 		cmocka_unit_test(test_load_result),
 	};
