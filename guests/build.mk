@@ -6,13 +6,13 @@ GUEST_DIR := $(BUILD)/guests
 GUEST_OUT := $(GUEST_DIR)/out
 
 # Multiboot kernels, 64-bit (the runtime switches to long mode): NAME.elf
-GUESTS_MB64 := hello cpuid io msr hypercall memory mmio
+GUESTS_MB64 := hello cpuid io msr hypercall memory mmio triple-fault
 # Flat 32-bit images entered in protected mode at load=0x100000: NAME.bin
-GUESTS_FLAT32 :=
+GUESTS_FLAT32 := protmode32
 # Flat 16-bit images at load=0x8000 that switch to long mode themselves: NAME.bin
-GUESTS_FLAT16 :=
+GUESTS_FLAT16 := modeswitch
 # Flat 16-bit nasm-only images at load=0x8000 that stay in real mode: NAME.bin
-GUESTS_REAL :=
+GUESTS_REAL := realmode
 
 GUEST_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdlib -fno-pic -fno-pie \
 	-mno-red-zone -fno-stack-protector -mgeneral-regs-only -fno-delete-null-pointer-checks \
@@ -43,12 +43,17 @@ $(GUEST_OUT)/suite.cfg: guests/suite.cfg
 $(GUEST_DIR)/lib64/%.o $(GUEST_DIR)/g64/%.o: GUEST_ARCH := -m64
 $(GUEST_DIR)/lib32/%.o $(GUEST_DIR)/g32/%.o: GUEST_ARCH := -m32 -march=i686
 
-$(GUEST_DIR)/lib64/%.o $(GUEST_DIR)/lib32/%.o: guests/lib/%.c
-	@mkdir -p $(dir $@)
+# (One rule per folder: a pattern rule with two targets would build both at once.)
+GUEST_COMPILE = @mkdir -p $(dir $@) && echo "  CC $@" && \
 	$(CC) $(GUEST_CFLAGS) $(GUEST_ARCH) -MMD -MP -c $< -o $@
-$(GUEST_DIR)/g64/%.o $(GUEST_DIR)/g32/%.o: guests/%.c
-	@mkdir -p $(dir $@)
-	$(CC) $(GUEST_CFLAGS) $(GUEST_ARCH) -MMD -MP -c $< -o $@
+$(GUEST_DIR)/lib64/%.o: guests/lib/%.c
+	$(GUEST_COMPILE)
+$(GUEST_DIR)/lib32/%.o: guests/lib/%.c
+	$(GUEST_COMPILE)
+$(GUEST_DIR)/g64/%.o: guests/%.c
+	$(GUEST_COMPILE)
+$(GUEST_DIR)/g32/%.o: guests/%.c
+	$(GUEST_COMPILE)
 
 $(GUEST_DIR)/lib64/%.o: guests/lib/%.asm $(GUEST_DEPS)
 	@mkdir -p $(dir $@)
@@ -92,7 +97,7 @@ $(GUESTS_FLAT16:%=$(GUEST_OUT)/%.bin): $(GUEST_OUT)/%.bin: $(GUEST_DIR)/g64/%.o 
 		-o $(GUEST_DIR)/g64/$*.elf $(GUEST_DIR)/lib64/entry16.o $< $(GUEST_LIB64)
 	objcopy -O binary $(GUEST_DIR)/g64/$*.elf $@
 
-$(GUESTS_REAL:%=$(GUEST_OUT)/%.bin): $(GUEST_OUT)/%.bin: guests/%.asm guests/lib/real16.inc
+$(GUESTS_REAL:%=$(GUEST_OUT)/%.bin): $(GUEST_OUT)/%.bin: guests/%.asm $(GUEST_DEPS)
 	@mkdir -p $(dir $@)
 	$(NASM) -f bin -Iguests/lib/ -o $@ $<
 

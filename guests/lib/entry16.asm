@@ -5,18 +5,12 @@
 global _start, mode_trace
 
 %include "start32.inc"
+%include "real16_start.inc"
 
 section .text.entry
 BITS 16
 _start:
-	jmp 0:start16                   ; whatever CS:IP we got, use CS = 0
-start16:
-	cli
-	xor ax, ax
-	mov ds, ax
-	mov es, ax
-	mov ss, ax
-	mov sp, 0x7000
+	REAL16_START
 	mov [mode_trace + 0], cs
 	smsw [mode_trace + 2]           ; CR0 low word in real mode
 	in al, 0x92                     ; fast A20 gate on (bit 0 would reset)
@@ -30,7 +24,7 @@ start16:
 	jmp dword SEL_CODE32:start32
 %include "gdt.inc"
 
-; Filled while running: real-mode CS and CR0, protected-mode CR0.
+; Filled while running: real-mode CS and CR0 low word, protected-mode CR0.
 align 4
 mode_trace: dw 0, 0
 	dd 0
