@@ -6,7 +6,9 @@ GUEST_DIR := $(BUILD)/guests
 GUEST_OUT := $(GUEST_DIR)/out
 
 # Multiboot kernels, 64-bit (the runtime switches to long mode): NAME.elf
-GUESTS_MB64 := hello cpuid io msr hypercall memory mmio triple-fault
+GUESTS_MB64 := hello cpuid io msr hypercall memory mmio triple-fault multiboot
+# Other files the suite hands to guests (Multiboot modules)
+GUEST_FILES := multiboot-module.txt
 # Flat 32-bit images entered in protected mode at load=0x100000: NAME.bin
 GUESTS_FLAT32 := protmode32
 # Flat 16-bit images at load=0x8000 that switch to long mode themselves: NAME.bin
@@ -28,14 +30,14 @@ GUEST_LIB32 := $(patsubst %,$(GUEST_DIR)/lib32/%.o,$(GUEST_LIB_C)) \
 	$(GUEST_DIR)/lib32/isr.o
 GUEST_DEPS := guests/lib/guest.ld $(wildcard guests/lib/*.inc)
 
-GUEST_IMAGES := $(GUESTS_MB64:%=$(GUEST_OUT)/%.elf) \
+GUEST_IMAGES := $(GUESTS_MB64:%=$(GUEST_OUT)/%.elf) $(GUEST_FILES:%=$(GUEST_OUT)/%) \
 	$(patsubst %,$(GUEST_OUT)/%.bin,$(GUESTS_FLAT32) $(GUESTS_FLAT16) $(GUESTS_REAL))
 
 .PHONY: guests
 all: guests
 guests: $(GUEST_IMAGES) $(GUEST_OUT)/suite.cfg
 
-$(GUEST_OUT)/suite.cfg: guests/suite.cfg
+$(GUEST_OUT)/suite.cfg $(GUEST_FILES:%=$(GUEST_OUT)/%): $(GUEST_OUT)/%: guests/%
 	@mkdir -p $(dir $@)
 	cp $< $@
 

@@ -49,7 +49,10 @@ boot_options() {
 		# SeaBIOS did not boot a disk under -machine q35 here; i440FX (pc) does
 		echo "-machine pc -drive format=raw,file=$TMP/disk.img"
 	else
-		echo "-machine q35 -kernel $image"
+		local modules
+		modules=$(grep -oE "(^|[[:space:]])module=[^[:space:]]+" <<<"$line" |
+			sed "s|.*module=|$OUT/|" | paste -sd, -)
+		echo "-machine q35 -kernel $image${modules:+ -initrd $modules}"
 	fi
 }
 

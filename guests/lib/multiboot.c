@@ -4,7 +4,7 @@
 #define CMDLINE_MAX 256
 
 static struct multiboot_info info_copy;
-static bool have_info;
+static u32 info_addr;
 static char cmdline_copy[CMDLINE_MAX];
 
 void multiboot_init(u32 magic, u32 info)
@@ -12,7 +12,7 @@ void multiboot_init(u32 magic, u32 info)
 	if (magic != MULTIBOOT_LOADER_MAGIC || !info)
 		return;
 	info_copy = *(const struct multiboot_info *)(unsigned long)info;
-	have_info = true;
+	info_addr = info;
 	if (info_copy.flags & MBI_FLAG_CMDLINE) {
 		const char *s = (const char *)(unsigned long)info_copy.cmdline;
 		size_t n = strlen(s);
@@ -24,7 +24,19 @@ void multiboot_init(u32 magic, u32 info)
 
 const struct multiboot_info *multiboot(void)
 {
-	return have_info ? &info_copy : NULL;
+	return info_addr ? &info_copy : NULL;
+}
+
+u32 multiboot_info_addr(void)
+{
+	return info_addr;
+}
+
+const struct multiboot_module *multiboot_modules(u32 *count)
+{
+	bool have = info_addr && (info_copy.flags & MBI_FLAG_MODS) && info_copy.mods_count;
+	*count = have ? info_copy.mods_count : 0;
+	return have ? (const struct multiboot_module *)(unsigned long)info_copy.mods_addr : NULL;
 }
 
 const char *cmdline(void)

@@ -21,10 +21,20 @@ struct multiboot_info {
 	u32 mods_count, mods_addr;
 };
 
+struct multiboot_module {
+	u32 start, end; /* [start, end) guest-physical */
+	u32 string;     /* zero-terminated */
+	u32 reserved;
+};
+
 /* Called by runtime_start(); info is ignored unless magic is the loader's. */
 void multiboot_init(u32 magic, u32 info);
 /* NULL when the guest was not entered through Multiboot. */
 const struct multiboot_info *multiboot(void);
+/* Where the loader put the information block (0 when not entered through Multiboot). */
+u32 multiboot_info_addr(void);
+/* The module list as the loader left it (NULL, *count = 0 when none). */
+const struct multiboot_module *multiboot_modules(u32 *count);
 /* The command line ("" when there is none). */
 const char *cmdline(void);
 /* Copies the VALUE of the first KEY=VALUE word after the name; false if absent or too long. */
