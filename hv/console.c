@@ -1,19 +1,37 @@
 /* Console fan-out. Messages are formatted into one line buffer first so each
- * call reaches every output as a whole. */
+ * call reaches every output whole, under one lock so CPUs do not interleave.
+ * The framebuffer joins once the hypervisor's page tables map it; what was
+ * printed before is kept in a small buffer and replayed onto it. */
 #include <stdarg.h>
 #include "hv/console.h"
+#include "hv/fbcon.h"
 #include "hv/printf.h"
 #include "hv/serial.h"
+#include "mm/spinlock.h"
 #include "kstring.h"
 
 #define CONSOLE_LINE_MAX 512
+#define EARLY_LOG_SIZE 4096
 
 static enum log_level console_level = LOG_INFO;
 static unsigned console_outputs = CONSOLE_BOTH;
+static struct spinlock console_lock = SPINLOCK_INIT;
+static bool console_unlocked; /* set on the way down: a dying CPU may hold the lock */
+
+static char early_log[EARLY_LOG_SIZE];
+static size_t early_len;
 
 void console_init(const struct boot_info *bi)
 {
 	serial_init();
+}
+
+void console_enable_fb(const struct boot_info *bi)
+{
+	if (!(console_outputs & CONSOLE_FB) || !fbcon_init(&bi->fb))
+		return;
+	fbcon_write(early_log, early_len);
+	early_len = 0;
 }
 
 void console_set_level(enum log_level level)
@@ -26,10 +44,33 @@ void console_set_outputs(unsigned outputs)
 	console_outputs = outputs;
 }
 
-void console_write(const char *s, size_t n)
+void console_break_lock(void)
+{
+	console_unlocked = true;
+}
+
+static void write_outputs(const char *s, size_t n)
 {
 	if (console_outputs & CONSOLE_SERIAL)
 		serial_write(s, n);
+	if (!(console_outputs & CONSOLE_FB))
+		return;
+	if (fbcon_present()) {
+		fbcon_write(s, n);
+	} else if (early_len + n <= sizeof(early_log)) {
+		memcpy(early_log + early_len, s, n);
+		early_len += n;
+	}
+}
+
+void console_write(const char *s, size_t n)
+{
+	bool locked = !console_unlocked;
+	if (locked)
+		spin_lock(&console_lock);
+	write_outputs(s, n);
+	if (locked)
+		spin_unlock(&console_lock);
 }
 
 static void console_vprint(const char *prefix, const char *fmt, va_list ap)

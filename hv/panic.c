@@ -11,6 +11,7 @@ void panic(const char *fmt, ...)
 	char msg[256];
 	va_list ap;
 	cli();
+	console_break_lock();
 	va_start(ap, fmt);
 	kvsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);

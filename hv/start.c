@@ -53,6 +53,8 @@ static void apply_options(const struct boot_info *bi)
 	}
 	console_set_level(hv_options.loglevel);
 	console_set_outputs(hv_options.console + 1);
+	if ((hv_options.console + 1) == CONSOLE_FB && !bi->fb.base)
+		log_warn("console=fb but the firmware reported no usable framebuffer\n");
 	hv_exit_set_method(hv_options.on_exit);
 }
 
@@ -62,6 +64,8 @@ void hv_start(struct boot_info *bi)
 	kprintf("\nhv: minimal type-1 hypervisor, booted via %s\n", boot_source_name(bi->source));
 	if (bi->magic != BOOT_INFO_MAGIC)
 		panic("boot_info has bad magic 0x%x", bi->magic);
+	if (bi->fb.base)
+		kprintf("hv: framebuffer %ux%u at 0x%lx\n", bi->fb.width, bi->fb.height, (unsigned long)bi->fb.base);
 	kprintf("hv: image loaded at 0x%lx-0x%lx\n", (unsigned long)bi->hv_base, (unsigned long)bi->hv_end);
 	trap_set_image_base(bi->hv_base);
 	kprintf("hv: command line: \"%s\"\n", bi->cmdline);
@@ -72,6 +76,7 @@ void hv_start(struct boot_info *bi)
 	idt_init();
 	cpu_features_detect();
 	paging_init(bi);
+	console_enable_fb(bi);
 	cpu_features_print();
 
 	if (hv_options.test_fault != TEST_FAULT_NONE)

@@ -74,6 +74,7 @@ void trap_handler(struct trap_frame *f)
 		log_warn("NMI at rip 0x%lx, ignored\n", (unsigned long)f->rip);
 		return;
 	}
+	console_break_lock();
 	if (++trap_depth > 1) {
 		kprintf("hv: CPU exception vector %lu while handling another one; stopping\n",
 			(unsigned long)f->vector);

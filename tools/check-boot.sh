@@ -45,6 +45,42 @@ run_case() {
 	fi
 }
 
+# fb_case NAME ARGS WANT: boots (QEMU, halting at the end), takes a screendump
+# and checks whether the top text rows hold pixels of the console's colour
+# (WANT = lit|dark).
+fb_case() {
+	local name=$1 args=$2 want=$3 log=$logdir/$1.log
+	local sock=$logdir/$1.mon shot=$logdir/$1.ppm
+	rm -f "$sock" "$shot" "$log"
+	ARGS="on_exit=halt $args" LOG="$log" QUIET=1 TIMEOUT=60 \
+		QEMU_EXTRA="-monitor unix:$sock,server,nowait" tools/run-qemu.sh >/dev/null 2>&1 &
+	local qemu=$! i
+	for i in $(seq 1 100); do
+		grep -a -q '^hv: exit status' "$log" 2>/dev/null && break
+		sleep 0.5
+	done
+	python3 - "$sock" "$shot" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+for cmd in (b"screendump " + sys.argv[2].encode() + b"\n", b"quit\n"):
+    time.sleep(0.5)
+    s.send(cmd)
+time.sleep(0.5)
+PY
+	wait $qemu 2>/dev/null
+	local lit
+	lit=$(tools/fb-lit-pixels.py "$shot" 40 2>&1)
+	if { [ "$want" = lit ] && [ "${lit:-0}" -gt 200 ] 2>/dev/null; } ||
+		{ [ "$want" = dark ] && [ "$lit" = 0 ]; }; then
+		echo "ok   - $name"
+		passed=$((passed + 1))
+	else
+		echo "FAIL - $name: $lit console-coloured pixels in the top rows, want $want"
+		failed=$((failed + 1))
+	fi
+}
+
 BANNER='^hv: minimal type-1 hypervisor, booted via'
 MEMMAP='^hv: memory map: [0-9]+ ranges, [1-9][0-9]* MiB usable'
 SVM='^hv: cpu .*: SVM yes, NPT yes'
@@ -63,6 +99,8 @@ svm)
 	run_case qemu-uefi-test-fault fail $q "test_fault=ud" "${DUMP[@]}" '^hv: exit status 3'
 	run_case qemu-uefi-text-read-only fail $q "test_fault=pf" \
 		'^hv: CPU exception #PF page fault \(vector 14\), error code 0x3$' '^  cr0 .* cr2 0x[1-9a-f]' '^hv: exit status 3'
+	fb_case qemu-uefi-fb-console "" lit
+	fb_case qemu-uefi-fb-off "console=serial" dark
 	;;
 vmx)
 	mb2() { BOOT=mb2 tools/run-bochs.sh; }
