@@ -1,0 +1,242 @@
+/*
+ * Zapping (MMU.md §4): make entries non-present, hand the tables under them
+ * to a deferred-free list, flush before mmu_lock is ever released (Z1), and
+ * free the pages only after a grace period.
+ */
+#include "mm/tdp_internal.h"
+#include "mm/platform.h"
+
+void zap_ctx_init(struct zap_ctx *z, struct vm_mmu *vm, bool can_yield)
+{
+	z->vm = vm;
+	z->can_yield = can_yield;
+	z->nretired = 0;
+	z->zapped = 0;
+}
+
+static void push_deferred(struct vm_mmu *vm, u64 *page)
+{
+	u64 head = __atomic_load_n(&vm->deferred_pa, __ATOMIC_RELAXED);
+	do
+		page[0] = head;
+	while (!__atomic_compare_exchange_n(&vm->deferred_pa, &head, mmp_virt_to_phys(page), true,
+					    __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+}
+
+/*
+ * A detached table nobody can walk any more (flushed): put it and every
+ * table under it on the deferred list, children first, linking through the
+ * page's first entry once its entries have been read.
+ */
+static void retire_table(struct vm_mmu *vm, u64 *table, int level, u64 base)
+{
+	const struct spte_format *f = vm->fmt;
+	struct tdp_iter it;
+	u64 unmapped = 0;
+	for (tdp_iter_start(&it, f, table, level, base, base, base + spte_level_pages(level + 1), level);
+	     it.valid; tdp_iter_next(&it)) {
+		if (!spte_present(f, it.old))
+			continue;
+		if (spte_leaf(f, it.old, level))
+			unmapped += spte_level_pages(level);
+		else
+			retire_table(vm, mmp_phys_to_virt(spte_addr(f, it.old)), level - 1, it.gfn);
+	}
+	STAT_ADD(vm, pages_mapped, -unmapped);
+	push_deferred(vm, table);
+}
+
+/* Z1: nothing zapped in a live root survives in a TLB past this point. */
+static void zap_ctx_retire(struct zap_ctx *z)
+{
+	if (z->vm->unflushed)
+		tdp_flush(z->vm);
+	for (u32 i = 0; i < z->nretired; i++)
+		retire_table(z->vm, mmp_phys_to_virt(z->detached[i].pa), z->detached[i].level,
+			     z->detached[i].gfn);
+	z->nretired = 0;
+}
+
+void zap_ctx_finish(struct zap_ctx *z)
+{
+	zap_ctx_retire(z);
+}
+
+void zap_current(struct zap_ctx *z, struct tdp_iter *it, bool live_root)
+{
+	struct vm_mmu *vm = z->vm;
+	const struct spte_format *f = vm->fmt;
+	u64 old = __atomic_exchange_n(it->sptep, 0, __ATOMIC_SEQ_CST);
+	it->old = 0;
+	if (!spte_present(f, old))
+		return; /* an MMIO marker: nothing was translated through it */
+	if (spte_leaf(f, old, it->level)) {
+		STAT_ADD(vm, pages_mapped, -spte_level_pages(it->level));
+	} else {
+		if (z->nretired == RETIRE_BATCH)
+			zap_ctx_retire(z);
+		z->detached[z->nretired].pa = spte_addr(f, old);
+		z->detached[z->nretired].gfn = it->gfn;
+		z->detached[z->nretired++].level = it->level - 1;
+	}
+	STAT_INC(vm, sptes_zapped);
+	z->zapped++;
+	if (live_root)
+		vm->unflushed++;
+}
+
+bool zap_should_break(struct zap_ctx *z)
+{
+	return z->can_yield && (rwlock_needbreak(&z->vm->mmu_lock) || mmp_should_yield());
+}
+
+void zap_break(struct zap_ctx *z)
+{
+	struct vm_mmu *vm = z->vm;
+	zap_ctx_retire(z);
+	write_unlock(&vm->mmu_lock);
+	STAT_INC(vm, lock_breaks);
+	mmp_yield();
+	write_lock(&vm->mmu_lock);
+}
+
+bool zap_maybe_break(struct zap_ctx *z, struct tdp_iter *it)
+{
+	if (it->gfn == it->yielded_gfn || !zap_should_break(z))
+		return false; /* no progress since the last break: keep going */
+	zap_break(z);
+	tdp_iter_restart(it);
+	return true;
+}
+
+/* Zap every entry of `root` inside [start, end); partly covered tables are entered. */
+void zap_root_range(struct zap_ctx *z, struct tdp_root *root, u64 start, u64 end)
+{
+	const struct spte_format *f = z->vm->fmt;
+	struct tdp_iter it;
+	u32 visited = 0;
+	tdp_iter_start(&it, f, root->table, SPTE_ROOT_LEVEL, 0, start, end, SPTE_LEVEL_4K);
+	while (it.valid) {
+		if (++visited % ZAP_BATCH == 0 && zap_maybe_break(z, &it))
+			continue;
+		if (it.old && (tdp_iter_covered(&it) || !spte_present(f, it.old) ||
+			       spte_leaf(f, it.old, it.level)))
+			zap_current(z, &it, !root->invalid);
+		tdp_iter_next(&it);
+	}
+}
+
+void bump_invalidate_seq(struct vm_mmu *vm)
+{
+	__atomic_fetch_add(&vm->invalidate_seq, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Take a reference so `root` stays on the list while the lock is broken. */
+static struct tdp_root *root_hold(struct tdp_root *root)
+{
+	if (root)
+		root->refcount++;
+	return root;
+}
+
+/* Drop it and return the next root, freeing `root` if it was the last user of a zapped root. */
+static struct tdp_root *root_release_next(struct vm_mmu *vm, struct tdp_root *root)
+{
+	struct tdp_root *next = root_hold(root->next);
+	if (--root->refcount == 0 && root->zapped)
+		tdp_root_free(vm, root);
+	return next;
+}
+
+void tdp_zap_range(struct vm_mmu *vm, u64 gfn, u64 npages)
+{
+	struct zap_ctx z;
+	write_lock(&vm->mmu_lock);
+	bump_invalidate_seq(vm);
+	nx_forget_range(vm, gfn, gfn + npages);
+	zap_ctx_init(&z, vm, true);
+	for (struct tdp_root *r = root_hold(vm->roots_head); r; r = root_release_next(vm, r))
+		if (!r->invalid && !r->zapped)
+			zap_root_range(&z, r, gfn, gfn + npages);
+	zap_ctx_finish(&z);
+	bump_invalidate_seq(vm);
+	write_unlock(&vm->mmu_lock);
+}
+
+void tdp_invalidate_all(struct vm_mmu *vm)
+{
+	write_lock(&vm->mmu_lock);
+	__atomic_fetch_add(&vm->valid_gen, 1, __ATOMIC_SEQ_CST);
+	bump_invalidate_seq(vm);
+	for (struct tdp_root *r = vm->roots_head; r; r = r->next) {
+		if (!r->invalid)
+			STAT_INC(vm, roots_invalidated);
+		__atomic_store_n(&r->invalid, true, __ATOMIC_RELEASE);
+	}
+	/* vCPUs leave guest mode and, seeing their root obsolete, reload before entry */
+	tdp_flush(vm);
+	write_unlock(&vm->mmu_lock);
+}
+
+/*
+ * Z2: only roots that were obsolete when the pass started (older
+ * generation) are work; Z3: roots already zapped are skipped. Oldest first,
+ * resuming after each lock break where it stopped: bounded, however busy
+ * the vCPUs are. No flush is needed: tdp_invalidate_all() flushed, and no
+ * vCPU enters the guest on an obsolete root.
+ */
+u64 tdp_reclaim(struct vm_mmu *vm)
+{
+	struct zap_ctx z;
+	write_lock(&vm->mmu_lock);
+	u64 start_gen = vm->valid_gen;
+	zap_ctx_init(&z, vm, true);
+	for (struct tdp_root *r = root_hold(vm->roots_head); r; r = root_release_next(vm, r)) {
+		if (r->gen >= start_gen || r->zapped)
+			continue;
+		zap_root_range(&z, r, 0, TDP_GFN_END);
+		r->zapped = true;
+	}
+	zap_ctx_finish(&z);
+	write_unlock(&vm->mmu_lock);
+	return tdp_free_deferred(vm);
+}
+
+u64 tdp_free_deferred(struct vm_mmu *vm)
+{
+	u64 pa = __atomic_exchange_n(&vm->deferred_pa, 0, __ATOMIC_ACQUIRE);
+	if (!pa)
+		return 0;
+	epoch_synchronize(&vm->epoch); /* no lockless reader is still inside them */
+	u64 n = 0;
+	while (pa) {
+		u64 *page = mmp_phys_to_virt(pa);
+		pa = page[0];
+		mmp_pages_free(page, 1);
+		n++;
+	}
+	STAT_ADD(vm, tables_freed, n);
+	return n;
+}
+
+/* Every MMIO marker in live roots: the generation bits they hold wrapped. */
+void tdp_zap_mmio_markers(struct vm_mmu *vm)
+{
+	const struct spte_format *f = vm->fmt;
+	struct zap_ctx z;
+	write_lock(&vm->mmu_lock);
+	zap_ctx_init(&z, vm, false);
+	for (struct tdp_root *r = vm->roots_head; r; r = r->next) {
+		if (r->invalid || r->zapped)
+			continue;
+		struct tdp_iter it;
+		for (tdp_iter_start(&it, f, r->table, SPTE_ROOT_LEVEL, 0, 0, TDP_GFN_END, SPTE_LEVEL_4K);
+		     it.valid; tdp_iter_next(&it))
+			if (it.old && f->is_mmio(it.old))
+				zap_current(&z, &it, true);
+	}
+	zap_ctx_finish(&z);
+	bump_invalidate_seq(vm);
+	STAT_INC(vm, mmio_marker_wraps);
+	write_unlock(&vm->mmu_lock);
+}

@@ -1,0 +1,111 @@
+/* The hosted mm/platform.h: C heap pages, poisoned quarantine, counted flushes. */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "tests/mm/host.h"
+
+void (*host_flush_hook)(void *owner);
+u32 host_yield_every;
+bool host_check_poison = true;
+
+static u64 live_pages, flush_count;
+static u32 yield_calls;
+
+/* Freed pages stay poisoned here for a while before going back to the heap. */
+#define QUARANTINE 4096
+static struct { void *va; u64 npages; } quarantine[QUARANTINE];
+static u32 q_next;
+static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void *mmp_pages_alloc(u64 npages)
+{
+	void *va = aligned_alloc(PAGE_SIZE, npages * PAGE_SIZE);
+	if (!va)
+		return NULL;
+	memset(va, 0, npages * PAGE_SIZE);
+	__atomic_fetch_add(&live_pages, npages, __ATOMIC_RELAXED);
+	return va;
+}
+
+void mmp_pages_free(void *va, u64 npages)
+{
+	if (!va)
+		return;
+	__atomic_fetch_sub(&live_pages, npages, __ATOMIC_RELAXED);
+	if (!host_check_poison) {
+		free(va);
+		return;
+	}
+	memset(va, 0x5a, npages * PAGE_SIZE);
+	pthread_mutex_lock(&q_lock);
+	void *old = quarantine[q_next].va;
+	quarantine[q_next].va = va;
+	quarantine[q_next].npages = npages;
+	q_next = (q_next + 1) % QUARANTINE;
+	pthread_mutex_unlock(&q_lock);
+	free(old);
+}
+
+void host_quarantine_drain(void)
+{
+	pthread_mutex_lock(&q_lock);
+	for (u32 i = 0; i < QUARANTINE; i++) {
+		free(quarantine[i].va);
+		quarantine[i].va = NULL;
+	}
+	pthread_mutex_unlock(&q_lock);
+}
+
+bool host_page_poisoned(const void *page)
+{
+	const u64 *w = page;
+	return w[1] == POISON && w[511] == POISON;
+}
+
+u64 host_pages_live(void)
+{
+	return __atomic_load_n(&live_pages, __ATOMIC_RELAXED);
+}
+
+u64 host_flushes(void)
+{
+	return __atomic_load_n(&flush_count, __ATOMIC_RELAXED);
+}
+
+u64 mmp_virt_to_phys(const void *va)
+{
+	return (u64)(uintptr_t)va;
+}
+
+void *mmp_phys_to_virt(u64 pa)
+{
+	return (void *)(uintptr_t)pa;
+}
+
+void mmp_flush_remote_tlbs(void *owner)
+{
+	__atomic_fetch_add(&flush_count, 1, __ATOMIC_RELAXED);
+	if (host_flush_hook)
+		host_flush_hook(owner);
+}
+
+bool mmp_should_yield(void)
+{
+	u32 every = __atomic_load_n(&host_yield_every, __ATOMIC_RELAXED);
+	return every && __atomic_add_fetch(&yield_calls, 1, __ATOMIC_RELAXED) % every == 0;
+}
+
+void mmp_yield(void)
+{
+	sched_yield();
+}
+
+u64 mmp_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}

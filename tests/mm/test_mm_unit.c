@@ -1,0 +1,724 @@
+/* Unit tests of the MMU core: locks, epochs, memslots (against a reference model), the TDP MMU. */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "tests/unit/unit.h"
+#include "tests/mm/host.h"
+
+static const struct nx_params nx_off = { .enabled = false, .ratio = 1, .period_ms = 100 };
+static const struct nx_params nx_on = { .enabled = true, .ratio = 1, .period_ms = 100 };
+
+/* ---------- helpers ---------- */
+
+static int commit1(struct vm_mmu *vm, struct memslot_change c)
+{
+	return memslots_commit(vm, &c, 1, NULL);
+}
+
+static int create_slot(struct vm_mmu *vm, u64 gfn, u64 npages, u64 pfn, u32 flags)
+{
+	return commit1(vm, (struct memslot_change){ .op = MEMSLOT_CREATE, .gfn = gfn, .npages = npages,
+						    .host_pfn = pfn, .flags = flags });
+}
+
+/* Fault at gfn on vCPU v (loading a root first) and return the result. */
+static int fault(struct sim_vm *s, struct sim_vcpu *v, u64 gfn, unsigned access)
+{
+	for (;;) {
+		if (tdp_reload_needed(v->mmu))
+			assert_int_equal(tdp_load_root(v->mmu, &v->root_pa), 0);
+		int r = tdp_fault(s->vm, v->mmu, gfn << PAGE_SHIFT, access);
+		if (r != TDP_RETRY)
+			return r;
+	}
+}
+
+/* The leaf mapping gfn right now: its level, or 0 when none. */
+static int mapped_level(struct sim_vm *s, struct sim_vcpu *v, u64 gfn, u64 *pfn, unsigned *perm)
+{
+	u64 p, *leaf;
+	unsigned pm;
+	int level;
+	if (tdp_reload_needed(v->mmu) || sim_walk(s, v->root_pa, gfn, &p, &pm, &leaf, &level) != 1)
+		return 0;
+	if (pfn)
+		*pfn = p;
+	if (perm)
+		*perm = pm;
+	return level;
+}
+
+static u64 count_leaves(struct vm_mmu *vm, struct tdp_root *root, u64 start, u64 end)
+{
+	struct tdp_iter it;
+	u64 n = 0;
+	for (tdp_iter_start(&it, vm->fmt, root->table, SPTE_ROOT_LEVEL, 0, start, end, SPTE_LEVEL_4K);
+	     it.valid; tdp_iter_next(&it))
+		if (spte_present(vm->fmt, it.old) && spte_leaf(vm->fmt, it.old, it.level))
+			n++;
+	return n;
+}
+
+static struct tdp_stats stats(struct vm_mmu *vm)
+{
+	struct tdp_stats st;
+	tdp_get_stats(vm, &st);
+	return st;
+}
+
+/* ---------- entry formats ---------- */
+
+static u64 broken_table(u64 pa)
+{
+	return pa; /* not present */
+}
+
+static void test_format_check(void **state)
+{
+	assert_null(spte_format_check(&test_ept));
+	assert_null(spte_format_check(&test_npt));
+	struct spte_format bad = test_ept;
+	bad.make_table = broken_table;
+	assert_non_null(spte_format_check(&bad));
+	bad = test_ept;
+	bad.max_leaf_level = 4;
+	assert_non_null(spte_format_check(&bad));
+	bad = test_ept;
+	bad.mmio_gen_bits = 40;
+	assert_non_null(spte_format_check(&bad));
+	struct mmu_config cfg = { .format = &bad, .max_vcpus = 1 };
+	struct vm_mmu *vm;
+	assert_int_equal(mmu_create(&cfg, &vm), TDP_E_INVALID);
+}
+
+/* ---------- rwlock ---------- */
+
+static struct rwlock test_lock;
+static u32 flag;
+
+static void *write_locker(void *arg)
+{
+	write_lock(&test_lock);
+	__atomic_store_n(&flag, 1, __ATOMIC_SEQ_CST);
+	write_unlock(&test_lock);
+	return NULL;
+}
+
+static void test_rwlock_needbreak(void **state)
+{
+	rwlock_init(&test_lock);
+	read_lock(&test_lock);
+	read_lock(&test_lock); /* two readers at once */
+	assert_false(rwlock_needbreak(&test_lock));
+	flag = 0;
+	pthread_t t;
+	pthread_create(&t, NULL, write_locker, NULL);
+	while (!rwlock_needbreak(&test_lock))
+		usleep(100);
+	usleep(2000);
+	assert_int_equal(__atomic_load_n(&flag, __ATOMIC_SEQ_CST), 0); /* excluded by readers */
+	read_unlock(&test_lock);
+	read_unlock(&test_lock);
+	pthread_join(t, NULL);
+	assert_int_equal(flag, 1);
+	assert_false(rwlock_needbreak(&test_lock));
+	assert_true(write_trylock(&test_lock));
+	assert_false(write_trylock(&test_lock));
+	write_unlock(&test_lock);
+}
+
+/* ---------- epoch ---------- */
+
+static struct epoch test_epoch;
+static struct epoch_reader test_readers[2];
+static u32 synced;
+
+static void *synchronizer(void *arg)
+{
+	epoch_synchronize(&test_epoch);
+	__atomic_store_n(&synced, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+static void test_epoch_grace_period(void **state)
+{
+	epoch_init(&test_epoch, test_readers, 2);
+	epoch_synchronize(&test_epoch); /* nobody inside: returns at once */
+	epoch_enter(&test_epoch, &test_readers[1]);
+	epoch_enter(&test_epoch, &test_readers[1]); /* nested */
+	synced = 0;
+	pthread_t t;
+	pthread_create(&t, NULL, synchronizer, NULL);
+	usleep(5000);
+	assert_int_equal(__atomic_load_n(&synced, __ATOMIC_SEQ_CST), 0);
+	epoch_leave(&test_readers[1]);
+	usleep(5000);
+	assert_int_equal(__atomic_load_n(&synced, __ATOMIC_SEQ_CST), 0); /* still nested */
+	epoch_leave(&test_readers[1]);
+	pthread_join(t, NULL);
+	assert_int_equal(synced, 1);
+	/* a reader that enters after synchronize started does not hold it up */
+	epoch_enter(&test_epoch, &test_readers[0]);
+	u64 entered = test_readers[0].entered;
+	epoch_leave(&test_readers[0]);
+	assert_true(entered >= 2);
+}
+
+/* ---------- memslots against a reference model ---------- */
+
+#define MODEL_GFNS 512
+#define MODEL_MAX 64
+
+struct model_slot { u64 base, n, pfn; u32 flags; };
+struct model { struct model_slot s[MODEL_MAX * 2]; u32 count; };
+
+static int model_find(struct model *m, u64 base)
+{
+	for (u32 i = 0; i < m->count; i++)
+		if (m->s[i].base == base)
+			return i;
+	return -1;
+}
+
+static int model_range(u64 gfn, u64 n, u64 pfn)
+{
+	if (n == 0)
+		return MEMSLOT_E_EMPTY;
+	if (gfn + n > MEMSLOT_GFN_LIMIT || gfn >= MEMSLOT_GFN_LIMIT || pfn + n > (1ull << 52))
+		return MEMSLOT_E_RANGE;
+	return 0;
+}
+
+/* The same rules, written the plain way (linear search, painting gfns). */
+static int model_step(struct model *m, const struct memslot_change *c, u32 limit)
+{
+	int i = c->op == MEMSLOT_CREATE ? -1 : model_find(m, c->gfn);
+	int err;
+	switch (c->op) {
+	case MEMSLOT_CREATE:
+		if ((err = model_range(c->gfn, c->npages, c->host_pfn)))
+			return err;
+		if (c->flags & ~MEMSLOT_FLAGS_ALL)
+			return MEMSLOT_E_BAD_FLAGS;
+		if (model_find(m, c->gfn) >= 0)
+			return MEMSLOT_E_EXISTS;
+		if (m->count == limit)
+			return MEMSLOT_E_TOO_MANY;
+		m->s[m->count++] = (struct model_slot){ c->gfn, c->npages, c->host_pfn, c->flags };
+		return 0;
+	case MEMSLOT_DELETE:
+		if (i < 0)
+			return MEMSLOT_E_NOT_FOUND;
+		m->s[i] = m->s[--m->count];
+		return 0;
+	case MEMSLOT_SET_FLAGS:
+		if (i < 0)
+			return MEMSLOT_E_NOT_FOUND;
+		if (c->flags & ~MEMSLOT_FLAGS_ALL)
+			return MEMSLOT_E_BAD_FLAGS;
+		m->s[i].flags = c->flags;
+		return 0;
+	default:
+		break;
+	}
+	if (i < 0)
+		return MEMSLOT_E_NOT_FOUND;
+	if (m->s[i].flags & MEMSLOT_DIRTY_LOG)
+		return MEMSLOT_E_DIRTY_LOG;
+	if (c->op == MEMSLOT_MOVE) {
+		if ((err = model_range(c->to_gfn, m->s[i].n, m->s[i].pfn)))
+			return err;
+		if (c->to_gfn != m->s[i].base && model_find(m, c->to_gfn) >= 0)
+			return MEMSLOT_E_EXISTS;
+		m->s[i].base = c->to_gfn;
+		return 0;
+	}
+	if (c->op == MEMSLOT_RESIZE) {
+		if ((err = model_range(m->s[i].base, c->npages, m->s[i].pfn)))
+			return err;
+		m->s[i].n = c->npages;
+		return 0;
+	}
+	if (c->to_gfn <= m->s[i].base || c->to_gfn >= m->s[i].base + m->s[i].n)
+		return MEMSLOT_E_BAD_SPLIT;
+	if (m->count == limit)
+		return MEMSLOT_E_TOO_MANY;
+	struct model_slot tail = m->s[i];
+	tail.base = c->to_gfn;
+	tail.n = m->s[i].base + m->s[i].n - c->to_gfn;
+	tail.pfn = m->s[i].pfn + (c->to_gfn - m->s[i].base);
+	m->s[i].n = c->to_gfn - m->s[i].base;
+	m->s[m->count++] = tail;
+	return 0;
+}
+
+/* -1 where no slot, else the index of the slot painted there; -2 = overlap. */
+static int model_paint(struct model *m, int *owner)
+{
+	for (u32 g = 0; g < MODEL_GFNS; g++)
+		owner[g] = -1;
+	for (u32 i = 0; i < m->count; i++)
+		for (u64 g = m->s[i].base; g < m->s[i].base + m->s[i].n; g++) {
+			if (g >= MODEL_GFNS)
+				break;
+			if (owner[g] >= 0)
+				return -2;
+			owner[g] = i;
+		}
+	/* overlaps beyond the painted window */
+	for (u32 i = 0; i < m->count; i++)
+		for (u32 j = i + 1; j < m->count; j++)
+			if (m->s[i].base < m->s[j].base + m->s[j].n && m->s[j].base < m->s[i].base + m->s[i].n)
+				return -2;
+	return 0;
+}
+
+static struct memslot_change random_change(struct model *m, unsigned *seed)
+{
+	struct memslot_change c = { .op = rand_r(seed) % 6 };
+	bool existing = m->count && rand_r(seed) % 8;
+	const struct model_slot *s = existing ? &m->s[rand_r(seed) % m->count] : NULL;
+	c.gfn = s ? s->base : (u64)(rand_r(seed) % MODEL_GFNS);
+	c.npages = rand_r(seed) % 6 == 0 ? 0 : 1 + rand_r(seed) % 40;
+	c.to_gfn = s && rand_r(seed) % 2 ? s->base + rand_r(seed) % (s->n + 1) : (u64)(rand_r(seed) % MODEL_GFNS);
+	c.host_pfn = 0x1000 + rand_r(seed) % 4096;
+	c.flags = rand_r(seed) % 16 == 0 ? 8 : rand_r(seed) % 4;
+	if (rand_r(seed) % 50 == 0)
+		c.gfn = MEMSLOT_GFN_LIMIT - rand_r(seed) % 8;
+	if (c.op == MEMSLOT_CREATE && rand_r(seed) % 3)
+		c.flags &= ~MEMSLOT_DIRTY_LOG;
+	return c;
+}
+
+static void check_against_model(struct vm_mmu *vm, struct model *m)
+{
+	int owner[MODEL_GFNS];
+	assert_int_equal(model_paint(m, owner), 0);
+	for (u32 g = 0; g < MODEL_GFNS; g++) {
+		u64 pfn;
+		u32 flags;
+		bool found = memslots_gfn_to_pfn(vm, g, &pfn, &flags);
+		assert_int_equal(found, owner[g] >= 0);
+		if (found) {
+			const struct model_slot *s = &m->s[owner[g]];
+			assert_int_equal(pfn, s->pfn + (g - s->base));
+			assert_int_equal(flags, s->flags);
+		}
+	}
+	assert_int_equal(vm->slots->count, m->count);
+}
+
+static void test_memslot_reference_model(void **state)
+{
+	struct sim_vm s;
+	sim_vm_init(&s, &test_ept, nx_off);
+	struct model m = { .count = 0 };
+	unsigned seed = 12345;
+	u32 ok = 0, rejected = 0;
+	for (u32 round = 0; round < 3000; round++) {
+		struct memslot_change steps[6];
+		u32 n = 1 + rand_r(&seed) % 6;
+		struct model next = m;
+		int want = 0;
+		u32 want_step = 0;
+		for (u32 i = 0; i < n; i++) {
+			steps[i] = random_change(&next, &seed);
+			if (!want && (want = model_step(&next, &steps[i], MEMSLOTS_MAX)))
+				want_step = i;
+		}
+		int owner[MODEL_GFNS];
+		if (!want && model_paint(&next, owner) == -2) {
+			want = MEMSLOT_E_OVERLAP;
+			want_step = n;
+		}
+		u32 bad = 99;
+		int got = memslots_commit(s.vm, steps, n, &bad);
+		if (got != want)
+			fail_msg("round %u: got %d (%s), model says %d (%s)", round, got, memslot_strerror(got),
+				 want, memslot_strerror(want));
+		if (got) {
+			if (bad != want_step) {
+				for (u32 i = 0; i < n; i++)
+					print_message("step %u: op %d gfn %#llx n %llu to %#llx flags %u\n", i, steps[i].op,
+						      (unsigned long long)steps[i].gfn, (unsigned long long)steps[i].npages,
+						      (unsigned long long)steps[i].to_gfn, steps[i].flags);
+				fail_msg("round %u: error %d at step %u, model says step %u", round, got, bad, want_step);
+			}
+			rejected++;
+		} else {
+			m = next;
+			ok++;
+		}
+		if (round % 100 == 0 || !got)
+			check_against_model(s.vm, &m);
+	}
+	assert_true(ok > 300 && rejected > 300);
+	sim_vm_destroy(&s);
+}
+
+static void test_memslot_errors(void **state)
+{
+	struct sim_vm s;
+	sim_vm_init(&s, &test_ept, nx_off);
+	struct vm_mmu *vm = s.vm;
+	assert_int_equal(create_slot(vm, 100, 50, 0x1000, 0), MEMSLOT_OK);
+	assert_int_equal(create_slot(vm, 120, 10, 0x1000, 0), MEMSLOT_E_OVERLAP);
+	assert_int_equal(create_slot(vm, 200, 0, 0x1000, 0), MEMSLOT_E_EMPTY);
+	assert_int_equal(create_slot(vm, MEMSLOT_GFN_LIMIT - 1, 2, 0x1000, 0), MEMSLOT_E_RANGE);
+	assert_int_equal(create_slot(vm, 300, 1, 0x1000, 0x80), MEMSLOT_E_BAD_FLAGS);
+	assert_int_equal(create_slot(vm, 100, 1, 0x1000, 0), MEMSLOT_E_EXISTS);
+	assert_int_equal(commit1(vm, (struct memslot_change){ .op = MEMSLOT_DELETE, .gfn = 101 }),
+			 MEMSLOT_E_NOT_FOUND);
+	assert_int_equal(commit1(vm, (struct memslot_change){ .op = MEMSLOT_SPLIT, .gfn = 100, .to_gfn = 100 }),
+			 MEMSLOT_E_BAD_SPLIT);
+	assert_int_equal(commit1(vm, (struct memslot_change){ .op = 77, .gfn = 100 }), MEMSLOT_E_BAD_OP);
+	assert_int_equal(memslots_commit(vm, NULL, 0, NULL), MEMSLOT_E_BAD_OP);
+	assert_int_equal(commit1(vm, (struct memslot_change){ .op = MEMSLOT_SET_FLAGS, .gfn = 100,
+							      .flags = MEMSLOT_DIRTY_LOG }), MEMSLOT_OK);
+	assert_int_equal(commit1(vm, (struct memslot_change){ .op = MEMSLOT_RESIZE, .gfn = 100, .npages = 5 }),
+			 MEMSLOT_E_DIRTY_LOG);
+	/* a rejected transaction changes nothing, even after steps that succeeded */
+	struct memslot_change two[2] = {
+		{ .op = MEMSLOT_CREATE, .gfn = 1000, .npages = 10, .host_pfn = 0x5000 },
+		{ .op = MEMSLOT_DELETE, .gfn = 999 },
+	};
+	u32 bad;
+	u64 gen = memslots_generation(vm);
+	assert_int_equal(memslots_commit(vm, two, 2, &bad), MEMSLOT_E_NOT_FOUND);
+	assert_int_equal(bad, 1);
+	u64 pfn;
+	assert_false(memslots_gfn_to_pfn(vm, 1000, &pfn, NULL));
+	assert_int_equal(memslots_generation(vm), gen);
+	/* overlaps are judged on the result: a swap in one transaction is fine */
+	assert_int_equal(create_slot(vm, 2000, 10, 0x9000, 0), MEMSLOT_OK);
+	assert_int_equal(create_slot(vm, 2010, 10, 0xa000, 0), MEMSLOT_OK);
+	struct memslot_change swap[3] = {
+		{ .op = MEMSLOT_MOVE, .gfn = 2000, .to_gfn = 3000 },
+		{ .op = MEMSLOT_MOVE, .gfn = 2010, .to_gfn = 2000 },
+		{ .op = MEMSLOT_MOVE, .gfn = 3000, .to_gfn = 2010 },
+	};
+	assert_int_equal(memslots_commit(vm, swap, 3, NULL), MEMSLOT_OK);
+	assert_true(memslots_gfn_to_pfn(vm, 2000, &pfn, NULL));
+	assert_int_equal(pfn, 0xa000);
+	assert_int_equal(memslots_generation(vm), gen + 3);
+	for (int e = 0; e >= MEMSLOT_E_NO_MEMORY; e--)
+		assert_string_not_equal(memslot_strerror(e), "unknown memslot error");
+	sim_vm_destroy(&s);
+}
+
+static void test_memslot_32k_slots(void **state)
+{
+	struct sim_vm s;
+	sim_vm_init(&s, &test_ept, nx_off);
+	u32 n = MEMSLOTS_MAX;
+	struct memslot_change *c = calloc(n + 1, sizeof(*c));
+	for (u32 i = 0; i < n + 1; i++)
+		c[i] = (struct memslot_change){ .op = MEMSLOT_CREATE, .gfn = 4ull * (n - i), .npages = 2,
+						.host_pfn = 0x100000 + 2 * i };
+	u32 bad;
+	assert_int_equal(memslots_commit(s.vm, c, n + 1, &bad), MEMSLOT_E_TOO_MANY);
+	assert_int_equal(bad, n);
+	assert_int_equal(memslots_commit(s.vm, c, n, NULL), MEMSLOT_OK);
+	assert_int_equal(s.vm->slots->count, n);
+	u32 cache = 0;
+	for (u32 i = 0; i < n; i++) {
+		u64 gfn = 4ull * (n - i);
+		const struct memslot *m = memslots_find(s.vm->slots, gfn + 1, &cache);
+		assert_non_null(m);
+		assert_int_equal(m->host_pfn, 0x100000 + 2 * i);
+		assert_null(memslots_find(s.vm->slots, gfn + 2, &cache));
+	}
+	free(c);
+	sim_vm_destroy(&s);
+}
+
+/* ---------- TDP MMU ---------- */
+
+static void test_fault_levels(void **state)
+{
+	const struct spte_format *fmts[] = { &test_ept, &test_npt };
+	for (u32 fi = 0; fi < 2; fi++) {
+		struct sim_vm s;
+		u64 base_pages = host_pages_live();
+		sim_vm_init(&s, fmts[fi], nx_off);
+		struct sim_vcpu *v = sim_vcpu_add(&s);
+		struct vm_mmu *vm = s.vm;
+		/* 2 GiB at 1 GiB, backing 1G-aligned: 1G leaves; a 4K-misaligned slot: 4K only */
+		assert_int_equal(create_slot(vm, 0x40000, 0x80000, 0x40000000, 0), MEMSLOT_OK);
+		assert_int_equal(create_slot(vm, 0x10000, 0x400, 0x2000001, 0), MEMSLOT_OK);
+		assert_int_equal(create_slot(vm, 0x20000, 0x400, 0x3000000, 0), MEMSLOT_OK);
+		assert_int_equal(create_slot(vm, 0x30000, 0x10, 0x4000000, MEMSLOT_READONLY), MEMSLOT_OK);
+		u64 pfn;
+		unsigned perm;
+		assert_int_equal(fault(&s, v, 0x40000 + 0x1234, MM_WRITE), TDP_MAPPED);
+		assert_int_equal(mapped_level(&s, v, 0x40000 + 0x1234, &pfn, &perm), SPTE_LEVEL_1G);
+		assert_int_equal(pfn, 0x40000000 + 0x1234);
+		assert_int_equal(perm, MM_READ | MM_WRITE | MM_EXEC);
+		assert_int_equal(fault(&s, v, 0x10005, MM_READ), TDP_MAPPED);
+		assert_int_equal(mapped_level(&s, v, 0x10005, &pfn, NULL), SPTE_LEVEL_4K);
+		assert_int_equal(pfn, 0x2000006);
+		assert_int_equal(fault(&s, v, 0x20201, MM_READ), TDP_MAPPED);
+		assert_int_equal(mapped_level(&s, v, 0x20201, &pfn, NULL), SPTE_LEVEL_2M);
+		assert_int_equal(pfn, 0x3000201);
+		/* again: spurious */
+		assert_int_equal(fault(&s, v, 0x20202, MM_READ), TDP_MAPPED);
+		assert_int_equal(stats(vm).faults_spurious, 1);
+		/* read-only slot: reads map read-only, writes are MMIO */
+		assert_int_equal(fault(&s, v, 0x30001, MM_WRITE), TDP_MMIO);
+		assert_int_equal(fault(&s, v, 0x30001, MM_READ), TDP_MAPPED);
+		assert_int_equal(mapped_level(&s, v, 0x30001, NULL, &perm), SPTE_LEVEL_4K);
+		assert_int_equal(perm & MM_WRITE, 0);
+		assert_int_equal(tdp_fault(vm, v->mmu, 1ull << 60, MM_READ), TDP_E_GPA);
+		assert_int_equal(tdp_fault(vm, v->mmu, 0, 0), TDP_E_INVALID);
+		struct tdp_stats st = stats(vm);
+		assert_int_equal(st.mapped_1g, 1);
+		assert_int_equal(st.mapped_2m, 1);
+		assert_int_equal(st.mapped_4k, 2);
+		assert_int_equal(st.pages_mapped, 0x40000 + 0x200 + 2);
+		sim_vm_destroy(&s);
+		assert_int_equal(host_pages_live(), base_pages);
+	}
+}
+
+static void test_mmio_markers(void **state)
+{
+	struct sim_vm s;
+	sim_vm_init(&s, &test_ept, nx_off);
+	struct sim_vcpu *v = sim_vcpu_add(&s);
+	struct vm_mmu *vm = s.vm;
+	assert_int_equal(create_slot(vm, 0, 16, 0x1000, 0), MEMSLOT_OK);
+	assert_int_equal(fault(&s, v, 0x100, MM_READ), TDP_MMIO);
+	assert_int_equal(stats(vm).mmio_markers_installed, 1);
+	u64 pfn, *leaf;
+	unsigned perm;
+	int level;
+	assert_int_equal(sim_walk(&s, v->root_pa, 0x100, &pfn, &perm, &leaf, &level), -1);
+	assert_int_equal(fault(&s, v, 0x100, MM_WRITE), TDP_MMIO);
+	assert_int_equal(stats(vm).mmio_marker_hits, 1);
+	/* a slot appears there: the marker's generation is old, the slow path maps it */
+	assert_int_equal(create_slot(vm, 0x100, 1, 0x2000, 0), MEMSLOT_OK);
+	assert_int_equal(fault(&s, v, 0x100, MM_READ), TDP_MAPPED);
+	assert_int_equal(stats(vm).mmio_marker_misses, 1);
+	assert_int_equal(mapped_level(&s, v, 0x100, &pfn, NULL), SPTE_LEVEL_4K);
+	assert_int_equal(pfn, 0x2000);
+	sim_vm_destroy(&s);
+}
+
+/* With 2 generation bits, the 4th update wraps them: every marker is zapped first. */
+static void test_mmio_marker_wrap(void **state)
+{
+	struct sim_vm s;
+	int saved = test_mmio_gen_bits;
+	struct spte_format narrow = test_ept;
+	narrow.mmio_gen_bits = test_mmio_gen_bits = 2;
+	sim_vm_init(&s, &narrow, nx_off);
+	struct sim_vcpu *v = sim_vcpu_add(&s);
+	struct vm_mmu *vm = s.vm;
+	assert_int_equal(fault(&s, v, 0x500, MM_READ), TDP_MMIO); /* marker, generation 0 */
+	u64 pfn, *leaf;
+	unsigned perm;
+	int level;
+	for (u32 i = 0; i < 3; i++) {
+		assert_int_equal(create_slot(vm, 0x1000 + i, 1, 0x1000, 0), MEMSLOT_OK);
+		assert_int_equal(sim_walk(&s, v->root_pa, 0x500, &pfn, &perm, &leaf, &level), -1);
+	}
+	assert_int_equal(stats(vm).mmio_marker_wraps, 0);
+	assert_int_equal(create_slot(vm, 0x2000, 1, 0x1000, 0), MEMSLOT_OK); /* generation 4: bits 0 */
+	assert_int_equal(stats(vm).mmio_marker_wraps, 1);
+	assert_int_equal(sim_walk(&s, v->root_pa, 0x500, &pfn, &perm, &leaf, &level), 0);
+	sim_vm_destroy(&s);
+	test_mmio_gen_bits = saved;
+}
+
+static void test_zap_range(void **state)
+{
+	u64 base_pages = host_pages_live();
+	struct sim_vm s;
+	sim_vm_init(&s, &test_ept, nx_off);
+	struct sim_vcpu *v = sim_vcpu_add(&s);
+	struct vm_mmu *vm = s.vm;
+	assert_int_equal(create_slot(vm, 0, 4096, 0x100001, 0), MEMSLOT_OK); /* 4K only */
+	for (u64 g = 0; g < 4096; g++)
+		assert_int_equal(fault(&s, v, g, MM_READ), TDP_MAPPED);
+	assert_int_equal(count_leaves(vm, v->mmu->root, 0, TDP_GFN_END), 4096);
+	u64 flushes = host_flushes();
+	tdp_zap_range(vm, 1000, 1100);
+	assert_true(host_flushes() > flushes);
+	assert_int_equal(count_leaves(vm, v->mmu->root, 0, TDP_GFN_END), 4096 - 1100);
+	assert_int_equal(count_leaves(vm, v->mmu->root, 1000, 2100), 0);
+	assert_int_equal(mapped_level(&s, v, 999, NULL, NULL), SPTE_LEVEL_4K);
+	assert_int_equal(mapped_level(&s, v, 2100, NULL, NULL), SPTE_LEVEL_4K);
+	/* the tables under fully covered entries (1024..2047: 2 tables) are freed */
+	struct tdp_stats st = stats(vm);
+	assert_int_equal(st.pages_mapped, 4096 - 1100);
+	assert_int_equal(st.sptes_zapped, 1100 - 1024 + 2);
+	tdp_free_deferred(vm);
+	assert_int_equal(stats(vm).tables_freed, 2);
+	/* deleting the slot zaps the rest (small: zap-slot, not fast invalidate) */
+	assert_int_equal(commit1(vm, (struct memslot_change){ .op = MEMSLOT_DELETE, .gfn = 0 }), MEMSLOT_OK);
+	assert_int_equal(count_leaves(vm, v->mmu->root, 0, TDP_GFN_END), 0);
+	assert_int_equal(stats(vm).roots_invalidated, 0);
+	assert_int_equal(stats(vm).pages_mapped, 0);
+	sim_vm_destroy(&s);
+	assert_int_equal(host_pages_live(), base_pages);
+}
+
+static void test_fast_invalidate(void **state)
+{
+	u64 base_pages = host_pages_live();
+	struct sim_vm s;
+	sim_vm_init(&s, &test_ept, nx_off);
+	struct sim_vcpu *v = sim_vcpu_add(&s);
+	struct vm_mmu *vm = s.vm;
+	assert_int_equal(create_slot(vm, 0, 8192, 0x100001, 0), MEMSLOT_OK);
+	assert_int_equal(create_slot(vm, 8192, 16, 0x300001, 0), MEMSLOT_OK);
+	for (u64 g = 0; g < 8192 + 16; g++)
+		assert_int_equal(fault(&s, v, g, MM_READ), TDP_MAPPED);
+	struct tdp_root *old = v->mmu->root;
+	u64 tables = stats(vm).tables_allocated;
+	/* the big slot: fast invalidate, returns before any table is freed */
+	assert_int_equal(commit1(vm, (struct memslot_change){ .op = MEMSLOT_DELETE, .gfn = 0 }), MEMSLOT_OK);
+	assert_int_equal(stats(vm).roots_invalidated, 1);
+	assert_true(tdp_reload_needed(v->mmu));
+	assert_int_equal(stats(vm).tables_freed, 0);
+	assert_int_equal(fault(&s, v, 5, MM_READ), TDP_MMIO);
+	assert_int_equal(fault(&s, v, 8195, MM_READ), TDP_MAPPED);
+	assert_true(v->mmu->root != old);
+	/* the worker: zaps the obsolete root (Z2: not the new one), frees its tables */
+	u64 freed = tdp_reclaim(vm);
+	assert_int_equal(freed, tables - 1); /* every table but the old root page itself */
+	assert_int_equal(stats(vm).roots_freed, 1);
+	assert_int_equal(mapped_level(&s, v, 8195, NULL, NULL), SPTE_LEVEL_4K);
+	assert_int_equal(tdp_reclaim(vm), 0); /* nothing left: Z3, zapped roots are not revisited */
+	sim_vm_destroy(&s);
+	assert_int_equal(host_pages_live(), base_pages);
+}
+
+static void test_move_and_split(void **state)
+{
+	struct sim_vm s;
+	sim_vm_init(&s, &test_npt, nx_off);
+	struct sim_vcpu *v = sim_vcpu_add(&s);
+	struct vm_mmu *vm = s.vm;
+	assert_int_equal(create_slot(vm, 0x200, 0x400, 0x7000200, 0), MEMSLOT_OK);
+	assert_int_equal(fault(&s, v, 0x210, MM_READ), TDP_MAPPED);
+	assert_int_equal(mapped_level(&s, v, 0x210, NULL, NULL), SPTE_LEVEL_2M);
+	/* split keeps the same translation: nothing zapped */
+	u64 zapped = stats(vm).sptes_zapped;
+	assert_int_equal(commit1(vm, (struct memslot_change){ .op = MEMSLOT_SPLIT, .gfn = 0x200, .to_gfn = 0x300 }),
+			 MEMSLOT_OK);
+	assert_int_equal(stats(vm).sptes_zapped, zapped);
+	assert_int_equal(mapped_level(&s, v, 0x210, NULL, NULL), SPTE_LEVEL_2M);
+	/* moving the first half zaps its old place; the new place maps the same frames */
+	assert_int_equal(commit1(vm, (struct memslot_change){ .op = MEMSLOT_MOVE, .gfn = 0x200, .to_gfn = 0x1000 }),
+			 MEMSLOT_OK);
+	assert_int_equal(mapped_level(&s, v, 0x210, NULL, NULL), 0);
+	assert_int_equal(fault(&s, v, 0x210, MM_READ), TDP_MMIO);
+	u64 pfn;
+	assert_int_equal(fault(&s, v, 0x1010, MM_READ), TDP_MAPPED);
+	assert_int_equal(mapped_level(&s, v, 0x1010, &pfn, NULL), SPTE_LEVEL_4K);
+	assert_int_equal(pfn, 0x7000210);
+	sim_vm_destroy(&s);
+}
+
+static void test_dirty_log(void **state)
+{
+	struct sim_vm s;
+	sim_vm_init(&s, &test_ept, nx_off);
+	struct sim_vcpu *v = sim_vcpu_add(&s);
+	struct vm_mmu *vm = s.vm;
+	assert_int_equal(create_slot(vm, 0x200, 0x200, 0x7000200, 0), MEMSLOT_OK);
+	assert_int_equal(fault(&s, v, 0x210, MM_WRITE), TDP_MAPPED);
+	assert_int_equal(mapped_level(&s, v, 0x210, NULL, NULL), SPTE_LEVEL_2M);
+	/* turning dirty logging on drops the huge mapping */
+	assert_int_equal(commit1(vm, (struct memslot_change){ .op = MEMSLOT_SET_FLAGS, .gfn = 0x200,
+							      .flags = MEMSLOT_DIRTY_LOG }), MEMSLOT_OK);
+	assert_int_equal(mapped_level(&s, v, 0x210, NULL, NULL), 0);
+	unsigned perm = 0;
+	assert_int_equal(fault(&s, v, 0x210, MM_READ), TDP_MAPPED);
+	assert_int_equal(mapped_level(&s, v, 0x210, NULL, &perm), SPTE_LEVEL_4K);
+	assert_int_equal(perm & MM_WRITE, 0);
+	assert_int_equal(fault(&s, v, 0x210, MM_WRITE), TDP_MAPPED);
+	assert_int_equal(fault(&s, v, 0x3ff, MM_WRITE), TDP_MAPPED);
+	assert_int_equal(mapped_level(&s, v, 0x210, NULL, &perm), SPTE_LEVEL_4K);
+	assert_int_equal(perm & MM_WRITE, MM_WRITE);
+	u64 bits[8] = { 0 };
+	assert_int_equal(memslots_dirty_get_and_clear(vm, 0x200, bits, 1), MEMSLOT_E_RANGE);
+	assert_int_equal(memslots_dirty_get_and_clear(vm, 0x201, bits, 8), MEMSLOT_E_NOT_FOUND);
+	assert_int_equal(memslots_dirty_get_and_clear(vm, 0x200, bits, 8), MEMSLOT_OK);
+	assert_int_equal(bits[0], 1ull << 0x10);
+	assert_int_equal(bits[7], 1ull << 63);
+	assert_int_equal(mapped_level(&s, v, 0x210, NULL, &perm), SPTE_LEVEL_4K);
+	assert_int_equal(perm & MM_WRITE, 0); /* write-protected again */
+	assert_int_equal(memslots_dirty_get_and_clear(vm, 0x200, bits, 8), MEMSLOT_OK);
+	assert_int_equal(bits[0] | bits[7], 0);
+	assert_int_equal(fault(&s, v, 0x210, MM_WRITE), TDP_MAPPED);
+	assert_int_equal(memslots_dirty_get_and_clear(vm, 0x200, bits, 8), MEMSLOT_OK);
+	assert_int_equal(bits[0], 1ull << 0x10);
+	sim_vm_destroy(&s);
+}
+
+static void test_nx_split_and_recover(void **state)
+{
+	struct sim_vm s;
+	sim_vm_init(&s, &test_ept, nx_on);
+	struct sim_vcpu *v = sim_vcpu_add(&s);
+	struct vm_mmu *vm = s.vm;
+	unsigned perm = 0;
+	assert_int_equal(create_slot(vm, 0x200, 0x400, 0x7000200, 0), MEMSLOT_OK);
+	/* data access: huge, not executable */
+	assert_int_equal(fault(&s, v, 0x210, MM_READ), TDP_MAPPED);
+	assert_int_equal(mapped_level(&s, v, 0x210, NULL, &perm), SPTE_LEVEL_2M);
+	assert_int_equal(perm & MM_EXEC, 0);
+	/* instruction fetch inside it: split to 4K, executable */
+	assert_int_equal(fault(&s, v, 0x211, MM_EXEC), TDP_MAPPED);
+	assert_int_equal(mapped_level(&s, v, 0x211, NULL, &perm), SPTE_LEVEL_4K);
+	assert_true(perm & MM_EXEC);
+	assert_int_equal(mapped_level(&s, v, 0x3f0, NULL, NULL), SPTE_LEVEL_4K);
+	/* instruction fetch where nothing is mapped: 4K, table recorded too */
+	assert_int_equal(fault(&s, v, 0x405, MM_EXEC), TDP_MAPPED);
+	assert_int_equal(mapped_level(&s, v, 0x405, NULL, NULL), SPTE_LEVEL_4K);
+	struct tdp_stats st = stats(vm);
+	assert_int_equal(st.nx_splits, 1);
+	assert_int_equal(st.nx_current, 2);
+	/* a data access in a split region stays 4K until recovery */
+	assert_int_equal(fault(&s, v, 0x480, MM_READ), TDP_MAPPED);
+	assert_int_equal(mapped_level(&s, v, 0x480, NULL, NULL), SPTE_LEVEL_4K);
+	/* ratio 1: one pass recovers everything */
+	assert_int_equal(nx_recover(vm, 100), 2);
+	st = stats(vm);
+	assert_int_equal(st.nx_recovered, 2);
+	assert_int_equal(st.nx_current, 0);
+	assert_int_equal(mapped_level(&s, v, 0x211, NULL, NULL), 0);
+	assert_int_equal(fault(&s, v, 0x211, MM_READ), TDP_MAPPED);
+	assert_int_equal(mapped_level(&s, v, 0x211, NULL, NULL), SPTE_LEVEL_2M); /* huge again */
+	assert_int_equal(fault(&s, v, 0x211, MM_EXEC), TDP_MAPPED);
+	assert_int_equal(stats(vm).nx_splits, 2); /* and split again */
+	/* ratio 4 with 1 table: ceil(1/4) = 1 */
+	vm->cfg.nx.ratio = 4;
+	assert_int_equal(nx_recover(vm, 100), 1);
+	sim_vm_destroy(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_format_check),
+		cmocka_unit_test(test_rwlock_needbreak),
+		cmocka_unit_test(test_epoch_grace_period),
+		cmocka_unit_test(test_memslot_reference_model),
+		cmocka_unit_test(test_memslot_errors),
+		cmocka_unit_test(test_memslot_32k_slots),
+		cmocka_unit_test(test_fault_levels),
+		cmocka_unit_test(test_mmio_markers),
+		cmocka_unit_test(test_mmio_marker_wrap),
+		cmocka_unit_test(test_zap_range),
+		cmocka_unit_test(test_fast_invalidate),
+		cmocka_unit_test(test_move_and_split),
+		cmocka_unit_test(test_dirty_log),
+		cmocka_unit_test(test_nx_split_and_recover),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
