@@ -24,8 +24,8 @@ GUEST_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
 	--build-id=none --no-warn-rwx-segments -T guests/lib/guest.ld
 
 GUEST_LIB_C := runtime serial print gstring tap idt multiboot fw_cfg hcall
-GUEST_LIB64 := $(patsubst %,$(GUEST_DIR)/lib64/%.o,$(GUEST_LIB_C) paging) \
-	$(GUEST_DIR)/lib64/isr.o
+GUEST_LIB64 := $(patsubst %,$(GUEST_DIR)/lib64/%.o,$(GUEST_LIB_C) paging usermode) \
+	$(GUEST_DIR)/lib64/isr.o $(GUEST_DIR)/lib64/usermode_entry.o
 GUEST_LIB32 := $(patsubst %,$(GUEST_DIR)/lib32/%.o,$(GUEST_LIB_C)) \
 	$(GUEST_DIR)/lib32/isr.o
 GUEST_DEPS := guests/lib/guest.ld $(wildcard guests/lib/*.inc)

@@ -147,6 +147,26 @@ static bool registers_preserved(void)
 	return expect_rc((long)ax, HC_OK) && same;
 }
 
+static long user_rc;
+static u16 user_cs;
+
+/* Runs at CPL 3: a hypercall, then HLT, whose #GP brings us back. */
+static void user_hypercall(void)
+{
+	__asm__ volatile("mov %%cs, %0" : "=r"(user_cs));
+	user_rc = hcall(HC_VERSION, 0, 0, 0, 0, NULL);
+	__asm__ volatile("hlt");
+}
+
+static bool refused_from_user_mode(void)
+{
+	user_rc = 1;
+	int vector = run_in_user_mode(user_hypercall);
+	if (vector != EXC_GP)
+		diag("user mode ended with %s", vector < 0 ? "no exception" : exception_name(vector));
+	return vector == EXC_GP && (user_cs & 3) == 3 && expect_rc(user_rc, HC_EPERM);
+}
+
 static const struct {
 	bool (*run)(void);
 	const char *name;
@@ -164,6 +184,7 @@ static const struct {
 	{ stats_device_hole, "HC_READ_STATS into the device hole returns HC_EFAULT" },
 	{ other_vendor_insn, "the other vendor's instruction (VMCALL/VMMCALL) works too" },
 	{ registers_preserved, "RCX, RDX, RSI, RDI, R8-R15 are preserved" },
+	{ refused_from_user_mode, "a call from CPL 3 returns HC_EPERM" },
 };
 
 void test_main(void)

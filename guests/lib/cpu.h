@@ -56,5 +56,8 @@ static inline void invlpg(unsigned long va) { __asm__ volatile("invlpg (%0)" ::"
 #define SEL_CODE32 0x08
 #define SEL_DATA 0x10
 #define SEL_CODE64 0x18
+#define SEL_USER_DATA 0x20
+#define SEL_USER_CODE64 0x28
+#define SEL_TSS 0x30
 
 #endif

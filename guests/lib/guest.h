@@ -17,12 +17,7 @@
 #include "tap.h"
 #ifdef __x86_64__
 #include "paging.h"
-/* A word the linker puts last in the loaded image: a flat loader that
- * loaded all of it leaves it intact. */
-#define END_MARKER_VALUE 0x21444E45u /* "END!" */
-#define DEFINE_END_MARKER \
-	__attribute__((section(".end_marker"), used)) volatile u32 end_marker = END_MARKER_VALUE
-
+#include "usermode.h"
 #endif
 
 void test_main(void);

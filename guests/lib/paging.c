@@ -52,7 +52,7 @@ static bool split_2m(u64 *e)
 	u64 flags = *e & ~PTE_ADDR & ~PTE_PS;
 	for (unsigned i = 0; i < ENTRIES; i++)
 		pt[i] = (base + i * PAGE_SIZE) | flags;
-	*e = (u64)(unsigned long)pt | PTE_P | PTE_W;
+	*e = (u64)(unsigned long)pt | PTE_P | PTE_W | PTE_U;
 	return true;
 }
 
@@ -65,7 +65,7 @@ bool paging_map_4k(u64 va, u64 pa, u64 flags)
 			u64 *t = new_table();
 			if (!t)
 				return false;
-			*e = (u64)(unsigned long)t | PTE_P | PTE_W;
+			*e = (u64)(unsigned long)t | PTE_P | PTE_W | PTE_U;
 		} else if (*e & PTE_PS) {
 			if (level != 2 || !split_2m(e))
 				return false; /* 1 GiB pages are never used by the runtime */

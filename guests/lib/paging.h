@@ -10,6 +10,7 @@
 
 #define PTE_P (1ull << 0)
 #define PTE_W (1ull << 1)
+#define PTE_U (1ull << 2)
 #define PTE_PWT (1ull << 3)
 #define PTE_PCD (1ull << 4)
 #define PTE_A (1ull << 5)
@@ -21,7 +22,8 @@
 /* The leaf entry mapping va (its page size in *page_size), or NULL. */
 u64 *paging_lookup(u64 va, u64 *page_size);
 /* Maps the 4 KiB page at va to pa with flags (PTE_P is added), creating
- * tables and splitting a 2 MiB page as needed; false when out of tables. */
+ * tables and splitting a 2 MiB page as needed; false when out of tables.
+ * Tables are user-accessible: the leaf flags decide. */
 bool paging_map_4k(u64 va, u64 pa, u64 flags);
 
 #endif
