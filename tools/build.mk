@@ -1,7 +1,7 @@
 # Running the hypervisor and its boot tests. The scripts in tools/ do the work;
 # these targets only build first and pass the settings (ARGS, ACCEL, BOOT).
 
-.PHONY: run run-bochs check-boot-svm check-boot-vmx check-svm check-vmx
+.PHONY: run run-bochs usb debug check-boot-svm check-boot-vmx check-svm check-vmx
 
 run: all
 	BUILD=$(BUILD) ARGS='$(ARGS)' ACCEL=$(ACCEL) tools/run-qemu.sh
@@ -9,7 +9,14 @@ run: all
 run-bochs: all
 	BUILD=$(BUILD) ARGS='$(ARGS)' BOOT=$(BOOT) tools/run-bochs.sh
 
-check-boot-svm: all
+# A raw GPT disk image with the ESP, for a USB stick (bare metal).
+usb: all
+	tools/mkusb.sh $(BUILD)/hv-usb.img $(BUILD)/BOOTX64.EFI '$(ARGS)' $(BUILD)/guests/out
+
+debug: all
+	BUILD=$(BUILD) ARGS='$(ARGS)' tools/debug-qemu.sh
+
+check-boot-svm: all usb
 	BUILD=$(BUILD) tools/check-boot.sh svm
 
 check-boot-vmx: all

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Boot tests: boots the hypervisor and checks what it must print and its exit status.
 # usage: tools/check-boot.sh svm|vmx
-#   svm: the UEFI build in QEMU TCG (AMD SVM + NPT)
+#   svm: the UEFI build in QEMU TCG (AMD SVM + NPT), also from make usb's disk image
 #   vmx: the Multiboot2 build (GRUB) and the UEFI build (OVMF) in Bochs (Intel VT-x + EPT)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -99,6 +99,8 @@ svm)
 	run_case qemu-uefi-test-fault fail $q "test_fault=ud" "${DUMP[@]}" '^hv: exit status 3'
 	run_case qemu-uefi-text-read-only fail $q "test_fault=pf" \
 		'^hv: CPU exception #PF page fault \(vector 14\), error code 0x3$' '^  cr0 .* cr2 0x[1-9a-f]' '^hv: exit status 3'
+	usb() { DISK=$BUILD/hv-usb.img tools/run-qemu.sh; }
+	run_case qemu-usb-image 0 usb "" "$BANNER UEFI" "$MEMMAP" '^hv: exit status 0'
 	fb_case qemu-uefi-fb-console "" lit
 	fb_case qemu-uefi-fb-off "console=serial" dark
 	;;

@@ -3,17 +3,24 @@
 # Environment: BUILD (build), ARGS (hypervisor command line), ACCEL (tcg|kvm),
 #   SMP (1), MEM (512M), TIMEOUT (seconds, 120), LOG (console log file),
 #   QUIET=1 (console only to the log; its tail is shown on failure),
-#   QEMU_EXTRA (more QEMU options, e.g. "-s -S" for make debug).
+#   QEMU_EXTRA (more QEMU options, e.g. "-s -S" for make debug),
+#   DISK (boot this disk image as is, e.g. make usb's, instead of a fresh ESP).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build} ARGS=${ARGS:-} ACCEL=${ACCEL:-tcg} SMP=${SMP:-1} MEM=${MEM:-512M}
-TIMEOUT=${TIMEOUT:-120} LOG=${LOG:-$BUILD/qemu-serial.log} QUIET=${QUIET:-} QEMU_EXTRA=${QEMU_EXTRA:-}
+TIMEOUT=${TIMEOUT:-120} LOG=${LOG:-$BUILD/qemu-serial.log} QUIET=${QUIET:-} QEMU_EXTRA=${QEMU_EXTRA:-} DISK=${DISK:-}
 OVMF_DIR=/usr/share/OVMF
 
 tools/deps.sh --check >/dev/null || tools/deps.sh || exit 1
 work=$(mktemp -d "${TMPDIR:-/tmp}/hv-qemu.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-tools/mkesp.sh "$work/esp.img" "$BUILD/BOOTX64.EFI" "$ARGS" "$BUILD/guests/out" || exit 1
+if [ -z "$DISK" ]; then
+	DISK=$work/esp.img
+	tools/mkesp.sh "$DISK" "$BUILD/BOOTX64.EFI" "$ARGS" "$BUILD/guests/out" || exit 1
+elif [ -n "$ARGS" ]; then
+	echo "run-qemu: ARGS cannot change the command line stored on DISK=$DISK" >&2
+	exit 2
+fi
 cp "$OVMF_DIR/OVMF_VARS_4M.fd" "$work/vars.fd"   # fresh variables every run
 
 case "$ACCEL" in
@@ -37,7 +44,7 @@ serial=(-chardev "stdio,id=com1,signal=off,logfile=$LOG" -serial chardev:com1)
 timeout --foreground -k 5 "$TIMEOUT" qemu-system-x86_64 -machine q35 "${accel[@]}" -m "$MEM" -smp "$SMP" \
 	-drive "if=pflash,format=raw,readonly=on,file=$OVMF_DIR/OVMF_CODE_4M.fd" \
 	-drive "if=pflash,format=raw,file=$work/vars.fd" \
-	-drive "format=raw,file=$work/esp.img" \
+	-drive "format=raw,file=$DISK,snapshot=on" \
 	-device isa-debug-exit,iobase=0xf4,iosize=4 \
 	"${serial[@]}" -display none -monitor none -net none -no-reboot $QEMU_EXTRA </dev/null
 rc=$?
