@@ -1,8 +1,8 @@
 /*
  * Decoding a VM exit into the neutral struct vm_exit the core dispatches.
  * A few exits exist only because of VMX and are finished here: control-
- * register writes (the CR0/CR4 masks), XSETBV, INVD, and the VMX
- * instructions (VMX is hidden from the guest: #UD). Those return
+ * register writes (the CR0/CR4 masks), XSETBV, INVD, and instructions of
+ * features hidden from the guest (VMX, MONITOR/MWAIT: #UD). Those return
  * EXIT_KIND_NONE with the guest's RIP already advanced.
  */
 #include "vmx/vmx.h"
@@ -159,11 +159,13 @@ static void decode_exception(struct vm_exit *exit)
 		exit->exception.error_code = (u32)vmcs_read(VMCS_EXIT_INTR_ERROR);
 }
 
-static bool is_vmx_instruction(u32 reason)
+/* Instructions of features the guest's CPUID does not have: VMX, SMX, MONITOR/MWAIT. */
+static bool hidden_instruction(u32 reason)
 {
 	return (reason >= EXIT_REASON_VMCLEAR && reason <= EXIT_REASON_VMXON) ||
 	       reason == EXIT_REASON_INVEPT || reason == EXIT_REASON_INVVPID ||
-	       reason == EXIT_REASON_VMFUNC || reason == EXIT_REASON_GETSEC;
+	       reason == EXIT_REASON_VMFUNC || reason == EXIT_REASON_GETSEC ||
+	       reason == EXIT_REASON_MWAIT || reason == EXIT_REASON_MONITOR;
 }
 
 void vmx_decode_exit(struct vcpu *vcpu, struct vm_exit *exit)
@@ -199,7 +201,7 @@ void vmx_decode_exit(struct vcpu *vcpu, struct vm_exit *exit)
 	case EXIT_REASON_XSETBV: handle_xsetbv(vcpu); exit->kind = EXIT_KIND_NONE; break;
 	case EXIT_REASON_INVD: skip_insn(vcpu); exit->kind = EXIT_KIND_NONE; break; /* caches are the host's */
 	default:
-		if (is_vmx_instruction(reason)) {
+		if (hidden_instruction(reason)) {
 			inject_exception(vcpu, VECTOR_UD, false);
 			exit->kind = EXIT_KIND_NONE;
 		}
