@@ -70,6 +70,8 @@ void hv_start(struct boot_info *bi)
 	trap_set_image_base(bi->hv_base);
 	kprintf("hv: command line: \"%s\"\n", bi->cmdline);
 	apply_options(bi);
+	log_debug("AP trampoline page 0x%lx, ACPI RSDP 0x%lx, %u guest image(s)\n", (unsigned long)bi->trampoline,
+		  (unsigned long)bi->rsdp, bi->image_count);
 
 	init_memory(bi);
 	gdt_init_cpu(BOOT_CPU);

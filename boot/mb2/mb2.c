@@ -49,6 +49,8 @@ struct mb2_tag_framebuffer {
 
 #define MB2_FB_TYPE_RGB 1
 
+#define TRAMPOLINE_MAX_ADDR 0x9F000 /* below 1 MiB and the EBDA, as the UEFI loader chooses */
+
 extern char _image_end[] __attribute__((visibility("hidden")));
 
 /* Filled here, then owned by hv_start. It lives in the image, which stays reserved. */
@@ -131,6 +133,23 @@ static void parse_tags(struct boot_info *bi, u64 info)
 	}
 }
 
+/* AP start-up code must run below 1 MiB: keep the highest free page there
+ * (never page 0) for it. The hypervisor's own ranges are added after this. */
+static void reserve_trampoline(struct boot_info *bi)
+{
+	for (u32 i = 0; i < bi->mem_count; i++) {
+		const struct boot_mem_range *r = &bi->mem[i];
+		if (r->type != BOOT_MEM_USABLE)
+			continue;
+		u64 end = ALIGN_DOWN(MIN(r->base + r->len, (u64)TRAMPOLINE_MAX_ADDR), PAGE_SIZE);
+		u64 page = end - PAGE_SIZE;
+		if (end >= 2 * PAGE_SIZE && page >= r->base && page > bi->trampoline)
+			bi->trampoline = page;
+	}
+	if (bi->trampoline)
+		bootinfo_add_mem(bi, bi->trampoline, PAGE_SIZE, BOOT_MEM_HV);
+}
+
 void mb2_main(u32 magic, u32 info)
 {
 	struct boot_info *bi = &mb2_boot_info;
@@ -139,6 +158,7 @@ void mb2_main(u32 magic, u32 info)
 		bi->magic = 0; /* hv_start reports it: something other than a Multiboot2 loader started us */
 	else
 		parse_tags(bi, info);
+	reserve_trampoline(bi);
 	bi->hv_base = (u64)(uintptr_t)ImageBase;
 	bi->hv_end = (u64)(uintptr_t)_image_end;
 	bootinfo_add_mem(bi, bi->hv_base, bi->hv_end - bi->hv_base, BOOT_MEM_HV);
