@@ -129,11 +129,13 @@ static bool other_vendor_insn(void)
 #define REG(name, value) register unsigned long name __asm__(#name) = value
 static bool registers_preserved(void)
 {
+	/* Called before the register variables: a call would clobber r8-r11 after them. */
+	bool amd = cpu_is_amd();
 	unsigned long ax = HC_VERSION, bx = 0, cx = 0xC1, dx = 0xD1, si = 0x51, di = 0xD2;
 	REG(r8, 0x108); REG(r9, 0x109); REG(r10, 0x110); REG(r11, 0x111);
 	REG(r12, 0x112); REG(r13, 0x113); REG(r14, 0x114); REG(r15, 0x115);
 	calls++;
-	if (cpu_is_amd())
+	if (amd)
 		__asm__ volatile("vmmcall" : "+a"(ax), "+b"(bx), "+c"(cx), "+d"(dx), "+S"(si), "+D"(di),
 				 "+r"(r8), "+r"(r9), "+r"(r10), "+r"(r11), "+r"(r12), "+r"(r13),
 				 "+r"(r14), "+r"(r15)::"memory");
