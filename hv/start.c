@@ -31,14 +31,14 @@ static void init_memory(struct boot_info *bi)
 		const struct boot_mem_range *r = &bi->mem[i];
 		log_debug("mem 0x%016lx-0x%016lx %s\n", (unsigned long)r->base, (unsigned long)(r->base + r->len),
 			  memmap_type_name(r->type));
-		if (r->type == BOOT_MEM_USABLE)
+		if (memmap_type_is_ram(r->type)) /* free RAM, boot-services memory included */
 			usable += r->len;
 	}
 	kprintf("hv: memory map: %u ranges, %lu MiB usable\n", bi->mem_count, (unsigned long)(usable >> 20));
 
-	/* Boot-services memory stays out: until our own GDT, IDT and page tables
-	 * are loaded, the firmware's still live there. */
-	if (palloc_init(bi->mem, bi->mem_count, 0, 0, err, sizeof(err)))
+	/* Boot-services memory is free after the hand-off; the firmware tables
+	 * still in use until ours are loaded are marked hypervisor memory by boot/. */
+	if (palloc_init(bi->mem, bi->mem_count, PALLOC_USE_RECLAIMABLE, 0, err, sizeof(err)))
 		panic("page allocator: %s", err);
 	kprintf("hv: page allocator: %lu MiB free\n", (unsigned long)(palloc_free_pages() * PAGE_SIZE >> 20));
 }

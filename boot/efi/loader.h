@@ -24,4 +24,9 @@ EFI_STATUS efi_load_guest_images(EFI_FILE_HANDLE root, struct boot_info *bi);
 /* Final memory map into bi, then ExitBootServices; no firmware calls after success. */
 EFI_STATUS efi_exit_boot_services(EFI_HANDLE image, struct boot_info *bi);
 
+/* After ExitBootServices: marks the firmware's live page tables, GDT and IDT
+ * as hypervisor memory (or, if the table is full, keeps all boot-services
+ * memory reserved), so boot-services memory can be handed out safely. */
+void efi_keep_live_tables(struct boot_info *bi);
+
 #endif

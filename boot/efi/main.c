@@ -159,5 +159,6 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st_)
 
 	if (EFI_ERROR((st = efi_exit_boot_services(image, bi))))
 		return fail("ExitBootServices", st);
+	efi_keep_live_tables(bi);
 	enter_hv(bi, stack + HV_STACK_SIZE);
 }
