@@ -4,7 +4,7 @@
 #include "guest.h"
 
 extern const struct {
-	u16 real_cs, real_cr0; /* real_cs: after the stub's jump to CS = 0 */
+	u16 real_cs, real_cr0; /* real_cs: as the loader entered */
 	u32 prot_cr0;
 } mode_trace;
 
@@ -18,6 +18,7 @@ static void raise_ud(void *arg)
 void test_main(void)
 {
 	plan(7);
+	diag("entered at CS 0x%x", mode_trace.real_cs);
 	ok(!(mode_trace.real_cr0 & CR0_PE), "started in real mode (CR0 low word 0x%x)", mode_trace.real_cr0);
 	ok((mode_trace.prot_cr0 & CR0_PE) && !(mode_trace.prot_cr0 & CR0_PG),
 	   "then protected mode with paging off (CR0 0x%x)", mode_trace.prot_cr0);

@@ -10,8 +10,9 @@ global _start, mode_trace
 section .text.entry
 BITS 16
 _start:
+	mov bx, cs                      ; the loader's CS, before REAL16_START sets 0
 	REAL16_START
-	mov [mode_trace + 0], cs
+	mov [mode_trace + 0], bx
 	smsw [mode_trace + 2]           ; CR0 low word in real mode
 	in al, 0x92                     ; fast A20 gate on (bit 0 would reset)
 	or al, 2
@@ -24,7 +25,8 @@ _start:
 	jmp dword SEL_CODE32:start32
 %include "gdt.inc"
 
-; Filled while running: real-mode CS and CR0 low word, protected-mode CR0.
+; Filled while running: the CS the loader entered with, the CR0 low word in
+; real mode, CR0 in protected mode.
 align 4
 mode_trace: dw 0, 0
 	dd 0
