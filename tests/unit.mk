@@ -14,6 +14,8 @@ UNIT_SRC_vmx_guest_check := vmx/guest_check.c
 UNIT_SRC_vmx_ept := vmx/ept.c mm/spte.c
 UNIT_SRC_guest_image := hv/guest_image.c
 UNIT_SRC_multiboot_info := hv/multiboot_info.c
+UNIT_SRC_printf := hv/printf.c
+UNIT_SRC_bootinfo := boot/bootinfo.c
 
 UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(sort $(wildcard tests/unit/test_*.c)))
 # Tests write struct literals positionally, leaving padding fields out.
