@@ -1,0 +1,69 @@
+/* Internal to svm/: per-vCPU backend state and the pieces the files share. */
+#ifndef SVM_SVM_H
+#define SVM_SVM_H
+
+#include "types.h"
+#include "hv/vcpu.h"
+#include "svm/vmcb.h"
+
+#define MSR_VM_CR       0xC0010114u
+#define VM_CR_LOCK      (1ull << 3)
+#define VM_CR_SVMDIS    (1ull << 4)
+#define MSR_VM_HSAVE_PA 0xC0010117u
+#define EFER_SVME       (1ull << 12)
+
+/* CPUID 0x8000000A EDX: optional SVM features this backend uses when present. */
+#define SVM_FEATURE_NPT          (1u << 0)
+#define SVM_FEATURE_NRIP         (1u << 3)
+#define SVM_FEATURE_FLUSH_BY_ASID (1u << 6)
+
+struct svm_caps {
+	u32 features;  /* CPUID 0x8000000A EDX */
+	u32 nasids;    /* CPUID 0x8000000A EBX: ASIDs 1..nasids-1 are usable by guests */
+};
+extern struct svm_caps svm_caps;
+
+struct svm_vcpu {
+	struct vmcb *vmcb;       /* one page, identity-mapped: pointer == physical address */
+	u32 asid;
+	bool flush_pending;      /* flush this vCPU's translations at the next VMRUN */
+	bool event_pending;      /* event_inj holds an event for the next VMRUN */
+};
+
+static inline struct svm_vcpu *to_svm(struct vcpu *vcpu) { return vcpu->vendor; }
+
+/* svm_entry.asm: VMRUN `vmcb_pa` with the other GPRs from/to `regs`, host FS/GS/TR/... kept in `host_vmcb_pa`. */
+void svm_enter(struct vcpu_regs *regs, u64 vmcb_pa, u64 host_vmcb_pa);
+
+/* svm_exit.c */
+void svm_decode_exit(struct vcpu *vcpu, struct vm_exit *exit);
+const char *svm_exit_code_name(u64 code);
+
+/* svm_vcpu.c: the per-vCPU operations */
+int svm_vcpu_create(struct vcpu *vcpu);
+void svm_vcpu_destroy(struct vcpu *vcpu);
+void svm_run(struct vcpu *vcpu, struct vm_exit *exit);
+void svm_inject_event(struct vcpu *vcpu, const struct vcpu_event *event);
+void svm_set_root(struct vcpu *vcpu, u64 root);
+void svm_flush_tlb(struct vcpu *vcpu);
+void svm_dump(struct vcpu *vcpu);
+
+/* npt.c: the NPT entry format handed to mm/ */
+extern const struct spte_format npt_format;
+
+/* svm_state.c */
+void svm_get_sregs(struct vcpu *vcpu, struct vcpu_sregs *sregs);
+void svm_set_sregs(struct vcpu *vcpu, const struct vcpu_sregs *sregs);
+bool svm_get_msr(struct vcpu *vcpu, u32 index, u64 *value);
+bool svm_set_msr(struct vcpu *vcpu, u32 index, u64 value);
+
+/* asid.c */
+u32 svm_asid_alloc(void);
+void svm_asid_free(u32 asid);
+
+/* svm.c */
+u64 svm_iopm_pa(void);
+u64 svm_msrpm_pa(void);
+u64 svm_host_vmcb_pa(void);
+
+#endif

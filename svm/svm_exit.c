@@ -1,0 +1,138 @@
+/* Decoding an SVM #VMEXIT into the neutral struct vm_exit the core dispatches. */
+#include "svm/svm.h"
+
+/* Instruction lengths for CPUs without next-RIP saving (QEMU TCG: NRIP is 0). */
+#define LEN_CPUID 2
+#define LEN_HLT 1
+#define LEN_MSR 2
+#define LEN_VMMCALL 3
+
+static u8 insn_len(const struct vmcb *vmcb, u8 known)
+{
+	if ((svm_caps.features & SVM_FEATURE_NRIP) && vmcb->control.next_rip)
+		return (u8)(vmcb->control.next_rip - vmcb->save.rip);
+	return known;
+}
+
+static void decode_io(const struct vmcb *vmcb, struct vm_exit *exit)
+{
+	u64 info = vmcb->control.exit_info1;
+
+	exit->kind = EXIT_KIND_IO;
+	exit->io.port = (u16)(info >> IOIO_PORT_SHIFT);
+	exit->io.size = (info & IOIO_SIZE32) ? 4 : (info & IOIO_SIZE16) ? 2 : 1;
+	exit->io.in = info & IOIO_IN;
+	exit->io.string = info & IOIO_STRING;
+	exit->io.rep = info & IOIO_REP;
+	exit->io.data = (u32)(vmcb->save.rax & (0xffffffffull >> (32 - 8 * exit->io.size)));
+	/* EXITINFO2 holds the next RIP for IOIO, with or without NRIP. */
+	exit->insn_len = (u8)(vmcb->control.exit_info2 - vmcb->save.rip);
+}
+
+static void decode_npf(const struct vmcb *vmcb, struct vm_exit *exit)
+{
+	u64 info = vmcb->control.exit_info1;
+
+	exit->kind = EXIT_KIND_TDP_FAULT;
+	exit->tdp.gpa = vmcb->control.exit_info2;
+	exit->tdp.write = info & NPF_WRITE;
+	exit->tdp.exec = info & NPF_FETCH;
+	exit->tdp.read = !exit->tdp.write && !exit->tdp.exec;
+	exit->tdp.present = info & NPF_PRESENT;
+	exit->tdp.in_walk = info & NPF_IN_WALK;
+}
+
+/* Exceptions that push an error code (#DF, #TS, #NP, #SS, #GP, #PF, #AC). */
+static bool has_error_code(u8 vector)
+{
+	return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17;
+}
+
+void svm_decode_exit(struct vcpu *vcpu, struct vm_exit *exit)
+{
+	const struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+	u64 code = vmcb->control.exit_code;
+
+	*exit = (struct vm_exit){ .kind = EXIT_KIND_UNHANDLED };
+	if ((u32)code == VMEXIT_INVALID) {
+		exit->kind = EXIT_KIND_ENTRY_FAILED;
+		exit->raw.what = "VMRUN refused the guest state (VMEXIT_INVALID)";
+	} else if (code >= VMEXIT_EXCEPTION_BASE && code < VMEXIT_EXCEPTION_BASE + 32) {
+		exit->kind = EXIT_KIND_EXCEPTION;
+		exit->exception.vector = (u8)(code - VMEXIT_EXCEPTION_BASE);
+		exit->exception.has_error_code = has_error_code(exit->exception.vector);
+		exit->exception.error_code = (u32)vmcb->control.exit_info1;
+	} else {
+		switch (code) {
+		case VMEXIT_INTR:
+		case VMEXIT_NMI:
+			exit->kind = EXIT_KIND_NONE; /* the host takes it after STGI */
+			break;
+		case VMEXIT_CPUID:
+			exit->kind = EXIT_KIND_CPUID;
+			exit->cpuid.leaf = (u32)vmcb->save.rax;
+			exit->cpuid.subleaf = (u32)vcpu->regs.gpr[GPR_RCX];
+			exit->insn_len = insn_len(vmcb, LEN_CPUID);
+			break;
+		case VMEXIT_HLT:
+			exit->kind = EXIT_KIND_HLT;
+			exit->insn_len = insn_len(vmcb, LEN_HLT);
+			break;
+		case VMEXIT_IOIO:
+			decode_io(vmcb, exit);
+			break;
+		case VMEXIT_MSR:
+			exit->kind = vmcb->control.exit_info1 ? EXIT_KIND_MSR_WRITE : EXIT_KIND_MSR_READ;
+			exit->msr.index = (u32)vcpu->regs.gpr[GPR_RCX];
+			exit->msr.value = (vcpu->regs.gpr[GPR_RDX] << 32) | (u32)vmcb->save.rax;
+			exit->insn_len = insn_len(vmcb, LEN_MSR);
+			break;
+		case VMEXIT_VMMCALL:
+			exit->kind = EXIT_KIND_HYPERCALL;
+			exit->insn_len = insn_len(vmcb, LEN_VMMCALL);
+			break;
+		case VMEXIT_NPF:
+			decode_npf(vmcb, exit);
+			break;
+		case VMEXIT_SHUTDOWN:
+			exit->kind = EXIT_KIND_SHUTDOWN;
+			break;
+		}
+	}
+	if (exit->kind == EXIT_KIND_UNHANDLED || exit->kind == EXIT_KIND_ENTRY_FAILED) {
+		exit->raw.code = code;
+		exit->raw.info1 = vmcb->control.exit_info1;
+		exit->raw.info2 = vmcb->control.exit_info2;
+		if (!exit->raw.what)
+			exit->raw.what = svm_exit_code_name(code);
+	}
+}
+
+const char *svm_exit_code_name(u64 code)
+{
+	switch (code) {
+	case VMEXIT_INTR: return "INTR";
+	case VMEXIT_NMI: return "NMI";
+	case VMEXIT_SMI: return "SMI";
+	case VMEXIT_INIT: return "INIT";
+	case VMEXIT_VINTR: return "VINTR";
+	case VMEXIT_CPUID: return "CPUID";
+	case VMEXIT_HLT: return "HLT";
+	case VMEXIT_IOIO: return "IOIO";
+	case VMEXIT_MSR: return "MSR";
+	case VMEXIT_SHUTDOWN: return "SHUTDOWN";
+	case VMEXIT_VMRUN: return "VMRUN";
+	case VMEXIT_VMMCALL: return "VMMCALL";
+	case VMEXIT_VMLOAD: return "VMLOAD";
+	case VMEXIT_VMSAVE: return "VMSAVE";
+	case VMEXIT_STGI: return "STGI";
+	case VMEXIT_CLGI: return "CLGI";
+	case VMEXIT_SKINIT: return "SKINIT";
+	case VMEXIT_NPF: return "NPF";
+	}
+	if ((u32)code == VMEXIT_INVALID)
+		return "INVALID";
+	if (code >= VMEXIT_EXCEPTION_BASE && code < VMEXIT_EXCEPTION_BASE + 32)
+		return "exception";
+	return "other";
+}
