@@ -1,0 +1,26 @@
+/* Instruction bytes at the guest's CS:RIP (hv/guest_insn.h), via the guest page walk (hv/guest_walk.h). */
+#include "hv/guest_insn.h"
+#include "hv/guest_walk.h"
+#include "hv/vm.h"
+#include "hv/vm_memory.h"
+
+#define EFER_LMA (1ull << 10)
+
+static bool read_guest_ram(void *ctx, u64 gpa, void *dst, u32 len)
+{
+	return vm_read_gpa(ctx, gpa, dst, len);
+}
+
+u32 guest_fetch_insn(struct vcpu *vcpu, const struct vcpu_sregs *s, u8 *buf, u32 n)
+{
+	struct guest_paging pg = { .cr0 = s->cr0, .cr3 = s->cr3, .cr4 = s->cr4, .efer = s->efer };
+	bool long64 = (s->efer & EFER_LMA) && s->seg[SEG_CS].l;
+	u64 linear = s->seg[SEG_CS].base + vcpu->regs.rip;
+	u32 access = GUEST_FETCH | (s->seg[SEG_SS].dpl == 3 ? GUEST_USER : 0);
+	struct guest_walk walk;
+	int fault;
+
+	if (!long64)
+		linear &= 0xffffffffu; /* outside 64-bit mode linear addresses wrap at 4 GiB */
+	return guest_read_linear(&pg, linear, access, buf, n, read_guest_ram, vcpu->vm, &fault, &walk);
+}

@@ -1,0 +1,99 @@
+/* A vCPU's start state and its run loop: requests, enter the guest, dispatch the exit. */
+#include "hv/vm.h"
+#include "hv/exit_dispatch.h"
+#include "hv/vm_memory.h"
+#include "kstring.h"
+
+#define CR0_PE (1ull << 0)
+#define CR0_ET (1ull << 4)
+#define CR0_WP (1ull << 16)
+#define CR0_PG (1ull << 31)
+#define CR4_PAE (1ull << 5)
+#define EFER_LME (1ull << 8)
+#define EFER_LMA (1ull << 10)
+#define RFLAGS_RESERVED 0x2ull
+
+#define SEG_TYPE_DATA_RW 0x3   /* read/write, accessed */
+#define SEG_TYPE_CODE_RX 0xb   /* execute/read, accessed */
+#define SEG_TYPE_TSS_BUSY 0xb  /* 32/64-bit TSS, busy (VT-x requires busy) */
+
+static struct vcpu_segment segment(u16 selector, u64 base, u32 limit, u8 type)
+{
+	return (struct vcpu_segment){
+		.selector = selector, .base = base, .limit = limit, .type = type,
+		.s = 1, .present = 1, .g = limit > 0xfffff,
+	};
+}
+
+static void start_state(enum guest_cpu_mode mode, u64 entry, u64 cr3, struct vcpu_sregs *s, u64 *rip)
+{
+	memset(s, 0, sizeof(*s));
+	s->tr = (struct vcpu_segment){ .limit = 0xffff, .type = SEG_TYPE_TSS_BUSY, .present = 1 };
+	s->ldtr = (struct vcpu_segment){ .unusable = 1 };
+
+	if (mode == GUEST_MODE_REAL) {
+		/* CS:IP reaches the entry; above 64 KiB CS carries the high bits. */
+		u16 cs = (u16)((entry >> 4) & 0xf000);
+		for (int i = 0; i < SEG_COUNT; i++)
+			s->seg[i] = segment(0, 0, 0xffff, SEG_TYPE_DATA_RW);
+		s->seg[SEG_CS] = segment(cs, (u64)cs << 4, 0xffff, SEG_TYPE_CODE_RX);
+		s->idt.limit = 0x3ff; /* the real-mode vector table at 0 */
+		s->cr0 = CR0_ET;
+		*rip = entry - ((u64)cs << 4);
+		return;
+	}
+	for (int i = 0; i < SEG_COUNT; i++) {
+		s->seg[i] = segment(GUEST_GDT_DATA, 0, 0xffffffff, SEG_TYPE_DATA_RW);
+		s->seg[i].db = 1;
+	}
+	s->gdt.base = GUEST_GDT_BASE;
+	s->gdt.limit = GUEST_GDT_LIMIT;
+	s->cr0 = CR0_PE | CR0_ET;
+	*rip = entry;
+	if (mode == GUEST_MODE_PROT32) {
+		s->seg[SEG_CS] = segment(GUEST_GDT_CODE32, 0, 0xffffffff, SEG_TYPE_CODE_RX);
+		s->seg[SEG_CS].db = 1;
+		return;
+	}
+	s->seg[SEG_CS] = segment(GUEST_GDT_CODE64, 0, 0xffffffff, SEG_TYPE_CODE_RX);
+	s->seg[SEG_CS].l = 1;
+	s->cr0 |= CR0_PG | CR0_WP;
+	s->cr4 = CR4_PAE;
+	s->cr3 = cr3;
+	s->efer = EFER_LME | EFER_LMA;
+}
+
+void vcpu_reset(struct vcpu *vcpu, enum guest_cpu_mode mode, u64 entry, u64 cr3)
+{
+	struct vcpu_sregs sregs;
+
+	memset(&vcpu->regs, 0, sizeof(vcpu->regs));
+	start_state(mode, entry, cr3, &sregs, &vcpu->regs.rip);
+	vcpu->regs.rflags = RFLAGS_RESERVED;
+	vendor->set_sregs(vcpu, &sregs);
+}
+
+/* Everything that must be true before the guest runs again. */
+static void prepare_entry(struct vcpu *vcpu)
+{
+	u64 req = __atomic_exchange_n(&vcpu->requests, 0, __ATOMIC_ACQ_REL);
+
+	if (req & VCPU_REQ_FLUSH_TLB)
+		vendor->flush_tlb(vcpu);
+	vm_memory_load_root(vcpu); /* only when missing or obsolete */
+}
+
+void vcpu_run(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+	struct vm_exit exit;
+
+	while (vm->outcome == VM_RUNNING) {
+		prepare_entry(vcpu);
+		if (vm->outcome != VM_RUNNING)
+			break;
+		vendor->run(vcpu, &exit);
+		vm->stats.exits++;
+		exit_dispatch(vcpu, &exit);
+	}
+}

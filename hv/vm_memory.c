@@ -1,0 +1,164 @@
+/* Guest RAM as memslots, and the TDP MMU that maps it (hv/vm_memory.h). */
+#include "hv/vm_memory.h"
+#include "hv/vm.h"
+#include "hv/guest_image.h"
+#include "hv/printf.h"
+#include "mm/tdp.h"
+#include "mm/page_alloc.h"
+#include "kstring.h"
+
+struct vm_memory {
+	struct vm_mmu *mmu;
+	struct vcpu_mmu *vcpu_mmu[VM_MAX_VCPUS];
+	u64 ram_pa;     /* host backing of all RAM, contiguous */
+	u64 ram_pages;
+};
+
+/* RAM below the device hole and, beyond it, from 4 GiB on (hv/guest_image.h): one or two slots. */
+static u32 ram_layout(u64 ram_bytes, u64 ram_pfn, struct memslot_change steps[2])
+{
+	u64 low = MIN(ram_bytes, GUEST_HOLE_START);
+	u32 n = 0;
+
+	steps[n++] = (struct memslot_change){ .op = MEMSLOT_CREATE, .gfn = 0,
+		.npages = low >> PAGE_SHIFT, .host_pfn = ram_pfn };
+	if (ram_bytes > low)
+		steps[n++] = (struct memslot_change){ .op = MEMSLOT_CREATE,
+			.gfn = GUEST_HOLE_END >> PAGE_SHIFT, .npages = (ram_bytes - low) >> PAGE_SHIFT,
+			.host_pfn = ram_pfn + (low >> PAGE_SHIFT) };
+	return n;
+}
+
+int vm_memory_create(struct vm *vm, char *err, size_t errlen)
+{
+	struct vm_memory *mem = (struct vm_memory *)palloc(1, PAGE_SIZE);
+	if (!mem) {
+		ksnprintf(err, errlen, "out of memory for the VM's memory state");
+		return -1;
+	}
+	memset(mem, 0, sizeof(*mem));
+	vm->mem = mem;
+
+	mem->ram_pages = vm->ram_bytes >> PAGE_SHIFT;
+	mem->ram_pa = palloc(mem->ram_pages, SZ_2M); /* 2M aligned: huge mappings possible */
+	if (!mem->ram_pa) {
+		ksnprintf(err, errlen, "not enough host memory for %lu MiB of guest RAM",
+			  vm->ram_bytes >> 20);
+		return -1;
+	}
+	memset((void *)mem->ram_pa, 0, vm->ram_bytes);
+
+	struct mmu_config cfg = { .format = vendor->spte, .owner = vm, .nx = nx_default_params,
+				  .max_vcpus = vm->nvcpus };
+	int r = mmu_create(&cfg, &mem->mmu);
+	if (r) {
+		ksnprintf(err, errlen, "cannot create the MMU: %s", tdp_strerror(r));
+		return -1;
+	}
+	struct memslot_change steps[2];
+	u32 n = ram_layout(vm->ram_bytes, mem->ram_pa >> PAGE_SHIFT, steps);
+	r = memslots_commit(mem->mmu, steps, n, NULL);
+	if (r) {
+		ksnprintf(err, errlen, "cannot create the RAM memslots: %s", memslot_strerror(r));
+		return -1;
+	}
+	return 0;
+}
+
+void vm_memory_destroy(struct vm *vm)
+{
+	struct vm_memory *mem = vm->mem;
+	if (!mem)
+		return;
+	for (u32 i = 0; i < VM_MAX_VCPUS; i++) {
+		if (mem->vcpu_mmu[i])
+			mmu_vcpu_destroy(mem->vcpu_mmu[i]);
+	}
+	if (mem->mmu)
+		mmu_destroy(mem->mmu);
+	if (mem->ram_pa)
+		palloc_free(mem->ram_pa, mem->ram_pages);
+	palloc_free((u64)mem, 1);
+	vm->mem = NULL;
+}
+
+int vm_memory_vcpu_create(struct vcpu *vcpu)
+{
+	return mmu_vcpu_create(vcpu->vm->mem->mmu, &vcpu->vm->mem->vcpu_mmu[vcpu->id]);
+}
+
+void vm_memory_load_root(struct vcpu *vcpu)
+{
+	struct vcpu_mmu *vmmu = vcpu->vm->mem->vcpu_mmu[vcpu->id];
+	u64 root;
+
+	if (!tdp_reload_needed(vmmu))
+		return;
+	if (tdp_load_root(vmmu, &root) == 0) {
+		vcpu->root = root;
+		vendor->set_root(vcpu, root); /* implies a flush */
+	} else {
+		vm_fail(vcpu, "cannot load a second-level root (out of memory)");
+	}
+}
+
+enum mem_fault vm_memory_fault(struct vcpu *vcpu, u64 gpa, bool write, bool exec, const char **why)
+{
+	struct vm_memory *mem = vcpu->vm->mem;
+	unsigned access = MM_READ | (write ? MM_WRITE : 0) | (exec ? MM_EXEC : 0);
+	int r = tdp_fault(mem->mmu, mem->vcpu_mmu[vcpu->id], gpa, access);
+
+	if (r == TDP_MAPPED || r == TDP_RETRY)
+		return MEM_FAULT_RETRY;
+	if (r == TDP_MMIO)
+		return MEM_FAULT_MMIO;
+	*why = tdp_strerror(r);
+	return MEM_FAULT_ERROR;
+}
+
+/* The host address of guest frame `gfn` when it is RAM, else NULL. */
+static u8 *gfn_host(struct vm *vm, u64 gfn)
+{
+	u64 pfn;
+	u32 flags;
+
+	if (!memslots_gfn_to_pfn(vm->mem->mmu, gfn, &pfn, &flags))
+		return NULL;
+	return (u8 *)(pfn << PAGE_SHIFT);
+}
+
+/* Calls fn on each piece of [gpa, gpa + len) that lies in one guest page; false at the first non-RAM page. */
+static bool for_each_page(struct vm *vm, u64 gpa, u64 len, u8 *buf, bool to_guest, bool copy)
+{
+	if (gpa + len < gpa)
+		return false;
+	for (u64 done = 0; done < len;) {
+		u64 off = (gpa + done) & (PAGE_SIZE - 1);
+		u64 n = MIN(len - done, PAGE_SIZE - off);
+		u8 *host = gfn_host(vm, (gpa + done) >> PAGE_SHIFT);
+		if (!host)
+			return false;
+		if (copy && to_guest)
+			memcpy(host + off, buf + done, n);
+		else if (copy)
+			memcpy(buf + done, host + off, n);
+		done += n;
+	}
+	return true;
+}
+
+bool vm_gpa_is_ram(struct vm *vm, u64 gpa, u64 len)
+{
+	return for_each_page(vm, gpa, len, NULL, false, false);
+}
+
+/* Checked entirely before any byte moves, so a failed copy changes nothing. */
+bool vm_read_gpa(struct vm *vm, u64 gpa, void *buf, u64 len)
+{
+	return vm_gpa_is_ram(vm, gpa, len) && for_each_page(vm, gpa, len, buf, false, true);
+}
+
+bool vm_write_gpa(struct vm *vm, u64 gpa, const void *buf, u64 len)
+{
+	return vm_gpa_is_ram(vm, gpa, len) && for_each_page(vm, gpa, len, (u8 *)buf, true, true);
+}
