@@ -1,0 +1,64 @@
+/* Emulating an MMIO access (hv/mmio.h). */
+#include "hv/mmio.h"
+#include "hv/vm.h"
+#include "hv/exit_dispatch.h"
+#include "hv/insn_decode.h"
+#include "hv/guest_insn.h"
+
+#define EFER_LMA (1ull << 10)
+
+static const struct mmio_device devices[] = {
+	{ TESTDEV_BASE, TESTDEV_SIZE, "testdev", testdev_read, testdev_write },
+};
+
+static const struct mmio_device *find_device(u64 gpa)
+{
+	for (u32 i = 0; i < ARRAY_SIZE(devices); i++) {
+		if (gpa >= devices[i].base && gpa - devices[i].base < devices[i].size)
+			return &devices[i];
+	}
+	return NULL;
+}
+
+static enum insn_mode code_mode(const struct vcpu_sregs *s)
+{
+	const struct vcpu_segment *cs = &s->seg[SEG_CS];
+
+	if ((s->efer & EFER_LMA) && cs->l)
+		return INSN_MODE_64;
+	return ((s->cr0 & 1) && cs->db) ? INSN_MODE_32 : INSN_MODE_16;
+}
+
+static u64 size_mask(u8 size)
+{
+	return size == 8 ? ~0ull : (1ull << (8 * size)) - 1;
+}
+
+void mmio_exit(struct vcpu *vcpu, u64 gpa)
+{
+	struct vm *vm = vcpu->vm;
+	const struct mmio_device *dev = find_device(gpa);
+	struct vcpu_sregs s;
+	struct mmio_insn in;
+	u8 bytes[INSN_MAX_LEN];
+	char err[96];
+
+	vm->stats.mmio_accesses++;
+	if (!dev) {
+		vm_fail(vcpu, "access to guest-physical 0x%lx, where there is neither RAM nor a device", gpa);
+		return;
+	}
+	vendor->get_sregs(vcpu, &s);
+	u32 n = guest_fetch_insn(vcpu, &s, bytes, sizeof(bytes));
+	if (insn_decode(bytes, n, code_mode(&s), &in, err, sizeof(err)) != INSN_OK) {
+		vm_fail(vcpu, "cannot emulate the %s access at 0x%lx: %s", dev->name, gpa, err);
+		return;
+	}
+	u64 offset = gpa - dev->base;
+	u64 *reg = &vcpu->regs.gpr[in.reg];
+	if (in.write)
+		dev->write(vm, offset, in.size, insn_store_value(&in, vcpu->regs.gpr) & size_mask(in.size));
+	else
+		*reg = insn_load_result(&in, *reg, dev->read(vm, offset, in.size));
+	vcpu->regs.rip += in.len;
+}
