@@ -1,10 +1,108 @@
-/* Placeholder until a virtualization backend lands: there is nothing to run. */
+/*
+ * hv_run: the suite runner. Reads the suite configuration from the boot
+ * images, runs its VMs one after the other, judges each against its
+ * `expect` and its TAP report, prints per-VM results and the summary
+ * `N passed, N failed`, and returns the exit status (0: all passed).
+ */
 #include "hv/run.h"
-#include "hv/console.h"
 #include "hv/exit.h"
+#include "hv/console.h"
+#include "hv/options.h"
+#include "hv/printf.h"
+#include "hv/vm.h"
+#include "hv/loader.h"
+#include "kstring.h"
+
+static struct suite_config suite; /* too big for the stack */
+
+/* NULL when the VM met its expectations, else why not. */
+static const char *judge(const struct vm *vm, char *buf, size_t len)
+{
+	const struct vm_config *cfg = vm->cfg;
+	char want[32];
+
+	if (vm->outcome == VM_FAILED)
+		return vm->error;
+	bool met = (cfg->expect == EXPECT_EXIT && vm->outcome == VM_EXITED &&
+		    vm->exit_status == cfg->expect_status) ||
+		   (cfg->expect == EXPECT_TRIPLE_FAULT && vm->outcome == VM_TRIPLE_FAULT) ||
+		   (cfg->expect == EXPECT_HALT && vm->outcome == VM_HALTED);
+	if (!met) {
+		config_expect_str(cfg, want, sizeof(want));
+		if (vm->outcome == VM_EXITED)
+			ksnprintf(buf, len, "expected %s, got exit:%u", want, vm->exit_status);
+		else
+			ksnprintf(buf, len, "expected %s, got %s", want, vm_outcome_name(vm->outcome));
+		return buf;
+	}
+	return tap_problem(&vm->tap, buf, len);
+}
+
+static void print_stats(const struct vm *vm)
+{
+	const struct hc_stats *s = &vm->stats;
+
+	kprintf("hv: VM %s: %lu exits (io %lu, cpuid %lu, msr %lu, hlt %lu, hypercall %lu, tdp-fault %lu, "
+		"mmio %lu), unknown ports: %lu reads, %lu writes\n",
+		vm->name, s->exits, s->exits_io, s->exits_cpuid, s->exits_msr, s->exits_hlt,
+		s->exits_hypercall, s->exits_tdp_fault, s->mmio_accesses, s->unknown_port_reads,
+		s->unknown_port_writes);
+}
+
+/* Runs one VM; true when it passed. */
+static bool run_one(const struct boot_info *bi, const struct vm_config *cfg)
+{
+	char err[256], why_buf[96];
+	const char *why = err;
+	struct vm *vm;
+
+	kprintf("hv: VM %s: starting (%s, %lu MiB)\n", cfg->name, cfg->image, cfg->mem >> 20);
+	vm = vm_create(cfg, err, sizeof(err));
+	if (vm && loader_load(vm, bi, err, sizeof(err)) == 0) {
+		vm_run(vm);
+		print_stats(vm);
+		why = judge(vm, why_buf, sizeof(why_buf));
+	}
+	if (why)
+		kprintf("hv: VM %s: FAILED: %s\n", cfg->name, why);
+	else
+		kprintf("hv: VM %s: passed (%s, %u test%s ok)\n", cfg->name,
+			vm->outcome == VM_EXITED ? "exit" : vm_outcome_name(vm->outcome),
+			vm->tap.passed, vm->tap.passed == 1 ? "" : "s");
+	if (vm)
+		vm_destroy(vm);
+	return !why;
+}
 
 int hv_run(struct boot_info *bi)
 {
-	kprintf("hv: no virtualization backend yet; %u guest image(s) not run\n", bi->image_count);
-	return HV_EXIT_OK;
+	const char *name = hv_options.config;
+	char err[200];
+	const char *why;
+
+	const struct boot_image *img = boot_find_image(bi, name);
+	if (!img) {
+		kprintf("hv: config '%s' not found among the %u boot images\n", name, bi->image_count);
+		return HV_EXIT_USAGE;
+	}
+	if (config_parse(name, (const char *)img->addr, img->size, &suite, err, sizeof(err))) {
+		kprintf("hv: %s\n", err);
+		return HV_EXIT_USAGE;
+	}
+	why = vendor_select();
+	if (!why)
+		why = vendor->enable_cpu();
+	if (why) {
+		kprintf("hv: cannot run guests: %s\n", why);
+		return HV_EXIT_FAILED;
+	}
+
+	vm_init();
+	u32 passed = 0;
+	kprintf("hv: running %u VM%s from %s with %s\n", suite.count, suite.count == 1 ? "" : "s",
+		name, vendor->name);
+	for (u32 i = 0; i < suite.count; i++)
+		passed += run_one(bi, &suite.vms[i]);
+	kprintf("%u passed, %u failed\n", passed, suite.count - passed);
+	return passed == suite.count ? HV_EXIT_OK : HV_EXIT_FAILED;
 }
