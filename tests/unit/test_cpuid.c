@@ -1,0 +1,53 @@
+/* CPUID as guests see it (hv/cpuid.c), filtered from this host's real CPUID. */
+#include "tests/unit/unit.h"
+#include <string.h>
+
+#include "hv/vm.h"
+#include "hv/exit_dispatch.h"
+
+static struct vm vm = { .nvcpus = 1 };
+static struct vcpu vcpu = { .vm = &vm };
+
+static struct cpuid_regs guest(u32 leaf, u32 subleaf)
+{
+	struct cpuid_regs r;
+	cpuid_for_guest(&vcpu, leaf, subleaf, &r);
+	return r;
+}
+
+static void test_hypervisor_leaf(void **state)
+{
+	struct cpuid_regs r = guest(HV_CPUID_LEAF, 0);
+	char sig[12];
+	memcpy(sig, &r.ebx, 4);
+	memcpy(sig + 4, &r.ecx, 4);
+	memcpy(sig + 8, &r.edx, 4);
+	assert_int_equal(r.eax, HV_CPUID_MAX_LEAF);
+	assert_memory_equal(sig, HV_CPUID_SIGNATURE, 12);
+	r = guest(HV_CPUID_MAX_LEAF + 1, 0);
+	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
+}
+
+static void test_hidden_and_shown(void **state)
+{
+	struct cpuid_regs l1 = guest(1, 0), e1 = guest(0x80000001u, 0);
+	assert_true(l1.ecx & (1u << 31));        /* hypervisor present */
+	assert_false(l1.ecx & (1u << 5));        /* VMX */
+	assert_false(l1.ecx & (1u << 21));       /* x2APIC */
+	assert_false(l1.ecx & (1u << 26));       /* XSAVE */
+	assert_false(e1.ecx & (1u << 2));        /* SVM */
+	assert_int_equal(l1.ebx >> 24, 0);       /* APIC ID of vCPU 0 */
+	assert_int_equal((l1.ebx >> 16) & 0xff, 1); /* one logical CPU */
+	assert_true(guest(0, 0).eax <= 7);       /* capped basic leaves */
+	struct cpuid_regs unknown = guest(0x2, 0);
+	assert_int_equal(unknown.eax | unknown.ebx | unknown.ecx | unknown.edx, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hypervisor_leaf),
+		cmocka_unit_test(test_hidden_and_shown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
