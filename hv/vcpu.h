@@ -24,7 +24,7 @@ struct vcpu {
 	u64 requests;           /* enum vcpu_request bits, set atomically */
 	u64 root;               /* host-physical address of the TDP root in use, 0 = none */
 	u64 apic_base;          /* IA32_APIC_BASE as the guest sees it (hv/msr.c) */
-	void *vendor;           /* backend state (VMCB or VMCS and friends) */
+	void *vendor;           /* backend state (the SVM or VT-x control structures) */
 };
 
 /*

@@ -2,7 +2,7 @@
  * The vendor seam: the only way hv/ talks to the virtualization hardware.
  *
  * svm/ (AMD SVM) and vmx/ (Intel VT-x) each fill one `struct vendor_ops`.
- * The core never sees a VMCB offset, a VMCS field or a vendor exit code:
+ * The core never sees a control-block offset, a VMCS field or a vendor exit code:
  * a backend translates its exit into the neutral `struct vm_exit` below and
  * the core decides what to do with it (hv/exit.c). Guest state crosses the
  * seam in neutral form too (`struct vcpu_regs`, `struct vcpu_sregs`).
@@ -101,7 +101,7 @@ enum exit_kind {
 	EXIT_KIND_TDP_FAULT,    /* EPT violation / nested page fault */
 	EXIT_KIND_EXCEPTION,    /* an intercepted guest exception (e.g. #UD of the other vendor's hypercall) */
 	EXIT_KIND_SHUTDOWN,     /* triple fault */
-	EXIT_KIND_ENTRY_FAILED, /* the hardware refused the guest state (VMEXIT_INVALID / VM-entry failure) */
+	EXIT_KIND_ENTRY_FAILED, /* the hardware refused the guest state (SVM invalid-state exit / VM-entry failure) */
 	EXIT_KIND_UNHANDLED,    /* anything else: the VM stops, ops->dump() explains */
 	EXIT_KIND_COUNT
 };
@@ -143,7 +143,7 @@ struct vm_exit {
 		struct {
 			u64 code;        /* the vendor's own exit code: printed, never interpreted */
 			u64 info1, info2;
-			const char *what;/* short vendor text, e.g. "VMEXIT_INVALID" or an entry failure cause */
+			const char *what;/* short vendor text, e.g. an invalid-state exit or an entry failure cause */
 		} raw;                   /* EXIT_KIND_ENTRY_FAILED, EXIT_KIND_UNHANDLED */
 	};
 };
