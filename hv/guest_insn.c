@@ -4,7 +4,6 @@
 #include "hv/vm.h"
 #include "hv/vm_memory.h"
 
-#define EFER_LMA (1ull << 10)
 
 static bool read_guest_ram(void *ctx, u64 gpa, void *dst, u32 len)
 {
@@ -14,7 +13,7 @@ static bool read_guest_ram(void *ctx, u64 gpa, void *dst, u32 len)
 u32 guest_fetch_insn(struct vcpu *vcpu, const struct vcpu_sregs *s, u8 *buf, u32 n)
 {
 	struct guest_paging pg = { .cr0 = s->cr0, .cr3 = s->cr3, .cr4 = s->cr4, .efer = s->efer };
-	bool long64 = (s->efer & EFER_LMA) && s->seg[SEG_CS].l;
+	bool long64 = sregs_64bit_code(s);
 	u64 linear = s->seg[SEG_CS].base + vcpu->regs.rip;
 	u32 access = GUEST_FETCH | (s->seg[SEG_SS].dpl == 3 ? GUEST_USER : 0);
 	struct guest_walk walk;

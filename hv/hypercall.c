@@ -5,7 +5,6 @@
 #include "hv/guest_console.h"
 #include "kstring.h"
 
-#define EFER_LMA (1ull << 10)
 
 /* Copied through a small buffer: the hypervisor's stack is small. */
 #define CONSOLE_CHUNK 128
@@ -48,7 +47,7 @@ bool hypercall_exit(struct vcpu *vcpu)
 	vm->stats.exits_hypercall++;
 	vendor->get_sregs(vcpu, &s);
 	/* Outside 64-bit mode only the low halves of the registers count. */
-	bool long64 = (s.efer & EFER_LMA) && s.seg[SEG_CS].l;
+	bool long64 = sregs_64bit_code(&s);
 	u64 mask = long64 ? ~0ull : 0xffffffffull;
 	u64 nr = gpr[GPR_RAX] & mask, a1 = gpr[GPR_RBX] & mask, a2 = gpr[GPR_RCX] & mask;
 

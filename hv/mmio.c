@@ -5,7 +5,6 @@
 #include "hv/insn_decode.h"
 #include "hv/guest_insn.h"
 
-#define EFER_LMA (1ull << 10)
 
 static const struct mmio_device devices[] = {
 	{ TESTDEV_BASE, TESTDEV_SIZE, "testdev", testdev_read, testdev_write },
@@ -24,7 +23,7 @@ static enum insn_mode code_mode(const struct vcpu_sregs *s)
 {
 	const struct vcpu_segment *cs = &s->seg[SEG_CS];
 
-	if ((s->efer & EFER_LMA) && cs->l)
+	if (sregs_64bit_code(s))
 		return INSN_MODE_64;
 	return ((s->cr0 & 1) && cs->db) ? INSN_MODE_32 : INSN_MODE_16;
 }

@@ -6,30 +6,13 @@
 #include "hv/exit_dispatch.h"
 #include "hv/vm.h"
 
-#define MSR_TSC 0x10
-#define MSR_APIC_BASE 0x1b
-#define MSR_SYSENTER_CS 0x174
-#define MSR_SYSENTER_ESP 0x175
-#define MSR_SYSENTER_EIP 0x176
-#define MSR_PAT 0x277
-#define MSR_STAR 0xc0000081u
-#define MSR_LSTAR 0xc0000082u
-#define MSR_CSTAR 0xc0000083u
-#define MSR_SFMASK 0xc0000084u
-#define MSR_FS_BASE 0xc0000100u
-#define MSR_GS_BASE 0xc0000101u
-#define MSR_KERNEL_GS_BASE 0xc0000102u
 
 #define APIC_BASE_DEFAULT 0xfee00000ull
 #define APIC_BASE_BSP (1ull << 8)
 #define APIC_BASE_ENABLE (1ull << 11)
 #define APIC_BASE_WRITABLE (APIC_BASE_ENABLE) /* the xAPIC stays at its default address */
 
-#define EFER_SCE (1ull << 0)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
-#define EFER_NX (1ull << 11)
-#define EFER_WRITABLE (EFER_SCE | EFER_LME | EFER_NX)
+#define EFER_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE)
 
 struct msr_handler {
 	u32 index;

@@ -4,14 +4,6 @@
 #include "hv/vm_memory.h"
 #include "kstring.h"
 
-#define CR0_PE (1ull << 0)
-#define CR0_ET (1ull << 4)
-#define CR0_WP (1ull << 16)
-#define CR0_PG (1ull << 31)
-#define CR4_PAE (1ull << 5)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
-#define RFLAGS_RESERVED 0x2ull
 
 #define SEG_TYPE_DATA_RW 0x3   /* read/write, accessed */
 #define SEG_TYPE_CODE_RX 0xb   /* execute/read, accessed */
@@ -69,7 +61,7 @@ void vcpu_reset(struct vcpu *vcpu, enum guest_cpu_mode mode, u64 entry, u64 cr3)
 
 	memset(&vcpu->regs, 0, sizeof(vcpu->regs));
 	start_state(mode, entry, cr3, &sregs, &vcpu->regs.rip);
-	vcpu->regs.rflags = RFLAGS_RESERVED;
+	vcpu->regs.rflags = RFLAGS_FIXED1;
 	vendor->set_sregs(vcpu, &sregs);
 }
 

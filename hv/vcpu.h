@@ -8,6 +8,7 @@
 #include "types.h"
 #include "hv/vendor.h"
 #include "hv/guest_image.h"
+#include "hv/cpu.h"
 
 struct vm;
 
@@ -40,6 +41,12 @@ struct vcpu {
 /* Put the vCPU in `mode`'s start state at `entry`, all GPRs zero
  * (cr3 is used by GUEST_MODE_LONG64 only). */
 void vcpu_reset(struct vcpu *vcpu, enum guest_cpu_mode mode, u64 entry, u64 cr3);
+
+/* The guest executes 64-bit code (long mode and a 64-bit CS), not 16/32-bit. */
+static inline bool sregs_64bit_code(const struct vcpu_sregs *s)
+{
+	return (s->efer & EFER_LMA) && s->seg[SEG_CS].l;
+}
 
 /* Run the vCPU until its VM stops. */
 void vcpu_run(struct vcpu *vcpu);

@@ -116,31 +116,34 @@ enum mem_fault vm_memory_fault(struct vcpu *vcpu, u64 gpa, bool write, bool exec
 	return MEM_FAULT_ERROR;
 }
 
-/* The host address of guest frame `gfn` when it is RAM, else NULL. */
-static u8 *gfn_host(struct vm *vm, u64 gfn)
+/* The host address of guest frame `gfn` when it is RAM (writable RAM for a write), else NULL. */
+static u8 *gfn_host(struct vm *vm, u64 gfn, bool write)
 {
 	u64 pfn;
 	u32 flags;
 
-	if (!memslots_gfn_to_pfn(vm->mem->mmu, gfn, &pfn, &flags))
+	if (!memslots_gfn_to_pfn(vm->mem->mmu, gfn, &pfn, &flags) || (write && (flags & MEMSLOT_READONLY)))
 		return NULL;
 	return (u8 *)(pfn << PAGE_SHIFT);
 }
 
-/* Calls fn on each piece of [gpa, gpa + len) that lies in one guest page; false at the first non-RAM page. */
-static bool for_each_page(struct vm *vm, u64 gpa, u64 len, u8 *buf, bool to_guest, bool copy)
+enum gpa_op { GPA_CHECK, GPA_CHECK_WRITE, GPA_READ, GPA_WRITE };
+
+/* Walks [gpa, gpa + len) page by page (pages of one range may lie in different
+ * slots), copying when asked; false at the first page that is not RAM. */
+static bool walk_gpa(struct vm *vm, u64 gpa, u64 len, u8 *buf, enum gpa_op op)
 {
 	if (gpa + len < gpa)
 		return false;
 	for (u64 done = 0; done < len;) {
 		u64 off = (gpa + done) & (PAGE_SIZE - 1);
 		u64 n = MIN(len - done, PAGE_SIZE - off);
-		u8 *host = gfn_host(vm, (gpa + done) >> PAGE_SHIFT);
+		u8 *host = gfn_host(vm, (gpa + done) >> PAGE_SHIFT, op == GPA_WRITE || op == GPA_CHECK_WRITE);
 		if (!host)
 			return false;
-		if (copy && to_guest)
+		if (op == GPA_WRITE)
 			memcpy(host + off, buf + done, n);
-		else if (copy)
+		else if (op == GPA_READ)
 			memcpy(buf + done, host + off, n);
 		done += n;
 	}
@@ -149,16 +152,16 @@ static bool for_each_page(struct vm *vm, u64 gpa, u64 len, u8 *buf, bool to_gues
 
 bool vm_gpa_is_ram(struct vm *vm, u64 gpa, u64 len)
 {
-	return for_each_page(vm, gpa, len, NULL, false, false);
+	return walk_gpa(vm, gpa, len, NULL, GPA_CHECK);
 }
 
 /* Checked entirely before any byte moves, so a failed copy changes nothing. */
 bool vm_read_gpa(struct vm *vm, u64 gpa, void *buf, u64 len)
 {
-	return vm_gpa_is_ram(vm, gpa, len) && for_each_page(vm, gpa, len, buf, false, true);
+	return vm_gpa_is_ram(vm, gpa, len) && walk_gpa(vm, gpa, len, buf, GPA_READ);
 }
 
 bool vm_write_gpa(struct vm *vm, u64 gpa, const void *buf, u64 len)
 {
-	return vm_gpa_is_ram(vm, gpa, len) && for_each_page(vm, gpa, len, (u8 *)buf, true, true);
+	return walk_gpa(vm, gpa, len, NULL, GPA_CHECK_WRITE) && walk_gpa(vm, gpa, len, (u8 *)buf, GPA_WRITE);
 }

@@ -30,7 +30,7 @@ enum mem_fault vm_memory_fault(struct vcpu *vcpu, u64 gpa, bool write, bool exec
 bool vm_gpa_is_ram(struct vm *vm, u64 gpa, u64 len);
 
 /* Copy between host memory and guest RAM; false (nothing copied) unless
- * all of [gpa, gpa + len) is guest RAM. */
+ * all of [gpa, gpa + len) is guest RAM (writable RAM, for a write: not a read-only slot). */
 bool vm_read_gpa(struct vm *vm, u64 gpa, void *buf, u64 len);
 bool vm_write_gpa(struct vm *vm, u64 gpa, const void *buf, u64 len);
 

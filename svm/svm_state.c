@@ -63,9 +63,6 @@ void svm_get_sregs(struct vcpu *vcpu, struct vcpu_sregs *sregs)
 	sregs->efer = save->efer & ~EFER_SVME; /* SVME is ours, not the guest's */
 }
 
-#define CR0_PG (1ull << 31)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
 
 void svm_set_sregs(struct vcpu *vcpu, const struct vcpu_sregs *sregs)
 {
@@ -99,15 +96,15 @@ void svm_set_sregs(struct vcpu *vcpu, const struct vcpu_sregs *sregs)
 static u64 *msr_slot(struct vmcb_save *save, u32 index)
 {
 	switch (index) {
-	case 0x174: return &save->sysenter_cs;
-	case 0x175: return &save->sysenter_esp;
-	case 0x176: return &save->sysenter_eip;
-	case 0x277: return &save->g_pat;
-	case 0xc0000081u: return &save->star;
-	case 0xc0000082u: return &save->lstar;
-	case 0xc0000083u: return &save->cstar;
-	case 0xc0000084u: return &save->sfmask;
-	case 0xc0000102u: return &save->kernel_gs_base;
+	case MSR_SYSENTER_CS: return &save->sysenter_cs;
+	case MSR_SYSENTER_ESP: return &save->sysenter_esp;
+	case MSR_SYSENTER_EIP: return &save->sysenter_eip;
+	case MSR_PAT: return &save->g_pat;
+	case MSR_STAR: return &save->star;
+	case MSR_LSTAR: return &save->lstar;
+	case MSR_CSTAR: return &save->cstar;
+	case MSR_SFMASK: return &save->sfmask;
+	case MSR_KERNEL_GS_BASE: return &save->kernel_gs_base;
 	default: return NULL;
 	}
 }

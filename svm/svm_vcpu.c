@@ -9,7 +9,6 @@
 #define DR6_POWER_ON 0xffff0ff0ull
 #define DR7_POWER_ON 0x400ull
 #define CR0_POWER_ON 0x60000010ull /* CD, NW, ET */
-#define RFLAGS_RESERVED 0x2ull
 
 #define VECTOR_UD 6
 
@@ -46,7 +45,7 @@ static void vmcb_init(struct vmcb *vmcb, u32 asid)
 	s->ldtr.attrib = SEG_ATTR_P | 0x2;
 	s->tr.attrib = SEG_ATTR_P | 0x3;
 	s->rip = 0xfff0;
-	s->rflags = RFLAGS_RESERVED;
+	s->rflags = RFLAGS_FIXED1;
 	s->cr0 = CR0_POWER_ON;
 	s->efer = EFER_SVME;
 	s->dr6 = DR6_POWER_ON;
