@@ -15,4 +15,24 @@ $(BUILD)/guests/out/suite-fails.cfg: tests/suite-fails.cfg
 	@mkdir -p $(dir $@)
 	cp $< $@
 
+# bench-svm: the cost of one guest exit under QEMU TCG (tools/bench-exits.sh).
+BENCH_OUT := $(BUILD)/guests/out
+BENCH_FILES := $(BENCH_OUT)/bench-exits.bin $(BENCH_OUT)/bench-idle.bin \
+	$(BENCH_OUT)/bench-exits.cfg $(BENCH_OUT)/bench-idle.cfg
+$(BENCH_OUT)/bench-exits.bin: tests/bench/exit-loop.asm
+	@mkdir -p $(dir $@)
+	$(NASM) -f bin -DEXITS=200000 -o $@ $<
+$(BENCH_OUT)/bench-idle.bin: tests/bench/exit-loop.asm
+	@mkdir -p $(dir $@)
+	$(NASM) -f bin -DEXITS=1 -o $@ $<
+$(BENCH_OUT)/%.cfg: tests/bench/%.cfg
+	@mkdir -p $(dir $@)
+	cp $< $@
+all: $(BENCH_FILES)
+
+.PHONY: bench-svm
+bench: bench-svm
+bench-svm: all
+	BUILD=$(BUILD) tools/bench-exits.sh tools/run-qemu.sh svm
+
 UNIT_SRC_npt := svm/npt.c mm/spte.c
