@@ -9,11 +9,17 @@ check-svm-suite: all
 check-svm-fails: all
 	BUILD=$(BUILD) tools/check-suite-fails.sh tools/run-qemu.sh svm
 
-# The failing suite travels with the guest images (every file there is shipped).
-all: $(BUILD)/guests/out/suite-fails.cfg
-$(BUILD)/guests/out/suite-fails.cfg: tests/suite-fails.cfg
+# The failing suite and its own images travel with the guest images (every
+# file there is shipped).
+FAILS_FILES := $(BUILD)/guests/out/suite-fails.cfg $(BUILD)/guests/out/fails-halt.bin \
+	$(BUILD)/guests/out/fails-stray-mmio.bin
+all: $(FAILS_FILES)
+$(BUILD)/guests/out/suite-fails.cfg: tests/suite-fails/suite-fails.cfg
 	@mkdir -p $(dir $@)
 	cp $< $@
+$(BUILD)/guests/out/fails-%.bin: tests/suite-fails/%.asm
+	@mkdir -p $(dir $@)
+	$(NASM) -f bin -o $@ $<
 
 # bench-svm: the cost of one guest exit under QEMU TCG (tools/bench-exits.sh).
 BENCH_OUT := $(BUILD)/guests/out

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Proves the suite can fail: boots the hypervisor with tests/suite-fails.cfg
-# (shipped with the guest images as suite-fails.cfg), whose VMs are built to
-# miss their expectations, and checks each verdict, the summary, that a VM
-# after the failures still runs and passes, and the failure exit status.
+# Proves the suite can fail: boots the hypervisor with
+# tests/suite-fails/suite-fails.cfg (shipped with the guest images), whose
+# VMs are built to miss their expectations or misbehave, and checks each
+# verdict, the state dump of a stopped VM, the summary, that the VMs after
+# the failures still run and pass, and the failure exit status.
 # usage: tools/check-suite-fails.sh RUNNER [NAME]   (RUNNER as for tools/run-suite.sh)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -23,8 +24,12 @@ has() { grep -a -q -F -- "$1" "$log"; }
 has "hv: VM wrong-exit: FAILED: expected exit:7, got exit:0"; check "a wrong exit status fails the VM" $?
 has "hv: VM wrong-death: FAILED: expected exit:0, got triple-fault"; check "an unexpected triple fault fails the VM" $?
 has "hv: VM no-image: FAILED: image 'missing.elf' is not among"; check "a missing image fails the VM" $?
+has "hv: VM stray-mmio: FAILED: access to guest-physical 0xfed00000, where there is neither RAM nor a device"
+check "an access to unclaimed MMIO stops the VM with its address" $?
+has "[stray-mmio] hv: vCPU 0 state"; check "a stopped VM's vCPU state is dumped" $?
+has "hv: VM halts: passed (halt"; check "a halt with nothing to wake the vCPU ends the VM as halted" $?
 has "hv: VM still-runs: passed"; check "the VMs after a failure still run" $?
-has "1 passed, 3 failed"; check "the summary counts the failures" $?
+has "2 passed, 4 failed"; check "the summary counts the failures" $?
 [ "$status" -eq 1 ]; check "the run ends with status 1 (got $status)" $?
 
 if [ $failed -ne 0 ]; then
