@@ -75,6 +75,7 @@ void tdp_iter_restart(struct tdp_iter *it)
 {
 	u64 gfn = it->gfn;
 	int level = it->level;
+	it->start = MAX(it->start, gfn); /* everything before gfn is done */
 	position_at_top(it, gfn);
 	while (it->valid && it->level > level && step_down(it))
 		;

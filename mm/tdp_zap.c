@@ -109,8 +109,11 @@ bool zap_maybe_break(struct zap_ctx *z, struct tdp_iter *it)
 	return true;
 }
 
-/* Zap every entry of `root` inside [start, end); partly covered tables are entered. */
-void zap_root_range(struct zap_ctx *z, struct tdp_root *root, u64 start, u64 end)
+/*
+ * Zap the entries of `root` inside [start, end) at `max_level` or below;
+ * entries above it (and partly covered tables) are entered instead.
+ */
+static void zap_pass(struct zap_ctx *z, struct tdp_root *root, u64 start, u64 end, int max_level)
 {
 	const struct spte_format *f = z->vm->fmt;
 	struct tdp_iter it;
@@ -119,11 +122,22 @@ void zap_root_range(struct zap_ctx *z, struct tdp_root *root, u64 start, u64 end
 	while (it.valid) {
 		if (++visited % ZAP_BATCH == 0 && zap_maybe_break(z, &it))
 			continue;
-		if (it.old && (tdp_iter_covered(&it) || !spte_present(f, it.old) ||
-			       spte_leaf(f, it.old, it.level)))
+		if (it.old && it.level <= max_level &&
+		    (tdp_iter_covered(&it) || !spte_present(f, it.old) || spte_leaf(f, it.old, it.level)))
 			zap_current(z, &it, !root->invalid);
 		tdp_iter_next(&it);
 	}
+}
+
+/*
+ * Two passes, like KVM: first 2M entries and below, a table of 512 leaves
+ * at a time, so each step between lock-break checks is small; then the
+ * upper tables, which by now hold nothing but empty entries.
+ */
+void zap_root_range(struct zap_ctx *z, struct tdp_root *root, u64 start, u64 end)
+{
+	zap_pass(z, root, start, end, SPTE_LEVEL_2M);
+	zap_pass(z, root, start, end, SPTE_ROOT_LEVEL);
 }
 
 void bump_invalidate_seq(struct vm_mmu *vm)
