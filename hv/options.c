@@ -26,6 +26,8 @@ static const struct cmdline_key option_keys[] = {
 	{ .name = "console", .type = CMDLINE_ENUM, .dest = &hv_options.console, .choices = console_names },
 	{ .name = "test_fault", .type = CMDLINE_ENUM, .dest = &hv_options.test_fault, .choices = test_fault_names },
 	{ .name = "config", .type = CMDLINE_STRING, .dest = hv_options.config, .size = sizeof(hv_options.config) },
+	{ .name = "test_bad_guest_state", .type = CMDLINE_STRING, .dest = hv_options.test_bad_guest_state,
+	  .size = sizeof(hv_options.test_bad_guest_state) },
 };
 
 int options_parse(const char *cmdline, char *err, size_t errlen)

@@ -2,6 +2,8 @@
 #include "vmx/vmx.h"
 #include "vmx/ept.h"
 #include "hv/cpu.h"
+#include "hv/options.h"
+#include "hv/vm.h"
 #include "hv/panic.h"
 #include "mm/page_alloc.h"
 #include "kstring.h"
@@ -174,11 +176,20 @@ static void requeue_vectoring_event(struct vmx_vcpu *vmx)
 	vmx->event_insn_len = soft ? (u32)vmcs_read(VMCS_EXIT_INSN_LEN) : 0;
 }
 
+/* The test knob test_bad_guest_state=NAME: that VM's first entry must fail, named. */
+static bool knob_breaks(struct vcpu *vcpu)
+{
+	const char *name = hv_options.test_bad_guest_state;
+	return name[0] && vcpu->vm && strcmp(vcpu->vm->name, name) == 0;
+}
+
 void vmx_run(struct vcpu *vcpu, struct vm_exit *exit)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 
 	vmx_load_vmcs(vcpu);
+	if (!vmx->launched && knob_breaks(vcpu))
+		vmx_break_guest_state(vcpu);
 	if (vmx->flush_pending)
 		flush_now(vmx);
 	load_guest(vcpu, vmx);
