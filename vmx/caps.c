@@ -126,8 +126,9 @@ bool vmx_choose_config(const struct vmx_caps *caps, struct vmx_config *cfg)
 u64 vmx_cr0_host_owned(const struct vmx_caps *caps)
 {
 	u64 fixed = caps->cr0_fixed0 | ~caps->cr0_fixed1;
-	/* PG is ours so that EFER.LMA and the IA-32e entry control follow it. */
-	return (fixed & ~(CR0_PE | CR0_PG) & 0xffffffffull) | CR0_PG;
+	/* PG is ours so that EFER.LMA and the IA-32e entry control follow it.
+	 * CD and NW are the host's (VM entry never loads them): the guest sees its own in the shadow. */
+	return (fixed & ~(CR0_PE | CR0_PG) & 0xffffffffull) | CR0_PG | CR0_CD | CR0_NW;
 }
 
 u64 vmx_cr4_host_owned(const struct vmx_caps *caps)

@@ -100,7 +100,7 @@ static inline u64 vmx_cr_fixed(u64 value, u64 fixed0, u64 fixed1)
 	return (value | fixed0) & fixed1;
 }
 
-/* CR0 bits the guest may not own: fixed ones (except PE/PG, free with unrestricted guest) and PG. */
+/* CR0 bits the guest may not own: fixed ones (except PE/PG, free with unrestricted guest), PG, CD and NW. */
 u64 vmx_cr0_host_owned(const struct vmx_caps *caps);
 /* CR4 bits the guest may not own: the fixed ones (VMXE among them). */
 u64 vmx_cr4_host_owned(const struct vmx_caps *caps);

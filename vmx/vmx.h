@@ -67,6 +67,9 @@ void vmx_set_sregs(struct vcpu *vcpu, const struct vcpu_sregs *sregs);
 /* Apply a guest write to CR0 (value as the guest sees it): shadow, real CR0, EFER.LMA, IA-32e control. */
 void vmx_set_cr0(struct vcpu *vcpu, u64 cr0);
 void vmx_set_cr4(struct vcpu *vcpu, u64 cr4);
+/* PAE paging outside long mode: load the four PDPTEs at cr3 into the VMCS, as
+ * the CPU does when paging is turned on; false (#GP) when one is invalid. */
+bool vmx_load_pdptes(struct vcpu *vcpu, u64 cr3);
 /* Test knob: give the guest a TR that is not a busy TSS, so that VM entry fails. */
 void vmx_break_guest_state(struct vcpu *vcpu);
 

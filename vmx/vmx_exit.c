@@ -60,7 +60,7 @@ static u64 visible_cr(u32 shadow, u32 mask, u32 real)
 	return (vmcs_read(shadow) & m) | (vmcs_read(real) & ~m);
 }
 
-static bool handle_cr_access(struct vcpu *vcpu, struct vm_exit *exit, u64 q)
+static bool handle_cr_access(struct vcpu *vcpu, u64 q)
 {
 	u64 efer = vmcs_read(VMCS_GUEST_EFER);
 	u64 cr0 = visible_cr(VMCS_CR0_SHADOW, VMCS_CR0_MASK, VMCS_GUEST_CR0);
@@ -73,10 +73,9 @@ static bool handle_cr_access(struct vcpu *vcpu, struct vm_exit *exit, u64 q)
 		if (CRQ_CR(q) == 0) {
 			if (cr0_write_faults(value, cr4, efer))
 				goto gp;
-			if ((value & CR0_PG) && (cr4 & CR4_PAE) && !(efer & EFER_LME)) {
-				exit->raw.what = "PAE paging outside long mode (PDPTE loading) is not supported by the VT-x backend";
-				return false;
-			}
+			bool pae_paging = (value & CR0_PG) && (cr4 & CR4_PAE) && !(efer & EFER_LME);
+			if (pae_paging && !(cr0 & CR0_PG) && !vmx_load_pdptes(vcpu, vmcs_read(VMCS_GUEST_CR3)))
+				goto gp;
 			vmx_set_cr0(vcpu, value);
 		} else if (CRQ_CR(q) == 4) {
 			if (cr4_write_faults(value, efer))
@@ -195,7 +194,7 @@ void vmx_decode_exit(struct vcpu *vcpu, struct vm_exit *exit)
 	case EXIT_REASON_VMCALL: exit->kind = EXIT_KIND_HYPERCALL; break;
 	case EXIT_REASON_EPT_VIOLATION: decode_ept_violation(exit, q); break;
 	case EXIT_REASON_CR_ACCESS:
-		if (handle_cr_access(vcpu, exit, q))
+		if (handle_cr_access(vcpu, q))
 			exit->kind = EXIT_KIND_NONE;
 		break;
 	case EXIT_REASON_XSETBV: handle_xsetbv(vcpu); exit->kind = EXIT_KIND_NONE; break;
@@ -213,11 +212,10 @@ void vmx_decode_exit(struct vcpu *vcpu, struct vm_exit *exit)
 	    exit->kind == EXIT_KIND_HYPERCALL)
 		exit->insn_len = (u8)vmcs_read(VMCS_EXIT_INSN_LEN);
 	if (exit->kind == EXIT_KIND_UNHANDLED) {
-		const char *what = exit->raw.what;
 		exit->raw.code = reason;
 		exit->raw.info1 = q;
 		exit->raw.info2 = reason == EXIT_REASON_EPT_MISCONFIG ? vmcs_read(VMCS_GUEST_PHYS_ADDR) :
 				  vmcs_read(VMCS_GUEST_LINEAR_ADDR);
-		exit->raw.what = what ? what : vmx_exit_reason_name(reason);
+		exit->raw.what = vmx_exit_reason_name(reason);
 	}
 }

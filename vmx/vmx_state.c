@@ -7,6 +7,9 @@
  * The vCPU's VMCS must be current.
  */
 #include "vmx/vmx.h"
+#include "hv/cpu.h"
+#include "hv/vm.h"
+#include "hv/vm_memory.h"
 
 static u32 seg_to_ar(const struct vcpu_segment *s)
 {
@@ -150,4 +153,25 @@ void vmx_break_guest_state(struct vcpu *vcpu)
 	vmx_load_vmcs(vcpu);
 	u32 ar = (u32)vmcs_read(VMCS_GUEST_TR_AR);
 	vmcs_write(VMCS_GUEST_TR_AR, (ar & ~0xfu) | 9); /* an available 32-bit TSS: not busy */
+}
+
+/* PDPTE bits that must be 0 when P is set: 2:1, 8:5 and those above MAXPHYADDR. */
+static u64 pdpte_reserved(void)
+{
+	u32 maxphy = cpuid(0x80000008, 0).eax & 0xff;
+	return 0x1e6ull | (maxphy < 64 ? ~0ull << maxphy : 0);
+}
+
+bool vmx_load_pdptes(struct vcpu *vcpu, u64 cr3)
+{
+	u64 pdpte[4];
+	if (!vm_read_gpa(vcpu->vm, cr3 & ~0x1full, pdpte, sizeof(pdpte)))
+		return false;
+	for (int i = 0; i < 4; i++)
+		if ((pdpte[i] & 1) && (pdpte[i] & pdpte_reserved()))
+			return false;
+	vmx_load_vmcs(vcpu);
+	for (int i = 0; i < 4; i++)
+		vmcs_write(VMCS_GUEST_PDPTE0 + 2 * i, pdpte[i]);
+	return true;
 }

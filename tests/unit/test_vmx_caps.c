@@ -145,6 +145,7 @@ static void cr0_host_owned_bits(void **state)
 	assert_true(owned & CR0_NE);  /* fixed to 1 */
 	assert_true(owned & CR0_PG);  /* ours, to keep EFER.LMA in step */
 	assert_false(owned & CR0_PE); /* free with unrestricted guest */
+	assert_true((owned & (CR0_CD | CR0_NW)) == (CR0_CD | CR0_NW)); /* never loaded by VM entry */
 	assert_true(vmx_cr4_host_owned(&caps) & CR4_VMXE);
 	assert_false(vmx_cr4_host_owned(&caps) & CR4_PAE);
 	assert_int_equal(vmx_cr_fixed(0, caps.cr0_fixed0, caps.cr0_fixed1), 0x80000021);

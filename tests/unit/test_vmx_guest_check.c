@@ -72,6 +72,15 @@ static void tr_not_busy_is_named(void **state)
 	assert_false(vmx_check_guest_state(&g, &f));
 }
 
+static void cd_nw_are_not_checked(void **state)
+{
+	struct vmx_check_failure f;
+	struct vmx_guest_state g = real_mode_guest();
+	g.cr0 |= CR0_NW; /* NW without CD: VM entry leaves both to the host */
+	g.cr0_fixed1 = 0x9fffffff;
+	assert_false(vmx_check_guest_state(&g, &f));
+}
+
 static void cr0_without_ne_is_named(void **state)
 {
 	struct vmx_guest_state g = real_mode_guest();
@@ -145,6 +154,7 @@ int main(void)
 		cmocka_unit_test(valid_guests_pass),
 		cmocka_unit_test(tr_not_busy_is_named),
 		cmocka_unit_test(cr0_without_ne_is_named),
+		cmocka_unit_test(cd_nw_are_not_checked),
 		cmocka_unit_test(real_mode_needs_unrestricted_guest),
 		cmocka_unit_test(lma_out_of_step_is_named),
 		cmocka_unit_test(ia32e_without_paging_is_named),
