@@ -16,3 +16,11 @@ check-vmx-fails: all
 bench: bench-vmx
 bench-vmx: all
 	BUILD=$(BUILD) tools/bench-exits.sh "$(BOCHS_MB2)" vmx
+
+# The vendor split: no VMCS field, VMX exit reason or VMX instruction outside vmx/.
+.PHONY: check-vmx-split
+check-vmx: check-vmx-split
+check-vmx-split:
+	@if grep -rn -E 'VMCS_|EXIT_REASON_|vmread|vmwrite|vmlaunch|vmresume' hv mm boot guests include svm tools; then \
+		echo "check-vmx-split: VMX details outside vmx/ (above)"; echo "0 passed, 1 failed"; exit 1; \
+	else echo "ok   - no VMX field, exit reason or instruction outside vmx/"; echo "1 passed, 0 failed"; fi

@@ -79,6 +79,8 @@ static const char *feature_control_enable(void)
 		fc |= FEATURE_CONTROL_VMX_OUTSIDE_SMX | FEATURE_CONTROL_LOCKED;
 		wrmsr(MSR_FEATURE_CONTROL, fc);
 		fc = rdmsr(MSR_FEATURE_CONTROL);
+		klog(LOG_INFO, "vmx: IA32_FEATURE_CONTROL was unlocked: VMX enabled and locked (0x%lx)\n",
+		     (unsigned long)fc);
 	}
 	if (!(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX))
 		return "VT-x disabled by firmware (IA32_FEATURE_CONTROL is locked with VMX off; "

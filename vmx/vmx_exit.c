@@ -148,7 +148,9 @@ static void decode_exception(struct vm_exit *exit)
 {
 	u32 info = (u32)vmcs_read(VMCS_EXIT_INTR_INFO);
 	if (INTR_INFO_TYPE(info) == INTR_TYPE_NMI) {
-		exit->kind = EXIT_KIND_NONE; /* a host NMI: nothing for the guest */
+		/* A host NMI arrived in guest mode: hand it to the host's own handler. */
+		asm volatile("int $2");
+		exit->kind = EXIT_KIND_NONE;
 		return;
 	}
 	exit->kind = EXIT_KIND_EXCEPTION;
