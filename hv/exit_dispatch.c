@@ -7,8 +7,13 @@
 
 void inject_exception(struct vcpu *vcpu, u8 vector, bool has_error_code, u32 error_code)
 {
+	struct vcpu_sregs s;
+
+	/* Real mode pushes no error codes (and both vendors refuse to inject one there). */
+	vendor->get_sregs(vcpu, &s);
 	struct vcpu_event ev = { .type = EVENT_EXCEPTION, .vector = vector,
-				 .has_error_code = has_error_code, .error_code = error_code };
+				 .has_error_code = has_error_code && (s.cr0 & CR0_PE),
+				 .error_code = error_code };
 	vendor->inject_event(vcpu, &ev);
 }
 

@@ -4,7 +4,6 @@
 #include "hv/vm_memory.h"
 #include "kstring.h"
 
-
 #define SEG_TYPE_DATA_RW 0x3   /* read/write, accessed */
 #define SEG_TYPE_CODE_RX 0xb   /* execute/read, accessed */
 #define SEG_TYPE_TSS_BUSY 0xb  /* 32/64-bit TSS, busy (VT-x requires busy) */
