@@ -11,6 +11,7 @@
 #include "hv/printf.h"
 #include "hv/vm.h"
 #include "hv/loader.h"
+#include "mm/page_alloc.h"
 #include "kstring.h"
 
 static struct suite_config suite; /* too big for the stack */
@@ -99,10 +100,17 @@ int hv_run(struct boot_info *bi)
 
 	vm_init();
 	u32 passed = 0;
+	u64 free_before = palloc_free_pages();
 	kprintf("hv: running %u VM%s from %s with %s\n", suite.count, suite.count == 1 ? "" : "s",
 		name, vendor->name);
 	for (u32 i = 0; i < suite.count; i++)
 		passed += run_one(bi, &suite.vms[i]);
+	/* Every VM gives back all it took: a page missing here is a leak in the hypervisor. */
+	u64 free_after = palloc_free_pages();
+	bool leak = free_after != free_before;
+	if (leak)
+		kprintf("hv: %ld pages not returned after the VMs ran (a leak): failing the run\n",
+			(long)(free_before - free_after));
 	kprintf("%u passed, %u failed\n", passed, suite.count - passed);
-	return passed == suite.count ? HV_EXIT_OK : HV_EXIT_FAILED;
+	return passed == suite.count && !leak ? HV_EXIT_OK : HV_EXIT_FAILED;
 }
