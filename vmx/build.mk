@@ -11,11 +11,13 @@ check-vmx-suite: all
 check-vmx-fails: all
 	BUILD=$(BUILD) tools/check-suite-fails.sh "$(BOCHS_MB2)" vmx
 
-# bench-vmx: the cost of one guest exit under Bochs (tools/bench-exits.sh; the
-# images come from svm/build.mk's bench files).
+# bench-vmx: the cost of one guest exit under Bochs, in wall time
+# (tools/bench-exits.sh) and as the hypervisor's deterministic path length
+# (vmx/bench-path.sh); the bench images come from svm/build.mk.
 bench: bench-vmx
 bench-vmx: all
 	BUILD=$(BUILD) tools/bench-exits.sh "$(BOCHS_MB2)" vmx
+	BUILD=$(BUILD) vmx/bench-path.sh
 
 # The vendor split: no VMCS field, VMX exit reason or VMX instruction outside vmx/.
 .PHONY: check-vmx-split

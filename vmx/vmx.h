@@ -27,6 +27,10 @@ struct vmx_vcpu {
 	u32 exit_reason;         /* last exit, for dump() */
 	u64 exit_qual;
 	char fail_msg[256];      /* why the last entry failed (vm_exit.raw.what points here) */
+	/* The host's software path per exit: TSC from a VM exit to the next entry. */
+	u64 exit_tsc;            /* TSC at the last exit, 0 before the first */
+	u64 host_tsc;            /* summed over handled exits */
+	u64 handled_exits;
 };
 
 static inline struct vmx_vcpu *to_vmx(struct vcpu *vcpu) { return vcpu->vendor; }

@@ -43,6 +43,9 @@ static bool cr0_write_faults(u64 cr0, u64 cr4, u64 efer)
 		return true;
 	if ((cr0 & CR0_NW) && !(cr0 & CR0_CD))
 		return true;
+	/* Leaving long mode is only allowed from compatibility mode. */
+	if (!(cr0 & CR0_PG) && (efer & EFER_LMA) && (vmcs_read(VMCS_GUEST_CS_AR) & AR_L))
+		return true;
 	return (cr0 & CR0_PG) && (efer & EFER_LME) && !(cr4 & CR4_PAE);
 }
 

@@ -1,6 +1,7 @@
 /* Per-vCPU VT-x operations: the VMCS's life, entering the guest, events, TLB. */
 #include "vmx/vmx.h"
 #include "vmx/ept.h"
+#include "hv/console.h"
 #include "hv/cpu.h"
 #include "hv/options.h"
 #include "hv/vm.h"
@@ -76,6 +77,10 @@ void vmx_vcpu_destroy(struct vcpu *vcpu)
 	if (!vmx)
 		return;
 	u32 cpu = vmx_cpu_index();
+	if (vmx->handled_exits)
+		klog(LOG_DEBUG, "vmx: vCPU %u: %lu exits handled, %lu TSC cycles each from exit to re-entry\n",
+		     vcpu->id, (unsigned long)vmx->handled_exits,
+		     (unsigned long)(vmx->host_tsc / vmx->handled_exits));
 	vmclear(vmx->vmcs_pa); /* the CPU may cache VMCS data: write it back before freeing */
 	if (current_vmcs[cpu] == vmx->vmcs_pa)
 		current_vmcs[cpu] = 0;
@@ -196,7 +201,12 @@ void vmx_run(struct vcpu *vcpu, struct vm_exit *exit)
 	vmx_load_lazy_state(vcpu);
 
 	bool irqs_on = read_rflags() & RFLAGS_IF;
+	if (vmx->exit_tsc) {
+		vmx->host_tsc += rdtsc() - vmx->exit_tsc;
+		vmx->handled_exits++;
+	}
 	int fail = vmx_enter(&vcpu->regs, &vmx->cr2, vmx->launched);
+	vmx->exit_tsc = rdtsc();
 	if (irqs_on)
 		sti(); /* a VM exit clears RFLAGS.IF; a host interrupt that caused it is taken now */
 
