@@ -47,6 +47,9 @@ struct sim_vcpu {
 	u32 flush_req;    /* set by a flusher, cleared (acked) by the vCPU */
 	struct sim_tlb_entry tlb[SIM_TLB_SIZE];
 	u64 tlb_valid;    /* bitmap */
+	/* paging-structure cache: the 4K table of a 2M region, as hardware keeps it */
+	struct { u64 region; u64 *table; } pde[SIM_TLB_SIZE];
+	u64 pde_valid;
 	u64 accesses, faults, exits, mmio;
 };
 

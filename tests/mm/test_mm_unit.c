@@ -166,6 +166,47 @@ static void test_epoch_grace_period(void **state)
 	assert_true(entered >= 2);
 }
 
+/* A vCPU inside its read section holds the old snapshot: the update waits for it. */
+struct reader_arg {
+	struct vm_mmu *vm;
+	struct vcpu_mmu *v;
+	u32 inside, left;
+	u64 base_seen;
+};
+
+static void *snapshot_reader(void *p)
+{
+	struct reader_arg *a = p;
+	epoch_enter(&a->vm->epoch, &a->vm->readers[a->v->index]);
+	const struct memslots *snap = __atomic_load_n(&a->vm->slots, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&a->inside, 1, __ATOMIC_SEQ_CST);
+	usleep(50000);
+	a->base_seen = snap->slots[0].base_gfn; /* poisoned if it was freed */
+	__atomic_store_n(&a->left, 1, __ATOMIC_SEQ_CST);
+	epoch_leave(&a->vm->readers[a->v->index]);
+	return NULL;
+}
+
+static void test_update_waits_for_readers(void **state)
+{
+	struct sim_vm s;
+	sim_vm_init(&s, &test_ept, (struct nx_params){ .ratio = 1 });
+	struct sim_vcpu *v = sim_vcpu_add(&s);
+	struct memslot_change c = { .op = MEMSLOT_CREATE, .gfn = 0x100, .npages = 1, .host_pfn = 0x1000 };
+	assert_int_equal(memslots_commit(s.vm, &c, 1, NULL), MEMSLOT_OK);
+	struct reader_arg a = { .vm = s.vm, .v = v->mmu };
+	pthread_t t;
+	pthread_create(&t, NULL, snapshot_reader, &a);
+	while (!__atomic_load_n(&a.inside, __ATOMIC_SEQ_CST))
+		usleep(100);
+	c = (struct memslot_change){ .op = MEMSLOT_DELETE, .gfn = 0x100 };
+	assert_int_equal(memslots_commit(s.vm, &c, 1, NULL), MEMSLOT_OK);
+	assert_int_equal(__atomic_load_n(&a.left, __ATOMIC_SEQ_CST), 1); /* returned after the reader left */
+	pthread_join(t, NULL);
+	assert_int_equal(a.base_seen, 0x100);
+	sim_vm_destroy(&s);
+}
+
 /* ---------- memslots against a reference model ---------- */
 
 #define MODEL_GFNS 512
@@ -708,6 +749,7 @@ int main(void)
 		cmocka_unit_test(test_format_check),
 		cmocka_unit_test(test_rwlock_needbreak),
 		cmocka_unit_test(test_epoch_grace_period),
+		cmocka_unit_test(test_update_waits_for_readers),
 		cmocka_unit_test(test_memslot_reference_model),
 		cmocka_unit_test(test_memslot_errors),
 		cmocka_unit_test(test_memslot_32k_slots),

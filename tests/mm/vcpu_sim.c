@@ -82,6 +82,7 @@ void sim_vm_destroy(struct sim_vm *s)
 static void tlb_flush(struct sim_vcpu *v)
 {
 	v->tlb_valid = 0;
+	v->pde_valid = 0;
 }
 
 void sim_exit_guest(struct sim_vcpu *v)
@@ -141,6 +142,20 @@ int sim_walk(struct sim_vm *s, u64 root_pa, u64 gfn, u64 *pfn, unsigned *perm, u
 	return 0;
 }
 
+/* Z1: a cached translation must match the tables unless a zapper holds the lock (flush pending). */
+static void check_cached(struct sim_vm *s, struct sim_vcpu *v, u64 gfn, unsigned access, u64 pfn)
+{
+	u64 p2;
+	unsigned perm2;
+	u64 *leaf2;
+	int level2;
+	bool same = sim_walk(s, v->root_pa, gfn, &p2, &perm2, &leaf2, &level2) == 1 && p2 == pfn &&
+		    (perm2 & access) == access;
+	if (!same && !rwlock_write_held(&s->vm->mmu_lock))
+		sim_violation(s, "Z1: a TLB or paging-structure cache still translates gfn %#llx after "
+				 "its entry was zapped and mmu_lock released", (unsigned long long)gfn);
+}
+
 static bool tlb_lookup(struct sim_vm *s, struct sim_vcpu *v, u64 gfn, unsigned access, u64 *pfn)
 {
 	u32 i = gfn % SIM_TLB_SIZE;
@@ -150,18 +165,8 @@ static bool tlb_lookup(struct sim_vm *s, struct sim_vcpu *v, u64 gfn, unsigned a
 	u64 now = __atomic_load_n(e->sptep, __ATOMIC_ACQUIRE);
 	if (now == POISON)
 		sim_violation(s, "the table page behind a TLB entry was freed before a flush");
-	else if (now != e->spte) {
-		/* Z1: changed under us. Fine while the zapper holds the lock (flush pending). */
-		u64 p2;
-		unsigned perm2;
-		u64 *leaf2;
-		int level2;
-		bool same = sim_walk(s, v->root_pa, gfn, &p2, &perm2, &leaf2, &level2) == 1 &&
-			    p2 == e->pfn;
-		if (!same && !rwlock_write_held(&s->vm->mmu_lock))
-			sim_violation(s, "Z1: TLB still holds gfn %#llx after its entry was zapped and "
-					 "mmu_lock released", (unsigned long long)gfn);
-	}
+	else
+		check_cached(s, v, gfn, access, e->pfn);
 	*pfn = e->pfn;
 	return true;
 }
@@ -172,6 +177,38 @@ static void tlb_fill(struct sim_vcpu *v, u64 gfn, u64 pfn, unsigned perm, u64 *l
 	v->tlb[i] = (struct sim_tlb_entry){ .gfn = gfn, .pfn = pfn, .perm = perm, .sptep = leafp,
 					    .spte = __atomic_load_n(leafp, __ATOMIC_ACQUIRE), .level = level };
 	v->tlb_valid |= 1ull << i;
+}
+
+/* A leaf through the cached 4K table of gfn's 2M region (no walk from the root). */
+static bool pde_lookup(struct sim_vm *s, struct sim_vcpu *v, u64 gfn, unsigned access, u64 *pfn,
+		       unsigned *perm, u64 **leafp)
+{
+	const struct spte_format *f = s->vm->fmt;
+	u32 i = (gfn >> 9) % SIM_TLB_SIZE;
+	if (!(v->pde_valid & (1ull << i)) || v->pde[i].region != gfn >> 9)
+		return false;
+	u64 *p = &v->pde[i].table[spte_index(gfn, SPTE_LEVEL_4K)];
+	u64 e = __atomic_load_n(p, __ATOMIC_ACQUIRE);
+	if (e == POISON) {
+		sim_violation(s, "a cached table page was freed before a flush (gfn %#llx)",
+			      (unsigned long long)gfn);
+		return false;
+	}
+	if (!spte_present(f, e) || (f->leaf_perm(e) & access) != access)
+		return false;
+	*pfn = spte_pfn(f, e);
+	*perm = f->leaf_perm(e);
+	*leafp = p;
+	check_cached(s, v, gfn, access, *pfn);
+	return true;
+}
+
+static void pde_fill(struct sim_vcpu *v, u64 gfn, u64 *leafp)
+{
+	u32 i = (gfn >> 9) % SIM_TLB_SIZE;
+	v->pde[i].region = gfn >> 9;
+	v->pde[i].table = leafp - spte_index(gfn, SPTE_LEVEL_4K);
+	v->pde_valid |= 1ull << i;
 }
 
 enum sim_result sim_access(struct sim_vm *s, struct sim_vcpu *v, u64 gfn, unsigned access, void **host)
@@ -190,9 +227,17 @@ enum sim_result sim_access(struct sim_vm *s, struct sim_vcpu *v, u64 gfn, unsign
 		unsigned perm;
 		u64 *leafp;
 		int level;
+		if (pde_lookup(s, v, gfn, access, &pfn, &perm, &leafp)) {
+			tlb_fill(v, gfn, pfn, perm, leafp, SPTE_LEVEL_4K);
+			*host = mmp_phys_to_virt(pfn << PAGE_SHIFT);
+			v->accesses++;
+			return SIM_OK;
+		}
 		if (sim_walk(s, v->root_pa, gfn, &pfn, &perm, &leafp, &level) == 1 &&
 		    (perm & access) == access) {
 			tlb_fill(v, gfn, pfn, perm, leafp, level);
+			if (level == SPTE_LEVEL_4K)
+				pde_fill(v, gfn, leafp);
 			*host = mmp_phys_to_virt(pfn << PAGE_SHIFT);
 			v->accesses++;
 			return SIM_OK;
