@@ -198,7 +198,7 @@ static void run_layout_stress(const struct spte_format *fmt, u32 nthreads, u32 m
 	sim_vm_init(&st->s, fmt, (struct nx_params){ .enabled = true, .ratio = 1 });
 	host_yield_every = 7; /* zaps break the lock often */
 	for (u32 b = 0; b < 8; b++)
-		buffers[b] = aligned_alloc(SZ_2M, (STABLE_PAGES + 1) * PAGE_SIZE);
+		buffers[b] = aligned_alloc(SZ_2M, ALIGN_UP((STABLE_PAGES + 1) * PAGE_SIZE, SZ_2M));
 	memset(incs, 0, sizeof(incs));
 	incs[0] = (struct incarnation){ .base = STABLE_BASE, .pending = NO_BASE };
 	incs[1] = (struct incarnation){ .base = MOVING_A, .pending = NO_BASE };
