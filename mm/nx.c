@@ -134,6 +134,7 @@ u32 nx_recover(struct vm_mmu *vm, u32 budget)
 	while (done < todo && nx_pop(vm, &e)) {
 		if (nx_zap_one(&z, &e))
 			STAT_INC(vm, nx_recovered);
+		z.since_break += SPTE_PER_TABLE; /* a table's worth of work */
 		if (++done % NX_BATCH == 0 && zap_should_break(&z))
 			zap_break(&z); /* vCPUs waiting to fault get in between batches */
 	}

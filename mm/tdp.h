@@ -37,11 +37,19 @@ struct nx_params {
 #define NX_DEFAULT_PERIOD_MS (3600u * 1000u / NX_DEFAULT_RATIO)
 extern struct nx_params nx_default_params; /* enabled, 60, 60 s; set from the command line */
 
+/* How a memslot update removes mappings (MMU.md §4); AUTO chooses by mapped size. */
+enum mmu_zap_policy {
+	MMU_ZAP_AUTO = 0,
+	MMU_ZAP_FAST,   /* always fast invalidate */
+	MMU_ZAP_SLOT,   /* always zap only what the slot maps */
+};
+
 struct mmu_config {
 	const struct spte_format *format; /* from the vendor backend */
 	void *owner;                      /* passed back to mmp_flush_remote_tlbs() */
 	struct nx_params nx;
 	u32 max_vcpus;                    /* at most MMU_MAX_VCPUS */
+	enum mmu_zap_policy zap_policy;   /* 0 = AUTO; the others for tests and benchmarks */
 };
 #define MMU_MAX_VCPUS 64
 

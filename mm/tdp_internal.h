@@ -92,6 +92,7 @@ void tdp_root_free(struct vm_mmu *vm, struct tdp_root *root);
 /* mm/tdp_zap.c */
 #define TDP_GFN_END (1ull << 36) /* gfns a 4-level root covers (48-bit guest-physical) */
 #define ZAP_BATCH 32      /* entries visited between lock-break checks */
+#define ZAP_MIN_WORK 512  /* entries visited before contention alone breaks the lock */
 #define RETIRE_BATCH 64   /* detached subtrees held until the next flush */
 
 /* A zap in progress under mmu_lock (write): what it detached since its last flush. */
@@ -101,6 +102,7 @@ struct zap_ctx {
 	u32 nretired;
 	struct { u64 pa; u64 gfn; int level; } detached[RETIRE_BATCH];
 	u64 zapped;
+	u32 since_break;  /* entries visited since the lock was last taken */
 };
 void zap_ctx_init(struct zap_ctx *z, struct vm_mmu *vm, bool can_yield);
 /* Clear the iterator's current entry (which must be non-zero). */

@@ -30,7 +30,8 @@ int mmu_create(const struct mmu_config *cfg, struct vm_mmu **out)
 {
 	*out = NULL;
 	if (!cfg || spte_format_check(cfg->format) || cfg->max_vcpus == 0 ||
-	    cfg->max_vcpus > MMU_MAX_VCPUS || (cfg->nx.enabled && cfg->nx.ratio == 0))
+	    cfg->max_vcpus > MMU_MAX_VCPUS || (cfg->nx.enabled && cfg->nx.ratio == 0) ||
+	    (u32)cfg->zap_policy > MMU_ZAP_SLOT)
 		return TDP_E_INVALID;
 	u64 pages = ALIGN_UP(sizeof(struct vm_mmu), PAGE_SIZE) / PAGE_SIZE;
 	struct vm_mmu *vm = mmp_pages_alloc(pages);

@@ -12,6 +12,7 @@ void zap_ctx_init(struct zap_ctx *z, struct vm_mmu *vm, bool can_yield)
 	z->can_yield = can_yield;
 	z->nretired = 0;
 	z->zapped = 0;
+	z->since_break = 0;
 }
 
 static void push_deferred(struct vm_mmu *vm, u64 *page)
@@ -85,9 +86,14 @@ void zap_current(struct zap_ctx *z, struct tdp_iter *it, bool live_root)
 		vm->unflushed++;
 }
 
+/*
+ * A pending reschedule breaks at once; waiters only after a minimum of work,
+ * so a busy VM cannot turn every batch into a lock round trip.
+ */
 bool zap_should_break(struct zap_ctx *z)
 {
-	return z->can_yield && (rwlock_needbreak(&z->vm->mmu_lock) || mmp_should_yield());
+	return z->can_yield && (mmp_should_yield() || (z->since_break >= ZAP_MIN_WORK &&
+						       rwlock_needbreak(&z->vm->mmu_lock)));
 }
 
 void zap_break(struct zap_ctx *z)
@@ -98,6 +104,7 @@ void zap_break(struct zap_ctx *z)
 	STAT_INC(vm, lock_breaks);
 	mmp_yield();
 	write_lock(&vm->mmu_lock);
+	z->since_break = 0;
 }
 
 bool zap_maybe_break(struct zap_ctx *z, struct tdp_iter *it)
@@ -120,6 +127,7 @@ static void zap_pass(struct zap_ctx *z, struct tdp_root *root, u64 start, u64 en
 	u32 visited = 0;
 	tdp_iter_start(&it, f, root->table, SPTE_ROOT_LEVEL, 0, start, end, SPTE_LEVEL_4K);
 	while (it.valid) {
+		z->since_break++;
 		if (++visited % ZAP_BATCH == 0 && zap_maybe_break(z, &it))
 			continue;
 		if (it.old && it.level <= max_level &&
