@@ -16,6 +16,8 @@ UNIT_SRC_guest_image := hv/guest_image.c
 UNIT_SRC_multiboot_info := hv/multiboot_info.c
 UNIT_SRC_printf := hv/printf.c
 UNIT_SRC_bootinfo := boot/bootinfo.c
+UNIT_SRC_acpi := hv/acpi.c
+UNIT_SRC_runqueue := hv/runqueue.c
 
 UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(sort $(wildcard tests/unit/test_*.c)))
 # Tests write struct literals positionally, leaving padding fields out.
