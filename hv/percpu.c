@@ -1,0 +1,14 @@
+/* The per-CPU table and how a CPU finds its own entry. */
+#include "hv/percpu.h"
+#include "hv/cpu.h"
+
+#define MSR_GS_BASE 0xC0000101u
+
+struct percpu percpu_table[MAX_CPUS];
+u32 cpu_count;
+
+void percpu_bind(struct percpu *c)
+{
+	c->self = c;
+	wrmsr(MSR_GS_BASE, (u64)(uintptr_t)c);
+}
