@@ -18,6 +18,7 @@ struct hv_options hv_options = {
 	.console = CONSOLE_BOTH - 1,
 	.test_fault = TEST_FAULT_NONE,
 	.config = "suite.cfg",
+	.smp = true,
 };
 
 static const struct cmdline_key option_keys[] = {
@@ -28,6 +29,8 @@ static const struct cmdline_key option_keys[] = {
 	{ .name = "config", .type = CMDLINE_STRING, .dest = hv_options.config, .size = sizeof(hv_options.config) },
 	{ .name = "test_bad_guest_state", .type = CMDLINE_STRING, .dest = hv_options.test_bad_guest_state,
 	  .size = sizeof(hv_options.test_bad_guest_state) },
+	{ .name = "smp", .type = CMDLINE_BOOL, .dest = &hv_options.smp },
+	{ .name = "test_sched", .type = CMDLINE_BOOL, .dest = &hv_options.test_sched },
 };
 
 int options_parse(const char *cmdline, char *err, size_t errlen)

@@ -10,6 +10,8 @@
 #include "hv/paging.h"
 #include "hv/panic.h"
 #include "hv/run.h"
+#include "hv/sched_selftest.h"
+#include "hv/smp.h"
 #include "hv/trap.h"
 #include "mm/memmap.h"
 #include "mm/page_alloc.h"
@@ -80,6 +82,9 @@ void hv_start(struct boot_info *bi)
 	paging_init(bi);
 	console_enable_fb(bi);
 	cpu_features_print();
+	smp_init(bi); /* from here on we are thread "main" on CPU 0, with preemption */
+	if (hv_options.test_sched)
+		hv_exit(sched_selftest());
 
 	if (hv_options.test_fault != TEST_FAULT_NONE)
 		trap_raise_test_fault(hv_options.test_fault);
