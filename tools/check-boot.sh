@@ -89,16 +89,22 @@ SVM='^hv: cpu .*: SVM yes, NPT yes'
 VMX='^hv: cpu .*: VMX yes, EPT yes, unrestricted guest yes'
 BOGUS="^hv: error: command line: unknown key 'bogus'"
 BADVAL="^hv: error: command line: bad value 'sideways' for 'on_exit'"
+SCHED_OK='^hv: sched self-test: 6 passed, 0 failed$'
+# online N: the hypervisor started every CPU the emulator was given.
+online() { echo "^hv: smp: $1 CPU\\(s\\) online\$"; }
 DUMP=('^hv: CPU exception #UD invalid opcode \(vector 6\)' '^  rip 0x[0-9a-f]+ \(image\+0x[0-9a-f]+\) cs 0x8' \
 	'^  rax 0x[0-9a-f]{16} rbx' '^  cr0 0x[0-9a-f]+ cr2 0x[0-9a-f]+ cr3' '^  stack trace: 0x[0-9a-f]+ .* <- 0x')
 
 case "${1:-}" in
 svm)
 	q=tools/run-qemu.sh
-	run_case qemu-uefi-boot 0 $q "" "$BANNER UEFI" "$MEMMAP" "$SVM" '^hv: exit status 0'
+	q4() { SMP=4 tools/run-qemu.sh; }
+	run_case qemu-uefi-boot 0 q4 "" "$BANNER UEFI" "$MEMMAP" "$SVM" "$(online 4)" '^hv: exit status 0'
 	run_case qemu-uefi-unknown-key fail $q "bogus=1" "$BOGUS"
 	run_case qemu-uefi-bad-value fail $q "on_exit=sideways" "$BADVAL"
 	run_case qemu-uefi-test-fault fail $q "test_fault=ud" "${DUMP[@]}" '^hv: exit status 3'
+	run_case qemu-uefi-sched 0 q4 "test_sched=on" "$(online 4)" "$SCHED_OK"
+	run_case qemu-uefi-smp-off 0 $q "smp=off test_sched=on" "$(online 1)" "$SCHED_OK"
 	run_case qemu-uefi-text-read-only fail $q "test_fault=pf" \
 		'^hv: CPU exception #PF page fault \(vector 14\), error code 0x3$' '^  cr0 .* cr2 0x[1-9a-f]' '^hv: exit status 3'
 	usb() { DISK=$BUILD/hv-usb.img tools/run-qemu.sh; }
@@ -108,9 +114,11 @@ svm)
 	;;
 vmx)
 	mb2() { BOOT=mb2 tools/run-bochs.sh; }
-	efi() { BOOT=efi tools/run-bochs.sh; }
+	efi_smp2() { BOOT=efi SMP=2 tools/run-bochs.sh; }
+	mb2_smp2() { BOOT=mb2 SMP=2 tools/run-bochs.sh; }
 	run_case bochs-mb2-boot 0 mb2 "" "$BANNER Multiboot2" "$MEMMAP" "$VMX" '^hv: exit status 0'
-	run_case bochs-efi-boot 0 efi "" "$BANNER UEFI" "$MEMMAP" "$VMX" '^hv: exit status 0'
+	run_case bochs-efi-boot 0 efi_smp2 "" "$BANNER UEFI" "$MEMMAP" "$VMX" "$(online 2)" '^hv: exit status 0'
+	run_case bochs-mb2-sched 0 mb2_smp2 "test_sched=on" "$(online 2)" "$SCHED_OK"
 	run_case bochs-mb2-unknown-key fail mb2 "bogus=1" "$BOGUS"
 	run_case bochs-mb2-test-fault fail mb2 "test_fault=ud" "${DUMP[@]}" '^hv: exit status 3'
 	;;

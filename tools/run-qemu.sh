@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Boots the UEFI build in QEMU (q35 + OVMF) and exits with the hypervisor's status.
 # Environment: BUILD (build), ARGS (hypervisor command line), ACCEL (tcg|kvm),
-#   SMP (1), MEM (512M), TIMEOUT (seconds, 120), LOG (console log file),
+#   SMP (4), MEM (512M), TIMEOUT (seconds, 120), LOG (console log file),
 #   QUIET=1 (console only to the log; its tail is shown on failure),
 #   QEMU_EXTRA (more QEMU options, e.g. "-s -S" for make debug),
 #   DISK (boot this disk image as is, e.g. make usb's, instead of a fresh ESP).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-BUILD=${BUILD:-build} ARGS=${ARGS:-} ACCEL=${ACCEL:-tcg} SMP=${SMP:-1} MEM=${MEM:-512M}
+BUILD=${BUILD:-build} ARGS=${ARGS:-} ACCEL=${ACCEL:-tcg} SMP=${SMP:-4} MEM=${MEM:-512M}
 TIMEOUT=${TIMEOUT:-120} LOG=${LOG:-$BUILD/qemu-serial.log} QUIET=${QUIET:-} QEMU_EXTRA=${QEMU_EXTRA:-} DISK=${DISK:-}
 OVMF_DIR=/usr/share/OVMF
 
