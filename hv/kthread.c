@@ -9,7 +9,6 @@
 #include "mm/page_alloc.h"
 
 #define THREAD_CANARY 0x5AFE57ACC0FFEE00ull
-#define RFLAGS_RESERVED1 0x2ull /* bit 1 always reads 1; IF stays clear until kthread_first_run */
 
 /* In hv/switch.asm: where a new thread's first context_switch returns to. */
 extern void kthread_entry(void);
@@ -23,7 +22,8 @@ static void set_name(struct thread *t, const char *name)
 	t->name[n] = '\0';
 }
 
-/* Stack layout context_switch pops: r15 r14 r13 r12 rbx rbp rflags, then returns. */
+/* Stack layout context_switch pops: r15 r14 r13 r12 rbx rbp rflags, then returns.
+ * A new thread starts with IF clear; kthread_first_run enables interrupts. */
 struct initial_frame {
 	u64 r15, r14, r13, r12, rbx, rbp, rflags, ret;
 };
@@ -43,7 +43,7 @@ struct thread *kthread_new(const char *name, void (*fn)(void *), void *arg, bool
 	t->pinned = pinned;
 	t->canary = THREAD_CANARY;
 	struct initial_frame *f = (struct initial_frame *)(uintptr_t)(base + KSTACK_SIZE) - 1;
-	*f = (struct initial_frame){ .r12 = (u64)(uintptr_t)t, .rflags = RFLAGS_RESERVED1,
+	*f = (struct initial_frame){ .r12 = (u64)(uintptr_t)t, .rflags = RFLAGS_FIXED1,
 				     .ret = (u64)(uintptr_t)kthread_entry };
 	t->sp = (u64)(uintptr_t)f;
 	return t;

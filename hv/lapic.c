@@ -5,7 +5,6 @@
 #include "hv/panic.h"
 #include "hv/time.h"
 
-#define MSR_APIC_BASE 0x1B
 #define APIC_BASE_ENABLE (1ull << 11)
 #define APIC_BASE_X2APIC (1ull << 10)
 #define APIC_BASE_ADDR_MASK 0x000FFFFFFFFFF000ull

@@ -2,7 +2,6 @@
 #include "hv/percpu.h"
 #include "hv/cpu.h"
 
-#define MSR_GS_BASE 0xC0000101u
 
 struct percpu percpu_table[MAX_CPUS];
 u32 cpu_count;

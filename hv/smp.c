@@ -22,7 +22,6 @@
 #define ONLINE_TIMEOUT_NS (2 * NSEC_PER_SEC) /* emulators under load are slow to start a CPU */
 #define BROADCAST_QUIET_NS (200 * NSEC_PER_MSEC)
 #define LOW_4G (1ull << 32)
-#define EFER_LME (1ull << 8)
 
 /* In hv/ap_trampoline.asm. */
 extern const u8 smp_trampoline_start[], smp_trampoline_end[], smp_trampoline_params[];

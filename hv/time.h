@@ -21,11 +21,4 @@ u64 time_now_ns(void);
 /* Busy-waits (interrupts untouched). */
 void time_delay_ns(u64 ns);
 
-static inline u64 rdtsc(void)
-{
-	u32 lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((u64)hi << 32) | lo;
-}
-
 #endif
