@@ -72,7 +72,22 @@ struct worker {
 	unsigned seed;
 	u64 faults;
 	u64 worst_ns;
+	u64 hist[64];         /* fault latencies, by log2 of ns */
 };
+
+/* The latency under which `pct` percent of the faults completed (bucket upper bound). */
+static double percentile_us(const u64 *hist, double pct)
+{
+	u64 total = 0, seen = 0;
+	for (u32 b = 0; b < 64; b++)
+		total += hist[b];
+	for (u32 b = 0; b < 64; b++) {
+		seen += hist[b];
+		if (seen >= total * pct / 100)
+			return (double)(2ull << b) / 1000;
+	}
+	return 0;
+}
 
 static void *fill_main(void *p)
 {
@@ -96,6 +111,7 @@ static void *load_main(void *p)
 		u64 dt = mmp_now_ns() - t0;
 		if (dt > w->worst_ns)
 			w->worst_ns = dt;
+		w->hist[63 - __builtin_clzll(dt | 1)]++;
 		__atomic_fetch_add(&w->faults, 1, __ATOMIC_RELAXED);
 	}
 	return NULL;
@@ -264,7 +280,7 @@ static void bench_lookup(void)
 
 /* ---- 6. worst fault latency while NX recovery runs ---- */
 
-static double worst_fault_latency(bool recovery, u64 *recovered)
+static double worst_fault_latency(bool recovery, u64 *recovered, double *p99)
 {
 	struct nx_params nx = { .enabled = true, .ratio = 1, .period_ms = 0 };
 	struct vm_mmu *vm = vm_new(nx, MMU_ZAP_AUTO);
@@ -292,6 +308,7 @@ static double worst_fault_latency(bool recovery, u64 *recovered)
 	u64 worst = 0;
 	pthread_join(tid[0], NULL);
 	worst = w[1].worst_ns;
+	*p99 = percentile_us(w[1].hist, 99.9);
 	workers_free(w, 2);
 	mmu_destroy(vm);
 	return worst / 1000.0;
@@ -344,9 +361,13 @@ int main(int argc, char **argv)
 	bench_fault_throughput();
 	bench_lookup();
 
+	/* worst = mostly host preemption on a shared machine; p99.9 shows the lock waits */
 	u64 recovered;
-	bench("worst_fault_latency_without_nx_recovery", worst_fault_latency(false, &recovered), "us");
-	bench("worst_fault_latency_with_nx_recovery", worst_fault_latency(true, &recovered), "us");
+	double p99;
+	bench("worst_fault_latency_without_nx_recovery", worst_fault_latency(false, &recovered, &p99), "us");
+	bench("p99.9_fault_latency_without_nx_recovery", p99, "us");
+	bench("worst_fault_latency_with_nx_recovery", worst_fault_latency(true, &recovered, &p99), "us");
+	bench("p99.9_fault_latency_with_nx_recovery", p99, "us");
 	bench("nx_tables_recovered_meanwhile", (double)recovered, "tables");
 	return 0;
 }

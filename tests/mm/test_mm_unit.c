@@ -351,12 +351,12 @@ static void check_against_model(struct vm_mmu *vm, struct model *m)
 	assert_int_equal(vm->slots->count, m->count);
 }
 
-static void test_memslot_reference_model(void **state)
+static void reference_model_run(unsigned first_seed)
 {
+	unsigned seed = first_seed;
 	struct sim_vm s;
 	sim_vm_init(&s, &test_ept, nx_off);
 	struct model m = { .count = 0 };
-	unsigned seed = 12345;
 	u32 ok = 0, rejected = 0;
 	for (u32 round = 0; round < 3000; round++) {
 		struct memslot_change steps[6];
@@ -395,8 +395,16 @@ static void test_memslot_reference_model(void **state)
 		if (round % 100 == 0 || !got)
 			check_against_model(s.vm, &m);
 	}
-	assert_true(ok > 300 && rejected > 300);
+	print_message("# seed %u: %u transactions committed, %u rejected\n", first_seed, ok, rejected);
+	assert_true(ok > 200 && rejected > 200);
 	sim_vm_destroy(&s);
+}
+
+/* Random transactions (a fuzzer's diet) on the real thing and on a plain model, seed after seed. */
+static void test_memslot_reference_model(void **state)
+{
+	for (unsigned seed = 1; seed <= 8; seed++)
+		reference_model_run(seed * 7919);
 }
 
 static void test_memslot_errors(void **state)
