@@ -11,6 +11,16 @@ check-vmx-suite: all
 check-vmx-fails: all
 	BUILD=$(BUILD) tools/check-suite-fails.sh "$(BOCHS_MB2)" vmx
 
+# The event re-injection VM (tests/reinject/) travels with the guest images.
+REINJECT_FILES := $(BUILD)/guests/out/reinject.bin $(BUILD)/guests/out/reinject.cfg
+all: $(REINJECT_FILES)
+$(BUILD)/guests/out/reinject.bin: tests/reinject/reinject.asm
+	@mkdir -p $(dir $@)
+	$(NASM) -f bin -o $@ $<
+$(BUILD)/guests/out/reinject.cfg: tests/reinject/reinject.cfg
+	@mkdir -p $(dir $@)
+	cp $< $@
+
 # bench-vmx: the cost of one guest exit under Bochs, in wall time
 # (tools/bench-exits.sh) and as the hypervisor's deterministic path length
 # (vmx/bench-path.sh); the bench images come from svm/build.mk.

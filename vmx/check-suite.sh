@@ -6,7 +6,9 @@
 #   2. the same through OVMF;
 #   3. both runs list the same VMs with the same verdicts;
 #   4. test_bad_guest_state=hello: that VM stops with a VM-entry failure that
-#      names the broken field, and every other VM still runs and passes.
+#      names the broken field, and every other VM still runs and passes;
+#   5. tests/reinject: an event whose delivery faults in the EPT is delivered
+#      once (IDT-vectoring re-injection), for an injected #GP and an INT n.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -61,6 +63,13 @@ if grep -a -q -E "invalid guest state: guest TR: type must be a busy TSS" "$log"
 	verdict ok "test_bad_guest_state=$KNOB_VM: entry failure named, that VM stopped, the others passed"
 else
 	verdict fail "test_bad_guest_state=$KNOB_VM" "want the TR entry failure for $KNOB_VM and '$((want - 1)) passed, 1 failed', got '${summary:-no summary}'"
+fi
+
+suite mb2 vmx-reinject "config=reinject.cfg"
+if [ "$summary" = "1 passed, 0 failed" ] && [ "$(grep -a -c '^\[reinject\] ok ' "$log")" -eq 2 ]; then
+	verdict ok "events whose delivery faults are re-injected once (#GP, INT n)"
+else
+	verdict fail "event re-injection" "want reinject's 2 TAP lines ok and '1 passed, 0 failed', got '${summary:-no summary}'"
 fi
 
 echo "$passed passed, $failed failed"
