@@ -15,7 +15,8 @@ static u8 iopm[3 * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static u8 msrpm[2 * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 
 /* Host state VMRUN does not save (FS, GS, TR, LDTR, syscall MSRs): VMSAVEd
- * here around each guest run. The host-save area is the CPU's own. */
+ * here around each guest run; and the host-save area VM_HSAVE_PA names.
+ * One of each, because one CPU runs guests: SMP needs them per CPU. */
 static u8 host_vmcb[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static u8 host_save_area[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 
