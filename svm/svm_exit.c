@@ -84,7 +84,7 @@ void svm_decode_exit(struct vcpu *vcpu, struct vm_exit *exit)
 		case VMEXIT_MSR:
 			exit->kind = vmcb->control.exit_info1 ? EXIT_KIND_MSR_WRITE : EXIT_KIND_MSR_READ;
 			exit->msr.index = (u32)vcpu->regs.gpr[GPR_RCX];
-			exit->msr.value = (vcpu->regs.gpr[GPR_RDX] << 32) | (u32)vmcb->save.rax;
+			exit->msr.value = ((u64)(u32)vcpu->regs.gpr[GPR_RDX] << 32) | (u32)vmcb->save.rax;
 			exit->insn_len = insn_len(vmcb, LEN_MSR);
 			break;
 		case VMEXIT_VMMCALL:
