@@ -27,7 +27,6 @@ struct svm_vcpu {
 	struct vmcb *vmcb;       /* one page, identity-mapped: pointer == physical address */
 	u32 asid;
 	bool flush_pending;      /* flush this vCPU's translations at the next VMRUN */
-	bool event_pending;      /* event_inj holds an event for the next VMRUN */
 };
 
 static inline struct svm_vcpu *to_svm(struct vcpu *vcpu) { return vcpu->vendor; }
