@@ -169,7 +169,6 @@ int config_parse(const char *file, const char *text, size_t len, struct suite_co
 		}
 		struct vm_config *cfg = &out->vms[out->count];
 		memset(cfg, 0, sizeof(*cfg));
-		cfg->line = it.lineno;
 		if (parse_line(line, n, cfg, out, why, sizeof(why))) {
 			sb_puts(&sb, why);
 			return -1;

@@ -22,7 +22,6 @@
 enum expect_kind { EXPECT_EXIT, EXPECT_TRIPLE_FAULT, EXPECT_HALT };
 
 struct vm_config {
-	u32 line;                       /* in the config file, for messages */
 	char name[CONFIG_NAME_MAX];
 	char image[BOOT_NAME_MAX];
 	u64 mem;                        /* bytes */

@@ -23,7 +23,6 @@ struct vcpu {
 	u32 id;                 /* 0 = bootstrap processor */
 	struct vcpu_regs regs;  /* the core's copy of GPRs, RIP, RFLAGS (see hv/vendor.h) */
 	u64 requests;           /* enum vcpu_request bits, set atomically */
-	u64 root;               /* host-physical address of the TDP root in use, 0 = none */
 	u64 apic_base;          /* IA32_APIC_BASE as the guest sees it (hv/msr.c) */
 	void *vendor;           /* backend state (the SVM or VT-x control structures) */
 };

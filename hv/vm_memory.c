@@ -94,12 +94,10 @@ void vm_memory_load_root(struct vcpu *vcpu)
 
 	if (!tdp_reload_needed(vmmu))
 		return;
-	if (tdp_load_root(vmmu, &root) == 0) {
-		vcpu->root = root;
+	if (tdp_load_root(vmmu, &root) == 0)
 		vendor->set_root(vcpu, root); /* implies a flush */
-	} else {
+	else
 		vm_fail(vcpu, "cannot load a second-level root (out of memory)");
-	}
 }
 
 enum mem_fault vm_memory_fault(struct vcpu *vcpu, u64 gpa, bool write, bool exec, const char **why)

@@ -38,7 +38,6 @@ static void test_full_line(void **state)
 	assert_string_equal(a->modules[1], "x.txt");
 	assert_int_equal(a->expect, EXPECT_EXIT);
 	assert_int_equal(a->expect_status, 3);
-	assert_int_equal(a->line, 3);
 	assert_int_equal(b->kind, GUEST_IMAGE_FLAT);
 	assert_int_equal(b->mode, GUEST_MODE_REAL);
 	assert_int_equal(b->load, 0x8000);
