@@ -27,6 +27,7 @@ struct svm_vcpu {
 	struct vmcb *vmcb;       /* one page, identity-mapped: pointer == physical address */
 	u32 asid;
 	bool flush_pending;      /* flush this vCPU's translations at the next VMRUN */
+	bool entered;            /* VMRUN was issued at least once */
 };
 
 static inline struct svm_vcpu *to_svm(struct vcpu *vcpu) { return vcpu->vendor; }
@@ -37,6 +38,7 @@ void svm_enter(struct vcpu_regs *regs, u64 vmcb_pa, u64 host_vmcb_pa);
 /* svm_exit.c */
 void svm_decode_exit(struct vcpu *vcpu, struct vm_exit *exit);
 const char *svm_exit_code_name(u64 code);
+const char *svm_explain_invalid(const struct vmcb *vmcb);
 
 /* svm_vcpu.c: the per-vCPU operations */
 int svm_vcpu_create(struct vcpu *vcpu);

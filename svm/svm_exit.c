@@ -42,6 +42,37 @@ static void decode_npf(const struct vmcb *vmcb, struct vm_exit *exit)
 	exit->tdp.in_walk = info & NPF_IN_WALK;
 }
 
+#define CR0_NW (1ull << 29)
+#define CR0_CD (1ull << 30)
+#define CR4_RESERVED 0xffffffff00008000ull /* bit 15 and 32-63: reserved on every CPU */
+
+/*
+ * VMRUN says only "invalid" (AMD APM vol. 2, "Canonicalization and
+ * Consistency Checks"): name the first rule the saved guest state breaks.
+ * The save area is read as it was entered, before anything rebuilds it.
+ */
+const char *svm_explain_invalid(const struct vmcb *vmcb)
+{
+	const struct vmcb_save *s = &vmcb->save;
+	const struct vmcb_control *c = &vmcb->control;
+
+	if (!(s->efer & EFER_SVME))
+		return "VMRUN refused the guest state: guest EFER.SVME is clear";
+	if (c->asid == 0)
+		return "VMRUN refused the guest state: ASID 0 is the host's";
+	if (!(c->intercept_misc2 & INTERCEPT2_VMRUN))
+		return "VMRUN refused the guest state: the VMRUN intercept is clear";
+	if ((s->cr0 & CR0_NW) && !(s->cr0 & CR0_CD))
+		return "VMRUN refused the guest state: CR0.NW set without CR0.CD";
+	if ((s->cr0 >> 32) || (s->dr6 >> 32) || (s->dr7 >> 32))
+		return "VMRUN refused the guest state: upper 32 bits of CR0, DR6 or DR7 set";
+	if (s->cr4 & CR4_RESERVED)
+		return "VMRUN refused the guest state: reserved CR4 bits set";
+	if ((s->efer & EFER_LME) && (s->cr0 & CR0_PG) && (s->cs.attrib & SEG_ATTR_L) && (s->cs.attrib & SEG_ATTR_DB))
+		return "VMRUN refused the guest state: CS.L and CS.D both set in long mode";
+	return "VMRUN refused the guest state (VMEXIT_INVALID; no known rule broken, see the dump)";
+}
+
 /* Exceptions that push an error code (#DF, #TS, #NP, #SS, #GP, #PF, #AC). */
 static bool has_error_code(u8 vector)
 {
@@ -56,7 +87,7 @@ void svm_decode_exit(struct vcpu *vcpu, struct vm_exit *exit)
 	*exit = (struct vm_exit){ .kind = EXIT_KIND_UNHANDLED };
 	if ((u32)code == VMEXIT_INVALID) {
 		exit->kind = EXIT_KIND_ENTRY_FAILED;
-		exit->raw.what = "VMRUN refused the guest state (VMEXIT_INVALID)";
+		exit->raw.what = svm_explain_invalid(vmcb);
 	} else if (code >= VMEXIT_EXCEPTION_BASE && code < VMEXIT_EXCEPTION_BASE + 32) {
 		exit->kind = EXIT_KIND_EXCEPTION;
 		exit->exception.vector = (u8)(code - VMEXIT_EXCEPTION_BASE);

@@ -12,7 +12,7 @@ runner=${1:?usage: $0 RUNNER [NAME]}
 log=$BUILD/suite-fails-${2:-svm}.log
 passed=0 failed=0
 
-ARGS="config=suite-fails.cfg" LOG="$log" QUIET=1 bash -c "$runner" >/dev/null 2>&1
+ARGS="config=suite-fails.cfg test_bad_guest_state=bad-state" LOG="$log" QUIET=1 bash -c "$runner" >/dev/null 2>&1
 status=$?
 
 check() { # check NAME CONDITION-STATUS
@@ -27,9 +27,10 @@ has "hv: VM no-image: FAILED: image 'missing.elf' is not among"; check "a missin
 has "hv: VM stray-mmio: FAILED: access to guest-physical 0xfed00000, where there is neither RAM nor a device"
 check "an access to unclaimed MMIO stops the VM with its address" $?
 has "[stray-mmio] hv: vCPU 0 state"; check "a stopped VM's vCPU state is dumped" $?
+has "hv: VM bad-state: FAILED: guest entry failed:"; check "a guest state the CPU refuses (test_bad_guest_state) stops that VM" $?
 has "hv: VM halts: passed (halt"; check "a halt with nothing to wake the vCPU ends the VM as halted" $?
 has "hv: VM still-runs: passed"; check "the VMs after a failure still run" $?
-has "2 passed, 4 failed"; check "the summary counts the failures" $?
+has "2 passed, 5 failed"; check "the summary counts the failures" $?
 [ "$status" -eq 1 ]; check "the run ends with status 1 (got $status)" $?
 
 if [ $failed -ne 0 ]; then
