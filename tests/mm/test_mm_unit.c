@@ -555,6 +555,29 @@ static void test_mmio_markers(void **state)
 	sim_vm_destroy(&s);
 }
 
+/* While an update is in progress nothing is cached, and no marker is trusted (MMU.md §2). */
+static void test_no_marker_while_update_in_progress(void **state)
+{
+	struct sim_vm s;
+	sim_vm_init(&s, &test_ept, nx_off);
+	struct sim_vcpu *v = sim_vcpu_add(&s);
+	struct vm_mmu *vm = s.vm;
+	u64 gen = memslots_generation(vm);
+	__atomic_store_n(&vm->slots_gen, gen | MEMSLOT_GEN_IN_PROGRESS, __ATOMIC_SEQ_CST);
+	assert_int_equal(fault(&s, v, 0x100, MM_READ), TDP_MMIO);
+	assert_int_equal(stats(vm).mmio_markers_installed, 0);
+	__atomic_store_n(&vm->slots_gen, gen, __ATOMIC_SEQ_CST);
+	assert_int_equal(fault(&s, v, 0x100, MM_READ), TDP_MMIO); /* now cached */
+	assert_int_equal(stats(vm).mmio_markers_installed, 1);
+	__atomic_store_n(&vm->slots_gen, gen | MEMSLOT_GEN_IN_PROGRESS, __ATOMIC_SEQ_CST);
+	assert_int_equal(fault(&s, v, 0x100, MM_READ), TDP_MMIO);
+	assert_int_equal(stats(vm).mmio_marker_hits, 0); /* not trusted meanwhile */
+	__atomic_store_n(&vm->slots_gen, gen, __ATOMIC_SEQ_CST);
+	assert_int_equal(fault(&s, v, 0x100, MM_READ), TDP_MMIO);
+	assert_int_equal(stats(vm).mmio_marker_hits, 1);
+	sim_vm_destroy(&s);
+}
+
 /* With 2 generation bits, the 4th update wraps them: every marker is zapped first. */
 static void test_mmio_marker_wrap(void **state)
 {
@@ -763,6 +786,7 @@ int main(void)
 		cmocka_unit_test(test_memslot_32k_slots),
 		cmocka_unit_test(test_fault_levels),
 		cmocka_unit_test(test_mmio_markers),
+		cmocka_unit_test(test_no_marker_while_update_in_progress),
 		cmocka_unit_test(test_mmio_marker_wrap),
 		cmocka_unit_test(test_zap_range),
 		cmocka_unit_test(test_fast_invalidate),
