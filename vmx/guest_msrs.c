@@ -13,7 +13,6 @@
 #define MSR_SYSENTER_EIP 0x176
 #define MSR_PAT 0x277
 #define CR4_OSXSAVE (1ull << 18)
-#define MAX_CPUS 256
 
 static const u32 lazy_msrs[VMX_LAZY_MSRS] = { 0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, 0xc0000102 };
 
@@ -22,7 +21,7 @@ static struct {
 	bool valid;
 	u64 msr[VMX_LAZY_MSRS];
 	u64 xcr0;
-} cpu_state[MAX_CPUS];
+} cpu_state[VMX_MAX_CPUS];
 
 static int lazy_index(u32 index)
 {

@@ -15,13 +15,12 @@
 #define CPUID1_ECX_VMX (1u << 5)
 #define CPUID1_ECX_XSAVE (1u << 26)
 #define CR4_OSXSAVE (1ull << 18)
-#define MAX_CPUS 256 /* indexed by the 8-bit initial APIC ID */
 
 struct vmx_caps vmx_caps;
 struct vmx_config vmx_cfg;
 
 /* One VMXON region per physical CPU, while VMX is on there. */
-static u64 vmxon_region[MAX_CPUS];
+static u64 vmxon_region[VMX_MAX_CPUS];
 
 /* Every port and every MSR exits: the core's device model and MSR allow-list
  * decide (hv/io.c, hv/msr.c) and pass nothing through, so the bitmaps are all ones. */

@@ -39,7 +39,8 @@ static inline struct vmx_vcpu *to_vmx(struct vcpu *vcpu) { return vcpu->vendor; 
 extern struct vmx_caps vmx_caps;
 extern struct vmx_config vmx_cfg;
 
-/* This CPU's index for per-CPU arrays: its initial APIC ID. */
+/* This CPU's index for per-CPU arrays: its initial APIC ID (8 bits). */
+#define VMX_MAX_CPUS 256
 u32 vmx_cpu_index(void);
 
 /* The VM-instruction error of the last failed VMX instruction (0 if none). */

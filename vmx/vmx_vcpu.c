@@ -9,12 +9,11 @@
 #include "mm/page_alloc.h"
 #include "kstring.h"
 
-#define MAX_CPUS 256
 #define INT_N_LEN 2 /* INT imm8: the only software interrupt the core injects */
 
 /* The VMCS current on each CPU (VMPTRLD is needed only when it changes).
  * A vCPU stays on one CPU (threads are pinned), so no VMCLEAR on migration. */
-static u64 current_vmcs[MAX_CPUS];
+static u64 current_vmcs[VMX_MAX_CPUS];
 
 /* VPIDs 1..VPID_MAX; 0 means "VPID not used" for that vCPU (the CPU then flushes on every entry). */
 #define VPID_MAX 1023
