@@ -472,7 +472,7 @@ static bool prefer_fast_invalidate(struct vm_mmu *vm, u64 removed_pages)
 {
 	if (vm->cfg.zap_policy != MMU_ZAP_AUTO)
 		return vm->cfg.zap_policy == MMU_ZAP_FAST;
-	u64 mapped = __atomic_load_n(&vm->stats.pages_mapped, __ATOMIC_RELAXED);
+	u64 mapped = tdp_pages_mapped(vm);
 	return mapped >= FAST_INVALIDATE_MIN_PAGES && removed_pages >= mapped / 2;
 }
 

@@ -26,6 +26,7 @@ static int slot_max_level(const struct vm_mmu *vm, const struct memslot *m, u64 
 /* What one fault wants: where, how big, with which rights. */
 struct fault {
 	struct vm_mmu *vm;
+	struct vcpu_mmu *vcpu;  /* counts go to its statistics */
 	struct tdp_root *root;
 	const struct memslot *slot;
 	u64 gfn;
@@ -63,12 +64,12 @@ static bool cas_spte(struct tdp_iter *it, u64 new)
 	return false; /* it->old now holds what another CPU wrote: look again */
 }
 
-static void mark_dirty(struct vm_mmu *vm, const struct memslot *m, u64 gfn)
+static void mark_dirty(struct fault *fl, const struct memslot *m, u64 gfn)
 {
 	u64 bit = gfn - m->base_gfn;
 	u64 was = __atomic_fetch_or(&m->dirty_bitmap[bit / 64], 1ull << (bit % 64), __ATOMIC_RELAXED);
 	if (!(was & (1ull << (bit % 64))))
-		STAT_INC(vm, dirty_pages_logged);
+		VSTAT_INC(fl->vcpu, dirty_pages_logged);
 }
 
 /* A table of 512 leaves equivalent to the huge leaf `old`, small ones executable. */
@@ -95,7 +96,7 @@ static int install_table(struct fault *fl, struct tdp_iter *it, u64 *table)
 		mmp_pages_free(table, 1); /* never visible to anyone */
 		return TDP_RETRY;
 	}
-	STAT_INC(vm, tables_allocated);
+	VSTAT_INC(fl->vcpu, tables_allocated);
 	if (fl->nx_forced && it->level == fl->huge_level)
 		nx_record(vm, fl->root, it->gfn, it->level, pa);
 	return TDP_MAPPED;
@@ -108,7 +109,7 @@ static int install_leaf(struct fault *fl, struct tdp_iter *it)
 	if (spte_present(f, it->old)) {
 		unsigned have = f->leaf_perm(it->old);
 		if ((have & fl->access) == fl->access) {
-			STAT_INC(vm, faults_spurious);
+			VSTAT_INC(fl->vcpu, faults_spurious);
 			return TDP_MAPPED;
 		}
 		/* add what this access needs, if the slot allows it (dirty logging) */
@@ -118,17 +119,17 @@ static int install_leaf(struct fault *fl, struct tdp_iter *it)
 	} else {
 		if (!cas_spte(it, fault_leaf(fl, it->level)))
 			return TDP_RETRY;
-		STAT_ADD(vm, pages_mapped, spte_level_pages(it->level));
+		VSTAT_ADD(fl->vcpu, pages_mapped, spte_level_pages(it->level));
 		if (it->level == SPTE_LEVEL_4K)
-			STAT_INC(vm, mapped_4k);
+			VSTAT_INC(fl->vcpu, mapped_4k);
 		else if (it->level == SPTE_LEVEL_2M)
-			STAT_INC(vm, mapped_2m);
+			VSTAT_INC(fl->vcpu, mapped_2m);
 		else
-			STAT_INC(vm, mapped_1g);
+			VSTAT_INC(fl->vcpu, mapped_1g);
 	}
 	if ((fl->access & MM_WRITE) && fl->slot->dirty_bitmap)
-		mark_dirty(vm, fl->slot, fl->gfn);
-	STAT_INC(vm, faults_fixed);
+		mark_dirty(fl, fl->slot, fl->gfn);
+	VSTAT_INC(fl->vcpu, faults_fixed);
 	return TDP_MAPPED;
 }
 
@@ -155,7 +156,7 @@ static int fault_step(struct fault *fl, struct tdp_iter *it)
 	}
 	/* a huge leaf above the level we want */
 	if ((f->leaf_perm(it->old) & fl->access) == fl->access) {
-		STAT_INC(fl->vm, faults_spurious);
+		VSTAT_INC(fl->vcpu, faults_spurious);
 		return TDP_MAPPED;
 	}
 	if (!(fl->access & MM_EXEC) || !fl->vm->cfg.nx.enabled)
@@ -165,7 +166,7 @@ static int fault_step(struct fault *fl, struct tdp_iter *it)
 	int r = install_table(fl, it, split_huge(f, old, it->level));
 	if (r != TDP_MAPPED)
 		return r;
-	STAT_INC(fl->vm, nx_splits);
+	VSTAT_INC(fl->vcpu, nx_splits);
 	return STEP_DOWN;
 }
 
@@ -207,7 +208,7 @@ static bool marker_current(struct vm_mmu *vm, u64 spte)
 static int fault_mmio(struct fault *fl)
 {
 	struct vm_mmu *vm = fl->vm;
-	STAT_INC(vm, mmio_faults);
+	VSTAT_INC(fl->vcpu, mmio_faults);
 	u64 gen = memslots_generation(vm); /* read after the lookup that decided */
 	if (gen & MEMSLOT_GEN_IN_PROGRESS)
 		return TDP_MMIO;
@@ -231,7 +232,7 @@ static int fault_mmio(struct fault *fl)
 			continue;
 		}
 		if (cas_spte(&it, f->make_mmio(gen))) {
-			STAT_INC(vm, mmio_markers_installed);
+			VSTAT_INC(fl->vcpu, mmio_markers_installed);
 			return TDP_MMIO;
 		}
 	}
@@ -244,17 +245,17 @@ static int fault_locked(struct fault *fl, const struct memslots *slots, u32 *slo
 	u64 spte = peek_spte(vm, fl->root, fl->gfn);
 	if (spte && vm->fmt->is_mmio(spte)) {
 		if (marker_current(vm, spte)) {
-			STAT_INC(vm, mmio_marker_hits);
-			STAT_INC(vm, mmio_faults);
+			VSTAT_INC(fl->vcpu, mmio_marker_hits);
+			VSTAT_INC(fl->vcpu, mmio_faults);
 			return TDP_MMIO;
 		}
-		STAT_INC(vm, mmio_marker_misses);
+		VSTAT_INC(fl->vcpu, mmio_marker_misses);
 	}
 	fl->slot = memslots_find(slots, fl->gfn, slot_cache);
 	if (!fl->slot)
 		return fault_mmio(fl);
 	if ((fl->access & MM_WRITE) && (fl->slot->flags & MEMSLOT_READONLY)) {
-		STAT_INC(vm, mmio_faults);
+		VSTAT_INC(fl->vcpu, mmio_faults);
 		return TDP_MMIO; /* ROM: the device model sees the write */
 	}
 	fl->huge_level = slot_max_level(vm, fl->slot, fl->gfn);
@@ -273,13 +274,13 @@ int tdp_fault(struct vm_mmu *vm, struct vcpu_mmu *vcpu, u64 gpa, unsigned access
 	u64 gfn = gpa >> PAGE_SHIFT;
 	if (gfn >= TDP_GFN_END)
 		return TDP_E_GPA;
-	STAT_INC(vm, faults);
+	VSTAT_INC(vcpu, faults);
 	struct epoch_reader *reader = &vm->readers[vcpu->index];
 	epoch_enter(&vm->epoch, reader);
 	/* seq first, then the snapshot: an updater publishes before it bumps seq */
 	u64 seq = __atomic_load_n(&vm->invalidate_seq, __ATOMIC_ACQUIRE);
 	const struct memslots *slots = __atomic_load_n(&vm->slots, __ATOMIC_SEQ_CST);
-	struct fault fl = { .vm = vm, .root = vcpu->root, .gfn = gfn, .access = access };
+	struct fault fl = { .vm = vm, .vcpu = vcpu, .root = vcpu->root, .gfn = gfn, .access = access };
 	int r = TDP_RETRY;
 	read_lock(&vm->mmu_lock);
 	if (fl.root && !tdp_root_obsolete(vm, fl.root) &&
@@ -288,6 +289,6 @@ int tdp_fault(struct vm_mmu *vm, struct vcpu_mmu *vcpu, u64 gpa, unsigned access
 	read_unlock(&vm->mmu_lock);
 	epoch_leave(reader);
 	if (r == TDP_RETRY)
-		STAT_INC(vm, faults_retry);
+		VSTAT_INC(vcpu, faults_retry);
 	return r;
 }

@@ -59,7 +59,7 @@ struct vm_mmu {
 	struct epoch epoch;
 	struct epoch_reader readers[MMU_MAX_VCPUS];
 	struct spinlock vcpus_lock;
-	bool vcpu_used[MMU_MAX_VCPUS];
+	struct vcpu_mmu *vcpus[MMU_MAX_VCPUS]; /* their statistics are summed with the VM's */
 	struct spinlock nx_lock;
 	struct nx_split *nx;          /* ring of NX-split tables, oldest at nx_head */
 	u32 nx_head, nx_count, nx_capacity;
@@ -72,10 +72,16 @@ struct vcpu_mmu {
 	u32 index;
 	struct tdp_root *root;
 	u32 slot_cache;               /* index of the last slot found */
+	struct tdp_stats stats;       /* the fault path's counters: written by this vCPU only */
 };
 
 #define STAT_ADD(vm, field, n) __atomic_fetch_add(&(vm)->stats.field, (n), __ATOMIC_RELAXED)
 #define STAT_INC(vm, field) STAT_ADD(vm, field, 1)
+/* A vCPU's own counter: one writer, so no locked instruction (readers may sum meanwhile). */
+#define VSTAT_ADD(v, field, n) \
+	__atomic_store_n(&(v)->stats.field, __atomic_load_n(&(v)->stats.field, __ATOMIC_RELAXED) + (n), \
+			 __ATOMIC_RELAXED)
+#define VSTAT_INC(v, field) VSTAT_ADD(v, field, 1)
 
 /* mm/memslot.c */
 const struct memslot *memslots_find(const struct memslots *s, u64 gfn, u32 *cache);
@@ -85,6 +91,8 @@ void memslots_free_backing(struct memslots *s);
 
 /* mm/tdp_mmu.c */
 bool tdp_root_obsolete(struct vm_mmu *vm, const struct tdp_root *root);
+/* 4K frames mapped now (VM and vCPU counters summed). */
+u64 tdp_pages_mapped(struct vm_mmu *vm);
 void tdp_flush(struct vm_mmu *vm);
 /* Unlink and free a root nobody references (its tables are zapped); under mmu_lock. */
 void tdp_root_free(struct vm_mmu *vm, struct tdp_root *root);

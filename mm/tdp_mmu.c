@@ -97,17 +97,17 @@ int mmu_vcpu_create(struct vm_mmu *vm, struct vcpu_mmu **out)
 		return TDP_E_NOMEM;
 	spin_lock(&vm->vcpus_lock);
 	u32 i = 0;
-	while (i < vm->cfg.max_vcpus && vm->vcpu_used[i])
+	while (i < vm->cfg.max_vcpus && vm->vcpus[i])
 		i++;
 	if (i == vm->cfg.max_vcpus) {
 		spin_unlock(&vm->vcpus_lock);
 		mmp_pages_free(v, 1);
 		return TDP_E_INVALID;
 	}
-	vm->vcpu_used[i] = true;
-	spin_unlock(&vm->vcpus_lock);
 	v->vm = vm;
 	v->index = i;
+	vm->vcpus[i] = v;
+	spin_unlock(&vm->vcpus_lock);
 	*out = v;
 	return 0;
 }
@@ -130,7 +130,11 @@ void mmu_vcpu_destroy(struct vcpu_mmu *v)
 		write_unlock(&vm->mmu_lock);
 	}
 	spin_lock(&vm->vcpus_lock);
-	vm->vcpu_used[v->index] = false;
+	vm->vcpus[v->index] = NULL;
+	const u64 *mine = (const u64 *)&v->stats; /* its counts stay with the VM */
+	u64 *total = (u64 *)&vm->stats;
+	for (u32 i = 0; i < sizeof(v->stats) / sizeof(u64); i++)
+		__atomic_fetch_add(&total[i], mine[i], __ATOMIC_RELAXED);
 	spin_unlock(&vm->vcpus_lock);
 	mmp_pages_free(v, 1);
 }
@@ -197,17 +201,30 @@ void tdp_flush(struct vm_mmu *vm)
 	mmp_flush_remote_tlbs(vm->cfg.owner);
 }
 
+u64 tdp_pages_mapped(struct vm_mmu *vm)
+{
+	struct tdp_stats st;
+	tdp_get_stats(vm, &st);
+	return st.pages_mapped;
+}
+
 const struct nx_params *mmu_nx_params(struct vm_mmu *vm)
 {
 	return &vm->cfg.nx;
 }
 
+/* The VM's counters plus every live vCPU's (destroyed vCPUs were folded in). */
 void tdp_get_stats(struct vm_mmu *vm, struct tdp_stats *out)
 {
-	const u64 *src = (const u64 *)&vm->stats;
 	u64 *dst = (u64 *)out;
-	for (u32 i = 0; i < sizeof(*out) / sizeof(u64); i++)
-		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+	const u32 n = sizeof(*out) / sizeof(u64);
+	spin_lock(&vm->vcpus_lock);
+	for (u32 i = 0; i < n; i++)
+		dst[i] = __atomic_load_n(&((const u64 *)&vm->stats)[i], __ATOMIC_RELAXED);
+	for (u32 v = 0; v < vm->cfg.max_vcpus; v++)
+		for (u32 i = 0; vm->vcpus[v] && i < n; i++)
+			dst[i] += __atomic_load_n(&((const u64 *)&vm->vcpus[v]->stats)[i], __ATOMIC_RELAXED);
+	spin_unlock(&vm->vcpus_lock);
 	spin_lock(&vm->nx_lock);
 	out->nx_current = vm->nx_count;
 	spin_unlock(&vm->nx_lock);

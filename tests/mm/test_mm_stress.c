@@ -356,7 +356,7 @@ static void test_zap_all_livelock(void **state)
 					 .seed = i };
 		pthread_create(&tid[i], NULL, faulter_main, &f[i]);
 	}
-	while (__atomic_load_n(&s.vm->stats.pages_mapped, __ATOMIC_RELAXED) < npages / 2)
+	while (tdp_pages_mapped(s.vm) < npages / 2)
 		usleep(1000);
 
 	/* both loops see a pending reschedule at every batch (and vCPUs waiting) */
