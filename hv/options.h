@@ -11,7 +11,7 @@ struct hv_options {
 	u32 console;      /* serial|fb|both (index + 1 = enum console_output) */
 	u32 test_fault;   /* enum test_fault: none|ud|pf|gp|de (boot tests only) */
 	char config[64];  /* the suite config among the guest images */
-	char test_bad_guest_state[64]; /* VT-x test: this VM gets a guest state VM entry refuses */
+	char test_bad_guest_state[64]; /* test only: this VM gets a guest state the CPU refuses */
 	bool smp;         /* on: start every CPU the MADT lists; off: the boot CPU only */
 	bool test_sched;  /* run the scheduler self-test on every CPU and exit (boot tests only) */
 };
