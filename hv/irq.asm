@@ -1,8 +1,9 @@
 ; Entry stubs for the hypervisor's own interrupts (APIC timer, reschedule
-; IPI, spurious). They save the registers a C call may clobber and call
-; irq_dispatch(vector) on the interrupted stack. irq_dispatch may switch
-; to another thread; this frame then waits on the old thread's stack until
-; the scheduler switches back, and iretq resumes it where it was interrupted.
+; and kick IPIs, spurious; vectors in hv/lapic.h). They save the registers
+; a C call may clobber and call irq_dispatch(vector) on the interrupted
+; stack. irq_dispatch may switch to another thread; this frame then waits
+; on the old thread's stack until the scheduler switches back, and iretq
+; resumes it where it was interrupted.
 
 bits 64
 default rel
@@ -10,6 +11,7 @@ section .text
 extern irq_dispatch
 global irq_stub_timer
 global irq_stub_reschedule
+global irq_stub_kick
 global irq_stub_spurious
 
 %macro IRQ_STUB 2 ; name, vector
@@ -21,6 +23,7 @@ global irq_stub_spurious
 
 IRQ_STUB irq_stub_timer, 0x20
 IRQ_STUB irq_stub_reschedule, 0xF0
+IRQ_STUB irq_stub_kick, 0xF1
 
 ; A spurious interrupt gets no EOI (SDM 11.9).
 irq_stub_spurious:

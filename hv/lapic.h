@@ -10,6 +10,7 @@
 
 #define VECTOR_TIMER 0x20     /* APIC timer: scheduler tick */
 #define VECTOR_RESCHEDULE 0xF0 /* IPI: "look at your run queue" */
+#define VECTOR_KICK 0xF1       /* IPI: leave guest mode (hv/kick.h) */
 #define VECTOR_SPURIOUS 0xFF
 
 /* BSP: picks the mode, enables the APIC, masks the legacy PIC. mmio_base from the MADT. */

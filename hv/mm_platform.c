@@ -1,12 +1,12 @@
 /*
  * The hypervisor's side of mm/platform.h: pages from palloc (identity
  * mapped, so an address is both virtual and physical), remote TLB flushes
- * through the callback the VM code registers, and a pause for "yield" until
- * the scheduler exists.
+ * through the callback the VM code registers, "should yield" and "yield"
+ * from the scheduler (hv/sched.h).
  */
 #include "mm/platform.h"
 #include "mm/page_alloc.h"
-#include "mm/spinlock.h"
+#include "hv/sched.h"
 #include "kstring.h"
 
 static void (*flush_remote_tlbs)(void *owner);
@@ -58,12 +58,12 @@ void mmp_flush_remote_tlbs(void *owner)
 
 bool mmp_should_yield(void)
 {
-	return false;
+	return sched_should_yield();
 }
 
 void mmp_yield(void)
 {
-	spin_pause();
+	sched_yield();
 }
 
 u64 mmp_now_ns(void)

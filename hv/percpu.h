@@ -36,6 +36,7 @@ struct percpu {
 	u32 need_resched;     /* set by tick/IPI, acted on when the interrupt returns */
 	u64 ticks;            /* timer interrupts taken */
 	u64 slice_start;      /* ticks value when current was switched in */
+	u64 kicks;            /* kick IPIs taken (hv/kick.h) */
 
 	void *vendor;         /* the backend's per-CPU state (VMXON region, host-save area) */
 };

@@ -11,6 +11,7 @@
 void context_switch(u64 *prev_sp, u64 next_sp, u32 *prev_on_cpu);
 
 static struct thread boot_threads[MAX_CPUS]; /* each CPU's boot context as a thread */
+static bool sched_running; /* before sched_init_bsp there is no this_cpu() and nothing to yield to */
 
 static struct thread *thread_of(struct rq_node *n)
 {
@@ -125,6 +126,7 @@ void sched_init_bsp(void)
 	if (!c->idle)
 		panic("out of memory for CPU 0's idle thread");
 	c->idle->cpu = c->id;
+	sched_running = true;
 }
 
 void sched_start_tick(void)
@@ -155,6 +157,10 @@ struct thread *sched_current(void)
 
 void sched_yield(void)
 {
+	if (!sched_running) {
+		cpu_relax();
+		return;
+	}
 	u64 f = irq_save();
 	struct percpu *c = this_cpu();
 	spin_lock(&c->lock);
@@ -269,6 +275,8 @@ void sched_wake(struct thread *t)
 
 bool sched_should_yield(void)
 {
+	if (!sched_running)
+		return false;
 	u64 f = irq_save();
 	struct percpu *c = this_cpu();
 	bool yes = c->need_resched ||

@@ -26,7 +26,7 @@ void sched_start_tick(void);
 void sched_run_ap(void) __attribute__((noreturn));
 
 struct thread *sched_current(void);
-/* Lets other ready threads on this CPU run first. */
+/* Lets other ready threads on this CPU run first (a pause before sched_init_bsp). */
 void sched_yield(void);
 /*
  * Blocks the calling thread until sched_wake() (returns true) or, when

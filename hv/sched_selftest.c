@@ -8,6 +8,7 @@
 #include "hv/printf.h"
 #include "hv/exit.h"
 #include "hv/irq.h"
+#include "hv/kick.h"
 #include "hv/sched.h"
 #include "hv/time.h"
 #include "kstring.h"
@@ -221,7 +222,44 @@ static void test_placement(void)
 	tap(ok, "unpinned workers are placed on the least loaded CPUs");
 }
 
-/* 6: exited threads' stacks go back to the page allocator. */
+/* 6: a kick IPI gets a (simulated) vCPU out of guest mode on every CPU. */
+static struct guest_presence sim_vcpu[MAX_CPUS];
+static u32 sim_kicked, sim_done;
+
+/* Plays a vCPU thread: "in guest mode" until a kick IPI arrives on its CPU. */
+static void sim_vcpu_fn(void *arg)
+{
+	u32 i = (u32)(uintptr_t)arg;
+	u64 before = kicks_received(i), end = time_now_ns() + SPIN_LIMIT_NS;
+	guest_presence_enter(&sim_vcpu[i]);
+	while (kicks_received(i) == before && time_now_ns() < end)
+		cpu_relax(); /* interrupts on: the kick arrives like the exit it would force */
+	if (kicks_received(i) != before)
+		__atomic_add_fetch(&sim_kicked, 1, __ATOMIC_RELAXED);
+	guest_presence_leave(&sim_vcpu[i]);
+	__atomic_add_fetch(&sim_done, 1, __ATOMIC_RELEASE);
+}
+
+static void test_kick(void)
+{
+	bool ok = true;
+	for (u32 i = 0; i < cpu_count && ok; i++) {
+		sim_vcpu[i].cpu = i;
+		spawn("st-vcpu", sim_vcpu_fn, (void *)(uintptr_t)i, (int)i);
+		u64 end = time_now_ns() + WAIT_LIMIT_NS;
+		while (!guest_presence_in_guest(&sim_vcpu[i]) && time_now_ns() < end)
+			sched_sleep_ns(POLL_NS);
+		ok = guest_presence_in_guest(&sim_vcpu[i]);
+		if (ok)
+			guest_kick_and_wait(&sim_vcpu[i]);
+	}
+	ok = ok && wait_count(&sim_done, cpu_count) && sim_kicked == cpu_count;
+	if (!ok)
+		kprintf("# %u of %u simulated vCPUs saw their kick\n", sim_kicked, cpu_count);
+	tap(ok, "a kick IPI gets a vCPU out of guest mode on every CPU");
+}
+
+/* 7: exited threads' stacks go back to the page allocator. */
 static void test_stacks_freed(u64 free_before)
 {
 	u64 end = time_now_ns() + WAIT_LIMIT_NS;
@@ -237,12 +275,13 @@ static void test_stacks_freed(u64 free_before)
 int sched_selftest(void)
 {
 	u64 free_before = palloc_free_pages();
-	kprintf("hv: sched self-test on %u CPU(s)\n1..6\n", cpu_count);
+	kprintf("hv: sched self-test on %u CPU(s)\n1..7\n", cpu_count);
 	test_pinned();
 	test_ping_pong();
 	test_preemption();
 	test_timed_sleep();
 	test_placement();
+	test_kick();
 	test_stacks_freed(free_before);
 	kprintf("hv: sched self-test: %u passed, %u failed\n", tap_number - tap_failed, tap_failed);
 	return tap_failed ? HV_EXIT_FAILED : HV_EXIT_OK;

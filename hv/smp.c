@@ -8,6 +8,7 @@
 #include "hv/idt.h"
 #include "hv/irq.h"
 #include "hv/lapic.h"
+#include "hv/mm_platform.h"
 #include "hv/options.h"
 #include "hv/paging.h"
 #include "hv/panic.h"
@@ -235,6 +236,7 @@ void smp_init(const struct boot_info *bi)
 	time_init();
 	lapic_init_bsp(have_madt ? madt.lapic_base : 0);
 	lapic_timer_calibrate();
+	mm_platform_set_clock(time_now_ns);
 
 	struct percpu *bsp = &percpu_table[0];
 	bsp->id = 0;
