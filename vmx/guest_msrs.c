@@ -48,8 +48,9 @@ bool vmx_get_msr(struct vcpu *vcpu, u32 index, u64 *value)
 	u32 field = vmcs_msr_field(index);
 	int lazy = lazy_index(index);
 	if (field) {
-		vmx_load_vmcs(vcpu);
+		u64 flags = vmx_vmcs_begin(vcpu);
 		*value = vmcs_read(field);
+		vmx_vmcs_end(flags);
 		return true;
 	}
 	if (lazy < 0)
@@ -63,8 +64,9 @@ bool vmx_set_msr(struct vcpu *vcpu, u32 index, u64 value)
 	u32 field = vmcs_msr_field(index);
 	int lazy = lazy_index(index);
 	if (field) {
-		vmx_load_vmcs(vcpu);
+		u64 flags = vmx_vmcs_begin(vcpu);
 		vmcs_write(field, value);
+		vmx_vmcs_end(flags);
 		return true;
 	}
 	if (lazy < 0)

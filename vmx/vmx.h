@@ -72,10 +72,10 @@ void vmx_set_sregs(struct vcpu *vcpu, const struct vcpu_sregs *sregs);
 /* Apply a guest write to CR0 (value as the guest sees it): shadow, real CR0, EFER.LMA, IA-32e control. */
 void vmx_set_cr0(struct vcpu *vcpu, u64 cr0);
 void vmx_set_cr4(struct vcpu *vcpu, u64 cr4);
-/* PAE paging outside long mode: load the four PDPTEs at cr3 into the VMCS, as
- * the CPU does when paging is turned on; false (#GP) when one is invalid. */
+/* PAE paging outside long mode: load the four PDPTEs at cr3 into the (current)
+ * VMCS, as the CPU does when paging is turned on; false (#GP) when one is invalid. */
 bool vmx_load_pdptes(struct vcpu *vcpu, u64 cr3);
-/* Test knob: give the guest a TR that is not a busy TSS, so that VM entry fails. */
+/* Test knob: give the guest a TR that is not a busy TSS, so that VM entry fails (VMCS current). */
 void vmx_break_guest_state(struct vcpu *vcpu);
 
 /* vmx_exit.c: decoding an exit (with the current VMCS) */
@@ -95,6 +95,12 @@ void vmx_set_root(struct vcpu *vcpu, u64 root);
 void vmx_flush_tlb(struct vcpu *vcpu);
 /* Make this vCPU's VMCS the current one on this CPU. */
 void vmx_load_vmcs(struct vcpu *vcpu);
+/* Every operation on a vCPU's VMCS runs between these: interrupts off (no
+ * preemption, so no other thread makes its VMCS current under our VMREADs and
+ * VMWRITEs) and this vCPU's VMCS current. Nothing in between may print or
+ * take a lock a preempted thread could hold. */
+u64 vmx_vmcs_begin(struct vcpu *vcpu);
+void vmx_vmcs_end(u64 flags);
 
 /* vmx.c: the I/O and MSR bitmaps every VMCS points at */
 u64 vmx_io_bitmap_a_pa(void);

@@ -145,6 +145,8 @@ static void dump_seg(const char *name, int s)
 void vmx_dump(struct vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	/* Prints, so not between vmx_vmcs_begin/end: another vCPU thread preempting
+	 * this one on this CPU could only make this dump wrong, not the VMs. */
 	vmx_load_vmcs(vcpu);
 	kprintf("  vmx: exit reason 0x%x (%s) qualification 0x%lx gpa 0x%lx linear 0x%lx\n", vmx->exit_reason,
 		vmx_exit_reason_name(vmx->exit_reason), (unsigned long)vmx->exit_qual,

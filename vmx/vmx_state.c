@@ -116,7 +116,7 @@ void vmx_set_cr4(struct vcpu *vcpu, u64 cr4)
 
 void vmx_set_sregs(struct vcpu *vcpu, const struct vcpu_sregs *s)
 {
-	vmx_load_vmcs(vcpu);
+	u64 flags = vmx_vmcs_begin(vcpu);
 	for (int i = 0; i < SEG_COUNT; i++)
 		write_seg(i, &s->seg[i], code_data_ar(&s->seg[i])); /* enum vcpu_seg == enum vmx_seg */
 	write_seg(VMX_LDTR, &s->ldtr, ldtr_ar(&s->ldtr));
@@ -130,11 +130,12 @@ void vmx_set_sregs(struct vcpu *vcpu, const struct vcpu_sregs *s)
 	vmx_set_cr4(vcpu, s->cr4);
 	vmcs_write(VMCS_GUEST_EFER, s->efer);
 	vmx_set_cr0(vcpu, s->cr0); /* last: derives EFER.LMA and the IA-32e control */
+	vmx_vmcs_end(flags);
 }
 
 void vmx_get_sregs(struct vcpu *vcpu, struct vcpu_sregs *s)
 {
-	vmx_load_vmcs(vcpu);
+	u64 flags = vmx_vmcs_begin(vcpu);
 	for (int i = 0; i < SEG_COUNT; i++)
 		s->seg[i] = read_seg(i);
 	s->ldtr = read_seg(VMX_LDTR);
@@ -146,11 +147,11 @@ void vmx_get_sregs(struct vcpu *vcpu, struct vcpu_sregs *s)
 	s->cr3 = vmcs_read(VMCS_GUEST_CR3);
 	s->cr4 = guest_cr4();
 	s->efer = vmcs_read(VMCS_GUEST_EFER);
+	vmx_vmcs_end(flags);
 }
 
 void vmx_break_guest_state(struct vcpu *vcpu)
 {
-	vmx_load_vmcs(vcpu);
 	u32 ar = (u32)vmcs_read(VMCS_GUEST_TR_AR);
 	vmcs_write(VMCS_GUEST_TR_AR, (ar & ~0xfu) | 9); /* an available 32-bit TSS: not busy */
 }
@@ -170,7 +171,6 @@ bool vmx_load_pdptes(struct vcpu *vcpu, u64 cr3)
 	for (int i = 0; i < 4; i++)
 		if ((pdpte[i] & 1) && (pdpte[i] & pdpte_reserved()))
 			return false;
-	vmx_load_vmcs(vcpu);
 	for (int i = 0; i < 4; i++)
 		vmcs_write(VMCS_GUEST_PDPTE0 + 2 * i, pdpte[i]);
 	return true;

@@ -3,6 +3,7 @@
 #include "vmx/ept.h"
 #include "hv/console.h"
 #include "hv/cpu.h"
+#include "hv/irq.h"
 #include "hv/options.h"
 #include "hv/vm.h"
 #include "hv/panic.h"
@@ -44,6 +45,18 @@ void vmx_load_vmcs(struct vcpu *vcpu)
 	current_vmcs[cpu] = vmx->vmcs_pa;
 }
 
+u64 vmx_vmcs_begin(struct vcpu *vcpu)
+{
+	u64 flags = irq_save();
+	vmx_load_vmcs(vcpu);
+	return flags;
+}
+
+void vmx_vmcs_end(u64 flags)
+{
+	irq_restore(flags);
+}
+
 /* Two pages per vCPU: the VMCS, then struct vmx_vcpu (no heap in the hypervisor). */
 #define VMX_VCPU_PAGES 2
 
@@ -65,8 +78,9 @@ int vmx_vcpu_create(struct vcpu *vcpu)
 
 	if (!vmclear(pa))
 		panic("vmx: VMCLEAR of a new VMCS at 0x%lx failed", (unsigned long)pa);
-	vmx_load_vmcs(vcpu);
+	u64 flags = vmx_vmcs_begin(vcpu);
 	vmx_setup_vmcs(vcpu);
+	vmx_vmcs_end(flags);
 	return 0;
 }
 
@@ -80,9 +94,11 @@ void vmx_vcpu_destroy(struct vcpu *vcpu)
 		klog(LOG_DEBUG, "vmx: vCPU %u: %lu exits handled, %lu TSC cycles each from exit to re-entry\n",
 		     vcpu->id, (unsigned long)vmx->handled_exits,
 		     (unsigned long)(vmx->host_tsc / vmx->handled_exits));
+	u64 flags = irq_save();
 	vmclear(vmx->vmcs_pa); /* the CPU may cache VMCS data: write it back before freeing */
 	if (current_vmcs[cpu] == vmx->vmcs_pa)
 		current_vmcs[cpu] = 0;
+	irq_restore(flags);
 	vpid_free(vmx->vpid);
 	palloc_free(vmx->vmcs_pa, VMX_VCPU_PAGES);
 	vcpu->vendor = NULL;
@@ -95,11 +111,12 @@ void vmx_inject_event(struct vcpu *vcpu, const struct vcpu_event *event)
 		[EVENT_EXCEPTION] = INTR_TYPE_HW_EXCEPTION, [EVENT_SOFT_INTR] = INTR_TYPE_SW_INTR,
 	};
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
-	vmx_load_vmcs(vcpu);
 	u32 info = INTR_INFO_VALID | (u32)types[event->type] << 8 | event->vector;
 
 	/* Real mode delivers no error code, and VM entry refuses one there. */
+	u64 flags = vmx_vmcs_begin(vcpu);
 	bool protected_mode = vmcs_read(VMCS_GUEST_CR0) & CR0_PE;
+	vmx_vmcs_end(flags);
 	if (event->has_error_code && protected_mode) {
 		info |= INTR_INFO_HAS_ERROR;
 		vmx->event_error = event->error_code;
@@ -113,8 +130,9 @@ void vmx_set_root(struct vcpu *vcpu, u64 root)
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	vmx->eptp = ept_pointer(root, vmx_cfg.ept_ad);
 	vmx->flush_pending = true;
-	vmx_load_vmcs(vcpu);
+	u64 flags = vmx_vmcs_begin(vcpu);
 	vmcs_write(VMCS_EPT_POINTER, vmx->eptp);
+	vmx_vmcs_end(flags);
 }
 
 void vmx_flush_tlb(struct vcpu *vcpu)
@@ -191,7 +209,9 @@ void vmx_run(struct vcpu *vcpu, struct vm_exit *exit)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 
-	vmx_load_vmcs(vcpu);
+	/* Interrupts stay off until the exit is decoded (a VM exit leaves them
+	 * off anyway); a host interrupt that caused the exit is taken at the end. */
+	u64 flags = vmx_vmcs_begin(vcpu);
 	if (!vmx->launched && knob_breaks(vcpu))
 		vmx_break_guest_state(vcpu);
 	if (vmx->flush_pending)
@@ -199,26 +219,24 @@ void vmx_run(struct vcpu *vcpu, struct vm_exit *exit)
 	load_guest(vcpu, vmx);
 	vmx_load_lazy_state(vcpu);
 
-	bool irqs_on = read_rflags() & RFLAGS_IF;
 	if (vmx->exit_tsc) {
 		vmx->host_tsc += rdtsc() - vmx->exit_tsc;
 		vmx->handled_exits++;
 	}
 	int fail = vmx_enter(&vcpu->regs, &vmx->cr2, vmx->launched);
 	vmx->exit_tsc = rdtsc();
-	if (irqs_on)
-		sti(); /* a VM exit clears RFLAGS.IF; a host interrupt that caused it is taken now */
 
 	if (fail) {
 		vmx_insn_failure(vcpu, fail, exit);
-		return;
+	} else {
+		store_guest(vcpu, vmx);
+		if (vmx->exit_reason & EXIT_REASON_ENTRY_FAILED) {
+			vmx_entry_failure(vcpu, vmx->exit_reason, exit);
+		} else {
+			vmx->launched = true;
+			requeue_vectoring_event(vmx);
+			vmx_decode_exit(vcpu, exit);
+		}
 	}
-	store_guest(vcpu, vmx);
-	if (vmx->exit_reason & EXIT_REASON_ENTRY_FAILED) {
-		vmx_entry_failure(vcpu, vmx->exit_reason, exit);
-		return;
-	}
-	vmx->launched = true;
-	requeue_vectoring_event(vmx);
-	vmx_decode_exit(vcpu, exit);
+	vmx_vmcs_end(flags);
 }
