@@ -16,13 +16,6 @@
 
 static const u32 lazy_msrs[VMX_LAZY_MSRS] = { 0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, 0xc0000102 };
 
-/* What each CPU holds now; "valid" is false until the first guest ran there. */
-static struct {
-	bool valid;
-	u64 msr[VMX_LAZY_MSRS];
-	u64 xcr0;
-} cpu_state[VMX_MAX_CPUS];
-
 static int lazy_index(u32 index)
 {
 	for (int i = 0; i < VMX_LAZY_MSRS; i++)
@@ -83,19 +76,19 @@ static void xsetbv(u32 index, u64 value)
 void vmx_load_lazy_state(struct vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
-	u32 cpu = vmx_cpu_index();
-	bool valid = cpu_state[cpu].valid;
+	struct vmx_cpu *cpu = vmx_this_cpu();
+	bool valid = cpu->lazy_valid;
 
 	for (int i = 0; i < VMX_LAZY_MSRS; i++) {
-		if (valid && cpu_state[cpu].msr[i] == vmx->lazy_msr[i])
+		if (valid && cpu->lazy_msr[i] == vmx->lazy_msr[i])
 			continue;
 		wrmsr(lazy_msrs[i], vmx->lazy_msr[i]);
-		cpu_state[cpu].msr[i] = vmx->lazy_msr[i];
+		cpu->lazy_msr[i] = vmx->lazy_msr[i];
 	}
-	/* Without host CR4.OSXSAVE no guest has run XSETBV (it sets it): XCR0 is still 1. */
-	if ((read_cr4() & CR4_OSXSAVE) && (!valid || cpu_state[cpu].xcr0 != vmx->xcr0)) {
+	/* Without CR4.OSXSAVE (no XSAVE on this CPU) XCR0 cannot be written, nor set by a guest. */
+	if ((read_cr4() & CR4_OSXSAVE) && (!valid || cpu->xcr0 != vmx->xcr0)) {
 		xsetbv(0, vmx->xcr0);
-		cpu_state[cpu].xcr0 = vmx->xcr0;
+		cpu->xcr0 = vmx->xcr0;
 	}
-	cpu_state[cpu].valid = true;
+	cpu->lazy_valid = true;
 }

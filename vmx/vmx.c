@@ -7,6 +7,7 @@
 #include "vmx/names.h"
 #include "hv/console.h"
 #include "hv/cpu.h"
+#include "hv/percpu.h"
 #include "hv/panic.h"
 #include "mm/page_alloc.h"
 #include "kstring.h"
@@ -19,8 +20,7 @@
 struct vmx_caps vmx_caps;
 struct vmx_config vmx_cfg;
 
-/* One VMXON region per physical CPU, while VMX is on there. */
-static u64 vmxon_region[VMX_MAX_CPUS];
+static struct vmx_cpu vmx_cpus[MAX_CPUS];
 
 /* Every port and every MSR exits: the core's device model and MSR allow-list
  * decide (hv/io.c, hv/msr.c) and pass nothing through, so the bitmaps are all ones. */
@@ -31,9 +31,9 @@ u64 vmx_io_bitmap_a_pa(void) { return (u64)io_bitmaps; }
 u64 vmx_io_bitmap_b_pa(void) { return (u64)io_bitmaps + PAGE_SIZE; }
 u64 vmx_msr_bitmap_pa(void) { return (u64)msr_bitmap; }
 
-u32 vmx_cpu_index(void)
+struct vmx_cpu *vmx_this_cpu(void)
 {
-	return cpuid(1, 0).ebx >> 24;
+	return this_cpu()->vendor;
 }
 
 u64 vmcs_read(u32 field)
@@ -114,12 +114,14 @@ const char *vmx_probe(void)
 	if (VMX_BASIC_REGION_SIZE(vmx_caps.basic) > PAGE_SIZE)
 		return "VT-x: the VMCS region is larger than a page";
 	ept_format_setup(vmx_cfg.ept_ad, vmx_cfg.ept_2m, vmx_cfg.ept_1g);
+	memset(io_bitmaps, 0xff, sizeof(io_bitmaps));
+	memset(msr_bitmap, 0xff, sizeof(msr_bitmap));
 	return NULL;
 }
 
 /* VMXON needs the CR0/CR4 fixed bits, VMXE among them. OSXSAVE lets the host load
  * the guests' XCR0 (XSETBV); set now, it is part of every VMCS's host CR4. */
-static const char *vmxon_this_cpu(u32 cpu)
+static const char *vmxon_this_cpu(struct vmx_cpu *cpu)
 {
 	u64 cr4 = read_cr4() | CR4_VMXE;
 	if (cpuid(1, 0).ecx & CPUID1_ECX_XSAVE)
@@ -136,16 +138,16 @@ static const char *vmxon_this_cpu(u32 cpu)
 		palloc_free(pa, 1);
 		return "VT-x: VMXON failed on this CPU";
 	}
-	vmxon_region[cpu] = pa;
+	cpu->vmxon_pa = pa;
 	return NULL;
 }
 
 const char *vmx_enable_cpu(void)
 {
-	static bool bitmaps_ready;
-	u32 cpu = vmx_cpu_index();
+	struct percpu *pc = this_cpu();
+	struct vmx_cpu *cpu = &vmx_cpus[pc->id];
 
-	if (vmxon_region[cpu])
+	if (cpu->vmxon_pa)
 		return NULL; /* already on */
 	if (!vmx_host_tr())
 		return "VT-x: no TSS is loaded (TR is 0), and VM exits need a host TR";
@@ -154,13 +156,9 @@ const char *vmx_enable_cpu(void)
 		why = vmxon_this_cpu(cpu);
 	if (why)
 		return why;
-	if (!bitmaps_ready) {
-		memset(io_bitmaps, 0xff, sizeof(io_bitmaps));
-		memset(msr_bitmap, 0xff, sizeof(msr_bitmap));
-		bitmaps_ready = true;
-	}
+	pc->vendor = cpu;
 	klog(LOG_INFO, "vmx: enabled on CPU %u (VMCS revision 0x%x, EPT %s%s, A/D %s, VPID %s, INVEPT %s)\n",
-	     cpu, VMX_BASIC_REVISION(vmx_caps.basic), vmx_cfg.ept_1g ? "1G " : "",
+	     pc->id, VMX_BASIC_REVISION(vmx_caps.basic), vmx_cfg.ept_1g ? "1G " : "",
 	     vmx_cfg.ept_2m ? "2M" : "4K only", vmx_cfg.ept_ad ? "yes" : "no", vmx_cfg.vpid ? "yes" : "no",
 	     vmx_cfg.invept_single ? "single-context" : "all-context");
 	return NULL;

@@ -39,9 +39,17 @@ static inline struct vmx_vcpu *to_vmx(struct vcpu *vcpu) { return vcpu->vendor; 
 extern struct vmx_caps vmx_caps;
 extern struct vmx_config vmx_cfg;
 
-/* This CPU's index for per-CPU arrays: its initial APIC ID (8 bits). */
-#define VMX_MAX_CPUS 256
-u32 vmx_cpu_index(void);
+/* What VMX keeps per physical CPU (hv/percpu.h's `vendor` points here). */
+struct vmx_cpu {
+	u64 vmxon_pa;             /* the VMXON region; 0 while VMX is off on this CPU */
+	u64 current_vmcs;         /* the VMCS VMPTRLD made current here, 0 for none */
+	bool lazy_valid;          /* lazy_msr and xcr0 hold what the CPU holds */
+	u64 lazy_msr[VMX_LAZY_MSRS];
+	u64 xcr0;
+};
+
+/* This CPU's VMX state (valid once vmx_enable_cpu ran on it). */
+struct vmx_cpu *vmx_this_cpu(void);
 
 /* The VM-instruction error of the last failed VMX instruction (0 if none). */
 static inline u64 vmcs_read_error(void)

@@ -12,9 +12,6 @@
 
 #define INT_N_LEN 2 /* INT imm8: the only software interrupt the core injects */
 
-/* The VMCS current on each CPU (VMPTRLD is needed only when it changes).
- * A vCPU stays on one CPU (threads are pinned), so no VMCLEAR on migration. */
-static u64 current_vmcs[VMX_MAX_CPUS];
 
 /* VPIDs 1..VPID_MAX; 0 means "VPID not used" for that vCPU (the CPU then flushes on every entry). */
 #define VPID_MAX 1023
@@ -34,15 +31,17 @@ static void vpid_free(u16 v)
 		__atomic_fetch_and(&vpid_used[v / 64], ~(1ull << (v % 64)), __ATOMIC_RELEASE);
 }
 
+/* VMPTRLD only when the VMCS changes. A vCPU stays on one CPU (its thread is
+ * pinned), so its VMCS never needs a VMCLEAR to move. */
 void vmx_load_vmcs(struct vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
-	u32 cpu = vmx_cpu_index();
-	if (current_vmcs[cpu] == vmx->vmcs_pa)
+	struct vmx_cpu *cpu = vmx_this_cpu();
+	if (cpu->current_vmcs == vmx->vmcs_pa)
 		return;
 	if (!vmptrld(vmx->vmcs_pa))
 		panic("vmx: VMPTRLD of the VMCS at 0x%lx failed", (unsigned long)vmx->vmcs_pa);
-	current_vmcs[cpu] = vmx->vmcs_pa;
+	cpu->current_vmcs = vmx->vmcs_pa;
 }
 
 u64 vmx_vmcs_begin(struct vcpu *vcpu)
@@ -89,15 +88,14 @@ void vmx_vcpu_destroy(struct vcpu *vcpu)
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	if (!vmx)
 		return;
-	u32 cpu = vmx_cpu_index();
 	if (vmx->handled_exits)
 		klog(LOG_DEBUG, "vmx: vCPU %u: %lu exits handled, %lu TSC cycles each from exit to re-entry\n",
 		     vcpu->id, (unsigned long)vmx->handled_exits,
 		     (unsigned long)(vmx->host_tsc / vmx->handled_exits));
 	u64 flags = irq_save();
 	vmclear(vmx->vmcs_pa); /* the CPU may cache VMCS data: write it back before freeing */
-	if (current_vmcs[cpu] == vmx->vmcs_pa)
-		current_vmcs[cpu] = 0;
+	if (vmx_this_cpu()->current_vmcs == vmx->vmcs_pa)
+		vmx_this_cpu()->current_vmcs = 0;
 	irq_restore(flags);
 	vpid_free(vmx->vpid);
 	palloc_free(vmx->vmcs_pa, VMX_VCPU_PAGES);
