@@ -10,6 +10,7 @@
 #include "hv/irq.h"
 #include "hv/kick.h"
 #include "hv/sched.h"
+#include "hv/smp.h"
 #include "hv/time.h"
 #include "kstring.h"
 #include "mm/page_alloc.h"
@@ -259,7 +260,29 @@ static void test_kick(void)
 	tap(ok, "a kick IPI gets a vCPU out of guest mode on every CPU");
 }
 
-/* 7: exited threads' stacks go back to the page allocator. */
+/* 7: smp_on_each_cpu runs a function once on every CPU and waits for all. */
+static u32 each_visits[MAX_CPUS], each_wrong;
+
+static void count_visit(void *arg)
+{
+	u64 f = irq_save();
+	struct percpu *c = this_cpu();
+	irq_restore(f);
+	__atomic_add_fetch(&each_visits[c->id], 1, __ATOMIC_RELAXED);
+	if (arg != &each_visits)
+		each_wrong++;
+}
+
+static void test_on_each_cpu(void)
+{
+	smp_on_each_cpu(count_visit, &each_visits); /* returns only when every call has */
+	bool ok = each_wrong == 0;
+	for (u32 i = 0; i < cpu_count; i++)
+		ok &= __atomic_load_n(&each_visits[i], __ATOMIC_RELAXED) == 1;
+	tap(ok, "smp_on_each_cpu runs a function once on every CPU and waits for it");
+}
+
+/* 8: exited threads' stacks go back to the page allocator. */
 static void test_stacks_freed(u64 free_before)
 {
 	u64 end = time_now_ns() + WAIT_LIMIT_NS;
@@ -275,13 +298,14 @@ static void test_stacks_freed(u64 free_before)
 int sched_selftest(void)
 {
 	u64 free_before = palloc_free_pages();
-	kprintf("hv: sched self-test on %u CPU(s)\n1..7\n", cpu_count);
+	kprintf("hv: sched self-test on %u CPU(s)\n1..8\n", cpu_count);
 	test_pinned();
 	test_ping_pong();
 	test_preemption();
 	test_timed_sleep();
 	test_placement();
 	test_kick();
+	test_on_each_cpu();
 	test_stacks_freed(free_before);
 	kprintf("hv: sched self-test: %u passed, %u failed\n", tap_number - tap_failed, tap_failed);
 	return tap_failed ? HV_EXIT_FAILED : HV_EXIT_OK;

@@ -264,3 +264,29 @@ void smp_init(const struct boot_info *bi)
 	kprintf("\n");
 	sched_start_tick();
 }
+
+struct on_each_cpu_call {
+	void (*fn)(void *);
+	void *arg;
+	struct thread *waiter;
+	u32 left;
+};
+
+static void on_each_cpu_thread(void *p)
+{
+	struct on_each_cpu_call *call = p;
+	struct thread *waiter = call->waiter; /* call lives on the waiter's stack: read first */
+	call->fn(call->arg);
+	if (__atomic_sub_fetch(&call->left, 1, __ATOMIC_ACQ_REL) == 0)
+		sched_wake(waiter);
+}
+
+void smp_on_each_cpu(void (*fn)(void *), void *arg)
+{
+	struct on_each_cpu_call call = { fn, arg, sched_current(), cpu_count };
+	for (u32 i = 0; i < cpu_count; i++)
+		if (!kthread_create("on-each-cpu", on_each_cpu_thread, &call, (int)i))
+			panic("smp_on_each_cpu: out of memory for a thread");
+	while (__atomic_load_n(&call.left, __ATOMIC_ACQUIRE))
+		sched_block(0);
+}

@@ -13,4 +13,9 @@
  * "main" on CPU 0, with interrupts and preemption on. */
 void smp_init(const struct boot_info *bi);
 
+/* Runs fn(arg) once on every online CPU (in a thread pinned there) and
+ * returns when all have returned: e.g. per-CPU setup such as enabling the
+ * virtualization extensions. Thread context only. */
+void smp_on_each_cpu(void (*fn)(void *), void *arg);
+
 #endif

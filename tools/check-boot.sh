@@ -89,7 +89,7 @@ SVM='^hv: cpu .*: SVM yes, NPT yes'
 VMX='^hv: cpu .*: VMX yes, EPT yes, unrestricted guest yes'
 BOGUS="^hv: error: command line: unknown key 'bogus'"
 BADVAL="^hv: error: command line: bad value 'sideways' for 'on_exit'"
-SCHED_OK='^hv: sched self-test: 7 passed, 0 failed$'
+SCHED_OK='^hv: sched self-test: 8 passed, 0 failed$'
 # online N: the hypervisor started every CPU the emulator was given.
 online() { echo "^hv: smp: $1 CPU\\(s\\) online\$"; }
 DUMP=('^hv: CPU exception #UD invalid opcode \(vector 6\)' '^  rip 0x[0-9a-f]+ \(image\+0x[0-9a-f]+\) cs 0x8' \
