@@ -115,6 +115,7 @@ if [ "$status" -ne 0 ]; then
 	echo "run-bochs: $why; last console lines ($LOG):" >&2
 	tail -n 25 "$LOG" | sed 's/^/  | /' >&2
 	echo "run-bochs: errors from the Bochs log:" >&2
-	grep -a -E '\[(PANIC|ERROR)\]|^.{0,40}(PANIC|ERROR|panic)|>>PANIC<<' "$work/bochs.log" "$work/bochs.out" 2>/dev/null | tail -n 15 | sed 's/^/  | /' >&2
+	# Bochs tags each log line with its level after the tick count: e = error, p = panic.
+	grep -a -h -E '^[0-9]+[ep]\[|>>PANIC<<' "$work/bochs.log" "$work/bochs.out" 2>/dev/null | tail -n 15 | sed 's/^/  | /' >&2
 fi
 exit "$status"
