@@ -91,6 +91,8 @@ static inline void invlpg(u64 addr) { __asm__ volatile("invlpg (%0)" : : "r"(add
 #define MSR_EFER 0xC0000080u
 #define EFER_NXE (1ull << 11)
 #define CR0_WP (1ull << 16)
+#define CR0_NW (1ull << 29)
+#define CR0_CD (1ull << 30)
 #define RFLAGS_IF (1ull << 9)
 
 /* More of them, for guest state (hv/vcpu.c, hv/msr.c, the backends); spelled as

@@ -116,7 +116,9 @@ void paging_init(const struct boot_info *bi)
 	if (nx_bit)
 		wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
 	write_cr3((u64)(uintptr_t)pml4);
-	write_cr0(read_cr0() | CR0_WP); /* read-only applies to the hypervisor too */
+	/* Read-only applies to the hypervisor too (WP). Some loaders (Bochs' BIOS
+	 * with GRUB) leave the caches disabled (CD, NW): turn them on. */
+	write_cr0((read_cr0() | CR0_WP) & ~(CR0_CD | CR0_NW));
 	kprintf("hv: page tables: 0-0x%lx identity-mapped, text 0x%lx-0x%lx read-only, NX %s\n",
 		(unsigned long)p.top, (unsigned long)p.text_base, (unsigned long)p.text_end, nx_bit ? "on" : "unavailable");
 }
