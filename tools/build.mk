@@ -16,7 +16,7 @@ usb: all
 debug: all
 	BUILD=$(BUILD) ARGS='$(ARGS)' tools/debug-qemu.sh
 
-check-boot-svm: all usb
+check-boot-svm: all
 	BUILD=$(BUILD) tools/check-boot.sh svm
 
 check-boot-vmx: all

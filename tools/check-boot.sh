@@ -10,6 +10,15 @@ passed=0 failed=0
 logdir=$BUILD/check-boot
 mkdir -p "$logdir"
 
+# Boot tests ship one small guest and a config naming only it: they prove the
+# boot path up to a guest run, without paying for (or depending on) the suite.
+export GUESTS=$logdir/guests
+rm -rf "$GUESTS"
+mkdir -p "$GUESTS"
+cp "$BUILD/guests/out/hello.elf" "$GUESTS/" || { echo "check-boot: build the guests first (make)"; exit 1; }
+echo "name=hello image=hello.elf mem=16M cpus=1 expect=exit:0" >"$GUESTS/boot.cfg"
+BOOT_ARGS="config=boot.cfg"
+
 # expect LOG PATTERN...: every extended regex must match a line of LOG.
 expect() {
 	local log=$1 pat
@@ -26,7 +35,7 @@ run_case() {
 	local name=$1 want=$2 runner=$3 args=$4
 	shift 4
 	local log=$logdir/$name.log out
-	out=$(ARGS="$args" LOG="$log" QUIET=1 "$runner" 2>&1)
+	out=$(ARGS="$BOOT_ARGS${args:+ $args}" LOG="$log" QUIET=1 "$runner" 2>&1)
 	local status=$?
 	local why=""
 	if [ "$want" = fail ]; then
@@ -54,7 +63,7 @@ fb_case() {
 	local name=$1 args=$2 want=$3 log=$logdir/$1.log
 	local sock=$logdir/$1.mon shot=$logdir/$1.ppm
 	rm -f "$sock" "$shot" "$log"
-	ARGS="on_exit=halt $args" LOG="$log" QUIET=1 TIMEOUT=60 \
+	ARGS="$BOOT_ARGS on_exit=halt${args:+ $args}" LOG="$log" QUIET=1 TIMEOUT=60 \
 		QEMU_EXTRA="-monitor unix:$sock,server,nowait" tools/run-qemu.sh >/dev/null 2>&1 &
 	local qemu=$! i
 	for i in $(seq 1 100); do
@@ -99,7 +108,7 @@ case "${1:-}" in
 svm)
 	q=tools/run-qemu.sh
 	q4() { SMP=4 tools/run-qemu.sh; }
-	run_case qemu-uefi-boot 0 q4 "" "$BANNER UEFI" "$MEMMAP" "$SVM" "$(online 4)" '^hv: exit status 0'
+	run_case qemu-uefi-boot 0 q4 "" "$BANNER UEFI" "$MEMMAP" "$SVM" "$(online 4)" '^hv: VM hello: passed' '^hv: exit status 0'
 	run_case qemu-uefi-unknown-key fail $q "bogus=1" "$BOGUS"
 	run_case qemu-uefi-bad-value fail $q "on_exit=sideways" "$BADVAL"
 	run_case qemu-uefi-test-fault fail $q "test_fault=ud" "${DUMP[@]}" '^hv: exit status 3'
@@ -107,8 +116,11 @@ svm)
 	run_case qemu-uefi-smp-off 0 $q "smp=off test_sched=on" "$(online 1)" "$SCHED_OK"
 	run_case qemu-uefi-text-read-only fail $q "test_fault=pf" \
 		'^hv: CPU exception #PF page fault \(vector 14\), error code 0x3$' '^  cr0 .* cr2 0x[1-9a-f]' '^hv: exit status 3'
-	usb() { DISK=$BUILD/hv-usb.img tools/run-qemu.sh; }
-	run_case qemu-usb-image 0 usb "" "$BANNER UEFI" "$MEMMAP" '^hv: exit status 0'
+	usb() { # the disk image of make usb, built here with the boot-test guests
+		tools/mkusb.sh "$logdir/usb.img" "$BUILD/BOOTX64.EFI" "$ARGS" "$GUESTS" >/dev/null &&
+			ARGS= DISK=$logdir/usb.img tools/run-qemu.sh
+	}
+	run_case qemu-usb-image 0 usb "" "$BANNER UEFI" "$MEMMAP" '^hv: VM hello: passed' '^hv: exit status 0'
 	fb_case qemu-uefi-fb-console "" lit
 	fb_case qemu-uefi-fb-off "console=serial" dark
 	;;
@@ -116,8 +128,8 @@ vmx)
 	mb2() { BOOT=mb2 tools/run-bochs.sh; }
 	efi_smp2() { BOOT=efi SMP=2 tools/run-bochs.sh; }
 	mb2_smp2() { BOOT=mb2 SMP=2 tools/run-bochs.sh; }
-	run_case bochs-mb2-boot 0 mb2 "" "$BANNER Multiboot2" "$MEMMAP" "$VMX" '^hv: exit status 0'
-	run_case bochs-efi-boot 0 efi_smp2 "" "$BANNER UEFI" "$MEMMAP" "$VMX" "$(online 2)" '^hv: exit status 0'
+	run_case bochs-mb2-boot 0 mb2 "" "$BANNER Multiboot2" "$MEMMAP" "$VMX" '^hv: VM hello: passed' '^hv: exit status 0'
+	run_case bochs-efi-boot 0 efi_smp2 "" "$BANNER UEFI" "$MEMMAP" "$VMX" "$(online 2)" '^hv: VM hello: passed' '^hv: exit status 0'
 	run_case bochs-mb2-sched 0 mb2_smp2 "test_sched=on" "$(online 2)" "$SCHED_OK"
 	run_case bochs-mb2-unknown-key fail mb2 "bogus=1" "$BOGUS"
 	run_case bochs-mb2-test-fault fail mb2 "test_fault=ud" "${DUMP[@]}" '^hv: exit status 3'

@@ -4,12 +4,13 @@
 #   BOOT=efi: OVMF loads BOOTX64.EFI from an EFI-bootable ISO.
 # Environment: BUILD (build), BOOT (mb2|efi), ARGS (hypervisor command line),
 #   SMP (1), MEGS (512), TIMEOUT (seconds; 120 for mb2, 240 for efi),
-#   LOG (console log), QUIET=1 (console only to the log; its tail is shown on failure).
+#   LOG (console log), QUIET=1 (console only to the log; its tail is shown on failure),
+#   GUESTS (the folder of guest images to ship; $BUILD/guests/out).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build} BOOT=${BOOT:-mb2} ARGS=${ARGS:-} SMP=${SMP:-1} MEGS=${MEGS:-512} QUIET=${QUIET:-}
 LOG=${LOG:-$BUILD/bochs-$BOOT-serial.log}
-GUESTS=$BUILD/guests/out
+GUESTS=${GUESTS:-$BUILD/guests/out}
 
 tools/deps.sh --check >/dev/null || tools/deps.sh || exit 1
 work=$(mktemp -d "${TMPDIR:-/tmp}/hv-bochs.XXXXXX")

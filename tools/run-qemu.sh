@@ -4,11 +4,12 @@
 #   SMP (4), MEM (512M), TIMEOUT (seconds, 120), LOG (console log file),
 #   QUIET=1 (console only to the log; its tail is shown on failure),
 #   QEMU_EXTRA (more QEMU options, e.g. "-s -S" for make debug),
-#   DISK (boot this disk image as is, e.g. make usb's, instead of a fresh ESP).
+#   DISK (boot this disk image as is, e.g. make usb's, instead of a fresh ESP),
+#   GUESTS (the folder of guest images to ship; $BUILD/guests/out).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build} ARGS=${ARGS:-} ACCEL=${ACCEL:-tcg} SMP=${SMP:-4} MEM=${MEM:-512M}
-TIMEOUT=${TIMEOUT:-120} LOG=${LOG:-$BUILD/qemu-serial.log} QUIET=${QUIET:-} QEMU_EXTRA=${QEMU_EXTRA:-} DISK=${DISK:-}
+TIMEOUT=${TIMEOUT:-120} LOG=${LOG:-$BUILD/qemu-serial.log} QUIET=${QUIET:-} QEMU_EXTRA=${QEMU_EXTRA:-} DISK=${DISK:-} GUESTS=${GUESTS:-$BUILD/guests/out}
 OVMF_DIR=/usr/share/OVMF
 
 tools/deps.sh --check >/dev/null || tools/deps.sh || exit 1
@@ -16,7 +17,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/hv-qemu.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 if [ -z "$DISK" ]; then
 	DISK=$work/esp.img
-	tools/mkesp.sh "$DISK" "$BUILD/BOOTX64.EFI" "$ARGS" "$BUILD/guests/out" || exit 1
+	tools/mkesp.sh "$DISK" "$BUILD/BOOTX64.EFI" "$ARGS" "$GUESTS" || exit 1
 elif [ -n "$ARGS" ]; then
 	echo "run-qemu: ARGS cannot change the command line stored on DISK=$DISK" >&2
 	exit 2
