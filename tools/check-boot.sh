@@ -97,6 +97,7 @@ MEMMAP='^hv: memory map: [0-9]+ ranges, [1-9][0-9]* MiB usable'
 SVM='^hv: cpu .*: SVM yes, NPT yes'
 VMX='^hv: cpu .*: VMX yes, EPT yes, unrestricted guest yes'
 BOGUS="^hv: error: command line: unknown key 'bogus'"
+CACHED='^  cr0 0x[08][0-9a-f]{7} ' # PG or not; CD (bit 30) and NW (bit 29) clear
 BADVAL="^hv: error: command line: bad value 'sideways' for 'on_exit'"
 SCHED_OK='^hv: sched self-test: 8 passed, 0 failed$'
 # online N: the hypervisor started every CPU the emulator was given.
@@ -132,7 +133,8 @@ vmx)
 	run_case bochs-efi-boot 0 efi_smp2 "" "$BANNER UEFI" "$MEMMAP" "$VMX" "$(online 2)" '^hv: VM hello: passed' '^hv: exit status 0'
 	run_case bochs-mb2-sched 0 mb2_smp2 "test_sched=on" "$(online 2)" "$SCHED_OK"
 	run_case bochs-mb2-unknown-key fail mb2 "bogus=1" "$BOGUS"
-	run_case bochs-mb2-test-fault fail mb2 "test_fault=ud" "${DUMP[@]}" '^hv: exit status 3'
+	# The dump's CR0 also proves the host runs cached: GRUB on the Bochs BIOS hands over CD/NW set.
+	run_case bochs-mb2-test-fault fail mb2 "test_fault=ud" "${DUMP[@]}" "$CACHED" '^hv: exit status 3'
 	;;
 *)
 	echo "usage: $0 svm|vmx" >&2

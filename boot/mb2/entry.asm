@@ -10,6 +10,8 @@ MB2_TAG_MODALIGN  equ 6
 
 CR0_PE            equ 1 << 0
 CR0_PG            equ 1 << 31
+CR0_NW            equ 1 << 29
+CR0_CD            equ 1 << 30
 CR4_PAE           equ 1 << 5
 MSR_EFER          equ 0xC0000080
 EFER_LME          equ 1 << 8
@@ -87,7 +89,10 @@ mb2_entry:
 	rdmsr
 	or eax, EFER_LME
 	wrmsr
+	; Multiboot2 promises nothing about caching, and GRUB on the Bochs BIOS
+	; leaves CD/NW set: run cached (APs copy this CR0, VM entry never loads CD/NW).
 	mov eax, cr0
+	and eax, ~(CR0_CD | CR0_NW)
 	or eax, CR0_PG | CR0_PE
 	mov cr0, eax
 	lgdt [boot_gdt_ptr]
