@@ -2,6 +2,8 @@
 #include "hv/vm.h"
 #include "hv/exit_dispatch.h"
 #include "hv/vm_memory.h"
+#include "hv/irq.h"
+#include "hv/percpu.h"
 #include "kstring.h"
 
 #define SEG_TYPE_DATA_RW 0x3   /* read/write, accessed */
@@ -74,6 +76,28 @@ static void prepare_entry(struct vcpu *vcpu)
 	vm_memory_load_root(vcpu); /* only when missing or obsolete */
 }
 
+/*
+ * One guest entry under the kick protocol (hv/kick.h): with interrupts off,
+ * publish "in guest mode", then look at the requests once more; a request
+ * set after that look comes with a kick IPI, which forces the exit.
+ * Returns false (nothing run) when a request arrived meanwhile.
+ */
+static bool enter_guest(struct vcpu *vcpu, struct vm_exit *exit)
+{
+	u64 flags = irq_save();
+	bool entered = false;
+
+	vcpu->presence.cpu = this_cpu()->id;
+	guest_presence_enter(&vcpu->presence);
+	if (!__atomic_load_n(&vcpu->requests, __ATOMIC_SEQ_CST)) {
+		vendor->run(vcpu, exit);
+		entered = true;
+	}
+	guest_presence_leave(&vcpu->presence);
+	irq_restore(flags); /* a physical interrupt that ended the guest is taken here */
+	return entered;
+}
+
 void vcpu_run(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
@@ -83,7 +107,8 @@ void vcpu_run(struct vcpu *vcpu)
 		prepare_entry(vcpu);
 		if (vm->outcome != VM_RUNNING)
 			break;
-		vendor->run(vcpu, &exit);
+		if (!enter_guest(vcpu, &exit))
+			continue;
 		vm->stats.exits++;
 		exit_dispatch(vcpu, &exit);
 	}

@@ -9,6 +9,7 @@
 #include "hv/vendor.h"
 #include "hv/guest_image.h"
 #include "hv/cpu.h"
+#include "hv/kick.h"
 
 struct vm;
 
@@ -23,6 +24,7 @@ struct vcpu {
 	u32 id;                 /* 0 = bootstrap processor */
 	struct vcpu_regs regs;  /* the core's copy of GPRs, RIP, RFLAGS (see hv/vendor.h) */
 	u64 requests;           /* enum vcpu_request bits, set atomically */
+	struct guest_presence presence; /* in guest mode or not, for kicks (hv/kick.h) */
 	u64 apic_base;          /* IA32_APIC_BASE as the guest sees it (hv/msr.c) */
 	void *vendor;           /* backend state (the SVM or VT-x control structures) */
 };

@@ -13,15 +13,18 @@
 
 /*
  * mm/ asks for this after zapping translations: every vCPU flushes before
- * it next enters the guest. vCPUs run on this CPU, one at a time, and never
- * while mm/ works, so setting the request is enough (no kick to wait for).
+ * it next enters the guest. A vCPU in guest mode is kicked out, and this
+ * waits until it has left (hv/kick.h), so no stale translation is used after
+ * the return.
  */
 static void vm_flush_remote_tlbs(void *owner)
 {
 	struct vm *vm = owner;
 
-	for (u32 i = 0; i < vm->nvcpus; i++)
-		__atomic_fetch_or(&vm->vcpus[i].requests, VCPU_REQ_FLUSH_TLB, __ATOMIC_RELEASE);
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		__atomic_fetch_or(&vm->vcpus[i].requests, VCPU_REQ_FLUSH_TLB, __ATOMIC_SEQ_CST);
+		guest_kick_and_wait(&vm->vcpus[i].presence);
+	}
 }
 
 void vm_init(void)

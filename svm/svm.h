@@ -32,7 +32,8 @@ struct svm_vcpu {
 
 static inline struct svm_vcpu *to_svm(struct vcpu *vcpu) { return vcpu->vendor; }
 
-/* svm_entry.asm: VMRUN `vmcb_pa` with the other GPRs from/to `regs`, host FS/GS/TR/... kept in `host_vmcb_pa`. */
+/* svm_entry.asm: VMRUN `vmcb_pa` with the other GPRs from/to `regs`, host FS/GS/TR/... kept in
+ * `host_vmcb_pa`. Called and returns with interrupts disabled; physical interrupts end the guest. */
 void svm_enter(struct vcpu_regs *regs, u64 vmcb_pa, u64 host_vmcb_pa);
 
 /* svm_exit.c */

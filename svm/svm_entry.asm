@@ -3,6 +3,9 @@
 ; struct vcpu_regs (offsets = 8 * hardware register number, see hv/vendor.h)
 ; and keeps the host's FS/GS/TR/LDTR/syscall MSRs with VMSAVE/VMLOAD.
 ; GIF stays clear from before the host state is saved until it is back.
+; Called with interrupts disabled (hv/vcpu.c, the kick protocol of hv/kick.h);
+; returns with them disabled: VMRUN runs with the host's IF set, so any
+; physical interrupt (a kick IPI, the scheduler's tick) ends the guest.
 
 bits 64
 default rel
@@ -30,6 +33,7 @@ svm_enter:
 	push rdx                ; [rsp+0]  host VMCB
 
 	clgi
+	sti                 ; held by GIF=0; VMRUN saves IF=1: physical interrupts end the guest
 	mov rax, rdx
 	vmsave              ; host FS/GS/TR/LDTR/KernelGSBase/STAR...
 	mov rax, rsi
@@ -73,6 +77,7 @@ svm_enter:
 
 	mov rax, [rsp]
 	vmload              ; host FS/GS/TR/... back
+	cli                 ; the interrupt that ended the guest waits for the caller's irq_restore
 	stgi
 
 	add rsp, 24
