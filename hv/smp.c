@@ -23,6 +23,7 @@
 #define ONLINE_TIMEOUT_NS (2 * NSEC_PER_SEC) /* emulators under load are slow to start a CPU */
 #define BROADCAST_QUIET_NS (200 * NSEC_PER_MSEC)
 #define LOW_4G (1ull << 32)
+#define SIPI_LIMIT (1ull << 20) /* a start-up IPI names a page number of 8 bits */
 
 /* In hv/ap_trampoline.asm. */
 extern const u8 smp_trampoline_start[], smp_trampoline_end[], smp_trampoline_params[];
@@ -74,6 +75,8 @@ static u64 low_pml4(void)
 static struct trampoline_params *install_trampoline(u64 page, u64 cr3_low)
 {
 	size_t size = (size_t)(smp_trampoline_end - smp_trampoline_start);
+	if (size > PAGE_SIZE)
+		panic("smp: the AP trampoline (%lu bytes) does not fit its page", (unsigned long)size);
 	memcpy((void *)(uintptr_t)page, smp_trampoline_start, size);
 	struct trampoline_params *p =
 		(void *)(uintptr_t)(page + (u64)(smp_trampoline_params - smp_trampoline_start));
@@ -252,6 +255,9 @@ void smp_init(const struct boot_info *bi)
 		log_info("smp: smp=off, using the boot CPU only\n");
 	else if (!bi->trampoline)
 		log_error("smp: the boot path reserved no trampoline page; running on the boot CPU only\n");
+	else if ((bi->trampoline & (PAGE_SIZE - 1)) || bi->trampoline >= SIPI_LIMIT)
+		log_error("smp: trampoline page 0x%lx is not a page below 1 MiB (a start-up IPI cannot reach it);"
+			  " running on the boot CPU only\n", (unsigned long)bi->trampoline);
 	else if (!cr3_low)
 		log_error("smp: no page below 4 GiB for the APs' page table; running on the boot CPU only\n");
 	else if (have_madt)
