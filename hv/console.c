@@ -4,6 +4,7 @@
  * printed before is kept in a small buffer and replayed onto it. */
 #include <stdarg.h>
 #include "hv/console.h"
+#include "hv/cpu.h"
 #include "hv/fbcon.h"
 #include "hv/printf.h"
 #include "hv/serial.h"
@@ -63,14 +64,20 @@ static void write_outputs(const char *s, size_t n)
 	}
 }
 
+/* Interrupts stay off while the lock is held: an interrupt handler that
+ * prints on this CPU would otherwise spin on a lock its own CPU holds. */
 void console_write(const char *s, size_t n)
 {
 	bool locked = !console_unlocked;
+	u64 rflags = read_rflags();
+	cli();
 	if (locked)
 		spin_lock(&console_lock);
 	write_outputs(s, n);
 	if (locked)
 		spin_unlock(&console_lock);
+	if (rflags & RFLAGS_IF)
+		sti();
 }
 
 static void console_vprint(const char *prefix, const char *fmt, va_list ap)
