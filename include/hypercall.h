@@ -54,7 +54,38 @@
  */
 #define HC_READ_STATS 3
 
-#define HC_ABI_VERSION 0x00010000u /* major << 16 | minor: 1.0 */
+/*
+ * Memslots: RBX = guest-physical address of an array of RCX entries of
+ * struct hc_memslot_op (1..HC_MEMSLOT_MAX_OPS). The list is one transaction:
+ * either every operation takes effect at once (a vCPU of this VM sees the
+ * old layout or the new one, never a step between) or none does.
+ * out: RAX = HC_OK or an error; RBX = the index of the operation at fault,
+ * or the count when the result as a whole is wrong (two slots overlap, too
+ * many slots), or 0 on success.
+ *
+ * Slots are named by their first guest-physical byte. The RAM the VM was
+ * configured with (its "boot slots") can neither be named nor overlapped:
+ * HC_EPROTECTED / HC_EOVERLAP. New RAM comes from the VM's pool (config key
+ * pool=SIZE, zeroed at VM creation): a CREATE gives the byte offset in the
+ * pool, and every slot must stay within the pool (HC_ERANGE). Several slots
+ * may show the same pool pages. Slots may not reach into the device hole
+ * [HC_DEVICE_HOLE_START, HC_DEVICE_HOLE_END) nor beyond HC_GPA_LIMIT.
+ * All addresses, sizes and offsets are multiples of 4 KiB (HC_EALIGN).
+ *
+ * An access where no slot is (after DELETE, or below a MOVE's old place) is
+ * MMIO: outside the device hole it reads all-ones and its write is ignored
+ * (counted in hc_stats.mmio_unbacked). A write to a read-only slot is also
+ * MMIO: it is ignored and the contents stay as they were (hc_stats.rom_writes).
+ *
+ * HC_MEMSLOT_DIRTY_GET is not part of a transaction: it must be the only
+ * entry of its list (else HC_EINVAL). It copies the slot's dirty bitmap
+ * (bit i = page i of the slot was written since the last DIRTY_GET; 64-bit
+ * little-endian words) to the buffer, clears it and write-protects those
+ * pages again before it returns.
+ */
+#define HC_MEMSLOT 4
+
+#define HC_ABI_VERSION 0x00010001u /* major << 16 | minor: 1.1 (1.1: HC_MEMSLOT) */
 #define HC_CONSOLE_MAX 4096u
 
 /* Error codes returned in RAX. */
@@ -64,6 +95,41 @@
 #define HC_ELENGTH (-3) /* a length/size outside the range the call allows */
 #define HC_EINVAL (-4)  /* any other argument out of range */
 #define HC_EPERM (-5)   /* called from CPL > 0 */
+#define HC_EALIGN (-6)     /* an address, size or offset is not a multiple of 4 KiB */
+#define HC_ENOENT (-7)     /* no slot starts at that address (at that point of the list) */
+#define HC_EEXIST (-8)     /* a slot already starts at that address */
+#define HC_EOVERLAP (-9)   /* the result would have two slots sharing a page */
+#define HC_EPROTECTED (-10) /* the operation names one of the VM's boot slots */
+#define HC_ERANGE (-11)    /* outside the pool, in the device hole, or beyond HC_GPA_LIMIT */
+#define HC_EDIRTYLOG (-12) /* move/resize/split with dirty logging on, or DIRTY_GET with it off */
+#define HC_ETOOMANY (-13)  /* the result would have more than HC_MEMSLOT_MAX_SLOTS slots */
+#define HC_ENOMEM (-14)    /* the hypervisor is out of memory (nothing changed) */
+
+/* One operation of HC_MEMSLOT (32 bytes). */
+struct hc_memslot_op {
+	u32 op;    /* HC_MEMSLOT_* */
+	u32 flags; /* CREATE, SET_FLAGS: HC_MEMSLOT_F_* (the slot's new flags) */
+	u64 gpa;   /* CREATE: where the new slot starts; others: the slot's start */
+	u64 size;  /* CREATE, RESIZE: bytes (> 0); DIRTY_GET: bytes of the buffer */
+	u64 arg;   /* CREATE: offset in the pool; MOVE: new start; SPLIT: start of
+	            * the second part (strictly inside the slot); DIRTY_GET: buffer */
+};
+#define HC_MEMSLOT_CREATE 1
+#define HC_MEMSLOT_DELETE 2
+#define HC_MEMSLOT_MOVE 3      /* same pool pages, new place */
+#define HC_MEMSLOT_RESIZE 4    /* pool pages continue from the slot's first one */
+#define HC_MEMSLOT_SPLIT 5     /* [gpa, arg) and [arg, end): same pages, two slots */
+#define HC_MEMSLOT_SET_FLAGS 6 /* flags replace the slot's flags */
+#define HC_MEMSLOT_DIRTY_GET 7 /* get and clear the dirty bitmap (alone in its list) */
+
+#define HC_MEMSLOT_F_READONLY (1u << 0)  /* writes are ignored MMIO (ROM) */
+#define HC_MEMSLOT_F_DIRTY_LOG (1u << 1) /* writes are logged per page */
+
+#define HC_MEMSLOT_MAX_OPS 64u
+#define HC_MEMSLOT_MAX_SLOTS 256u /* slots per VM, boot slots included */
+#define HC_GPA_LIMIT (1ull << 40)  /* slots end at or below this guest-physical address */
+#define HC_DEVICE_HOLE_START 0xC0000000ull
+#define HC_DEVICE_HOLE_END 0x100000000ull
 
 /* Per-VM counters since the VM was created (all vCPUs together). */
 struct hc_stats {
@@ -80,6 +146,25 @@ struct hc_stats {
 	u64 unknown_port_reads;  /* reads of ports no device claims (all-ones) */
 	u64 unknown_port_writes; /* writes to ports no device claims (ignored) */
 	u64 msr_denied;          /* #GP injected for an MSR not on the allow-list */
+	/* ABI 1.1: the second-level MMU (shared/design/MMU.md) and HC_MEMSLOT */
+	u64 mapped_4k, mapped_2m, mapped_1g; /* leaves installed, per size */
+	u64 pages_mapped;        /* 4 KiB frames mapped now (approximate) */
+	u64 nx_splits;           /* huge mappings split by an instruction fetch */
+	u64 nx_recovered;        /* split tables zapped by the recovery thread */
+	u64 nx_current;          /* split tables now waiting for recovery */
+	u64 mmio_marker_hits;    /* MMIO served from a cached marker entry */
+	u64 mmio_marker_misses;  /* stale markers (older layout) dropped */
+	u64 mmio_markers_installed;
+	u64 lock_breaks;         /* mmu_lock dropped on purpose in long work */
+	u64 tlb_flushes;         /* remote TLB flushes of this VM */
+	u64 memslot_generation;  /* published memslot layouts */
+	u64 memslot_calls;       /* HC_MEMSLOT calls that changed something */
+	u64 mmio_unbacked;       /* accesses where no RAM and no device is */
+	u64 rom_writes;          /* writes ignored because the slot is read-only */
+	u32 nx_huge_pages;       /* 1 when huge mappings are never executable */
+	u32 nx_ratio;            /* a recovery pass zaps ceil(split / ratio) tables */
+	u32 nx_period_ms;        /* between recovery passes; 0: no recovery thread runs */
+	u32 pool_pages;          /* 4 KiB pages in this VM's memslot pool */
 };
 #define HC_STATS_MIN_SIZE 8u /* size + vcpus */
 

@@ -21,6 +21,7 @@ static const char *const error_names[] = {
 	[-MEMSLOT_E_BAD_FLAGS] = "unknown flags, or dirty logging is off on that slot",
 	[-MEMSLOT_E_DIRTY_LOG] = "cannot move, resize or split a slot while dirty logging is on",
 	[-MEMSLOT_E_NO_MEMORY] = "out of memory",
+	[-MEMSLOT_E_REFUSED] = "the caller's check refused a slot of the result",
 };
 
 const char *memslot_strerror(int err)
@@ -336,8 +337,15 @@ static int apply_step(struct txn *t, const struct memslot_change *c)
 	}
 }
 
-/* The whole result: sorted, no two slots share a gfn. */
-static int validate(struct txn *t)
+/* A caller's rule for every slot of the result (memslots_commit_checked). */
+struct txn_check {
+	memslot_check_fn fn;
+	void *ctx;
+	struct memslot *refused;
+};
+
+/* The whole result: sorted, no two slots share a gfn, every slot passes the caller's check. */
+static int validate(struct txn *t, const struct txn_check *check)
 {
 	struct memslots *s = t->s;
 	if (!t->sorted)
@@ -346,6 +354,13 @@ static int validate(struct txn *t)
 	for (u32 i = 1; i < s->count; i++)
 		if (slot_end(&s->slots[i - 1]) > s->slots[i].base_gfn)
 			return MEMSLOT_E_OVERLAP;
+	for (u32 i = 0; check->fn && i < s->count; i++) {
+		if (!check->fn(check->ctx, &s->slots[i])) {
+			if (check->refused)
+				*check->refused = s->slots[i];
+			return MEMSLOT_E_REFUSED;
+		}
+	}
 	return MEMSLOT_OK;
 }
 
@@ -364,7 +379,7 @@ static void txn_release(struct txn *t, bool failed)
 
 /* Copy `old` and apply the steps. MEMSLOT_OK leaves the result in t->s. */
 static int txn_build(struct txn *t, const struct memslots *old, const struct memslot_change *steps,
-		     u32 n, u32 *bad_step)
+		     u32 n, u32 *bad_step, const struct txn_check *check)
 {
 	u32 grow = 0;
 	for (u32 i = 0; i < n; i++)
@@ -403,7 +418,7 @@ static int txn_build(struct txn *t, const struct memslots *old, const struct mem
 			return err;
 		}
 	}
-	int err = validate(t);
+	int err = validate(t, check);
 	if (err) {
 		*bad_step = n;
 		txn_release(t, true);
@@ -483,6 +498,13 @@ static void publish(struct vm_mmu *vm, struct memslots *s)
 
 int memslots_commit(struct vm_mmu *vm, const struct memslot_change *steps, u32 n, u32 *bad_step)
 {
+	return memslots_commit_checked(vm, steps, n, bad_step, NULL, NULL, NULL);
+}
+
+int memslots_commit_checked(struct vm_mmu *vm, const struct memslot_change *steps, u32 n,
+			    u32 *bad_step, memslot_check_fn check_fn, void *ctx, struct memslot *refused)
+{
+	const struct txn_check check = { .fn = check_fn, .ctx = ctx, .refused = refused };
 	u32 dummy;
 	bad_step = bad_step ? bad_step : &dummy;
 	*bad_step = 0;
@@ -491,7 +513,7 @@ int memslots_commit(struct vm_mmu *vm, const struct memslot_change *steps, u32 n
 	spin_lock(&vm->slots_lock);
 	struct memslots *old = vm->slots;
 	struct txn t;
-	int err = txn_build(&t, old, steps, n, bad_step);
+	int err = txn_build(&t, old, steps, n, bad_step, &check);
 	if (err) {
 		spin_unlock(&vm->slots_lock);
 		return err;

@@ -67,6 +67,7 @@ enum memslot_error {
 	MEMSLOT_E_BAD_FLAGS = -9,   /* unknown flag bits */
 	MEMSLOT_E_DIRTY_LOG = -10,  /* move/resize/split of a slot with dirty logging on */
 	MEMSLOT_E_NO_MEMORY = -11,
+	MEMSLOT_E_REFUSED = -12,    /* the caller's check refused a slot of the result */
 };
 
 const char *memslot_strerror(int err);
@@ -78,6 +79,17 @@ const char *memslot_strerror(int err);
  * Must not be called from inside a vCPU's fault path (it waits for them).
  */
 int memslots_commit(struct vm_mmu *vm, const struct memslot_change *steps, u32 n, u32 *bad_step);
+
+/*
+ * The same, with a rule of the caller's that every slot of the result must
+ * pass (e.g. "backed by this VM's pool, or one of its boot slots"): a slot
+ * it refuses rejects the whole transaction with MEMSLOT_E_REFUSED, *bad_step
+ * = n, and *refused (if not NULL) = that slot. `check` runs under the
+ * writer lock: it must not call back into the MMU.
+ */
+typedef bool (*memslot_check_fn)(void *ctx, const struct memslot *slot);
+int memslots_commit_checked(struct vm_mmu *vm, const struct memslot_change *steps, u32 n,
+			    u32 *bad_step, memslot_check_fn check, void *ctx, struct memslot *refused);
 
 /*
  * The current generation (MMU.md §2): bit 63 = an update is in progress.

@@ -452,8 +452,51 @@ static void test_memslot_errors(void **state)
 	assert_true(memslots_gfn_to_pfn(vm, 2000, &pfn, NULL));
 	assert_int_equal(pfn, 0xa000);
 	assert_int_equal(memslots_generation(vm), gen + 3);
-	for (int e = 0; e >= MEMSLOT_E_NO_MEMORY; e--)
+	for (int e = 0; e >= MEMSLOT_E_REFUSED; e--)
 		assert_string_not_equal(memslot_strerror(e), "unknown memslot error");
+	sim_vm_destroy(&s);
+}
+
+/* The caller's check sees the result: here, "no slot ends beyond gfn 1000". */
+static bool ends_below_1000(void *ctx, const struct memslot *m)
+{
+	(*(u32 *)ctx)++;
+	return m->base_gfn + m->npages <= 1000;
+}
+
+static void test_memslot_checked(void **state)
+{
+	struct sim_vm s;
+	sim_vm_init(&s, &test_ept, nx_off);
+	struct vm_mmu *vm = s.vm;
+	u32 calls = 0, bad;
+	struct memslot refused;
+	struct memslot_change c = { .op = MEMSLOT_CREATE, .gfn = 100, .npages = 50, .host_pfn = 0x1000 };
+	assert_int_equal(memslots_commit_checked(vm, &c, 1, &bad, ends_below_1000, &calls, &refused),
+			 MEMSLOT_OK);
+	assert_int_equal(calls, 1);
+	/* growing past the rule is refused as a whole, and the slot stays as it was */
+	struct memslot_change grow[2] = {
+		{ .op = MEMSLOT_CREATE, .gfn = 500, .npages = 10, .host_pfn = 0x2000 },
+		{ .op = MEMSLOT_RESIZE, .gfn = 100, .npages = 901 },
+	};
+	u64 gen = memslots_generation(vm);
+	assert_int_equal(memslots_commit_checked(vm, grow, 2, &bad, ends_below_1000, &calls, &refused),
+			 MEMSLOT_E_OVERLAP); /* overlap is judged before the caller's rule */
+	grow[1].npages = 400;
+	assert_int_equal(memslots_commit_checked(vm, grow, 2, &bad, ends_below_1000, &calls, &refused),
+			 MEMSLOT_OK);
+	grow[0] = (struct memslot_change){ .op = MEMSLOT_MOVE, .gfn = 500, .to_gfn = 995 };
+	grow[1] = (struct memslot_change){ .op = MEMSLOT_DELETE, .gfn = 100 };
+	assert_int_equal(memslots_commit_checked(vm, grow, 2, &bad, ends_below_1000, &calls, &refused),
+			 MEMSLOT_E_REFUSED);
+	assert_int_equal(bad, 2);
+	assert_int_equal(refused.base_gfn, 995);
+	assert_int_equal(refused.npages, 10);
+	u64 pfn;
+	assert_true(memslots_gfn_to_pfn(vm, 100, &pfn, NULL));
+	assert_true(memslots_gfn_to_pfn(vm, 500, &pfn, NULL));
+	assert_int_equal(memslots_generation(vm), gen + 1);
 	sim_vm_destroy(&s);
 }
 
@@ -783,6 +826,7 @@ int main(void)
 		cmocka_unit_test(test_update_waits_for_readers),
 		cmocka_unit_test(test_memslot_reference_model),
 		cmocka_unit_test(test_memslot_errors),
+		cmocka_unit_test(test_memslot_checked),
 		cmocka_unit_test(test_memslot_32k_slots),
 		cmocka_unit_test(test_fault_levels),
 		cmocka_unit_test(test_mmio_markers),
