@@ -18,6 +18,7 @@ UNIT_SRC_printf := hv/printf.c
 UNIT_SRC_bootinfo := boot/bootinfo.c
 UNIT_SRC_acpi := hv/acpi.c
 UNIT_SRC_runqueue := hv/runqueue.c
+UNIT_SRC_hc_memslot := hv/hc_memslot.c $(MM_CORE_SRC) tests/mm/platform_host.c tests/mm/formats.c
 
 UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(sort $(wildcard tests/unit/test_*.c)))
 # Tests write struct literals positionally, leaving padding fields out.
