@@ -7,6 +7,7 @@
 /* In the order of enum guest_image_kind and enum guest_cpu_mode (hv/guest_image.h). */
 static const char *const kind_names[] = { "detect", "flat", "elf", "multiboot", NULL };
 static const char *const mode_names[] = { "real", "prot32", "long64", NULL };
+static const char *const off_on_names[] = { "off", "on", NULL }; /* index = the value */
 
 static bool equals(const char *s, size_t len, const char *word)
 {
@@ -77,6 +78,8 @@ static const char *check_line(const struct vm_config *cfg, bool has_mode, bool h
 	}
 	if (cfg->mem & (PAGE_SIZE - 1))
 		return "bad value for 'mem': expected a multiple of 4K";
+	if (cfg->pool & (PAGE_SIZE - 1))
+		return "bad value for 'pool': expected a multiple of 4K";
 	if ((cfg->kind == GUEST_IMAGE_FLAT || has_mode || has_load) && (!has_mode || !has_load))
 		return "a flat image needs mode= and load=";
 	if ((cfg->kind == GUEST_IMAGE_ELF || cfg->kind == GUEST_IMAGE_MULTIBOOT) && (has_mode || has_load || has_entry))
@@ -98,7 +101,8 @@ static int parse_line(const char *line, size_t len, struct vm_config *cfg,
 		      const struct suite_config *suite, char *err, size_t errlen)
 {
 	u64 mem = 16ull << 20, cpus = 1, load = NOT_GIVEN, entry = NOT_GIVEN;
-	u32 kind = GUEST_IMAGE_DETECT, mode = ~0u;
+	u64 pool = 0, nx_ratio = CONFIG_NX_DEFAULT, nx_period_ms = CONFIG_NX_DEFAULT;
+	u32 kind = GUEST_IMAGE_DETECT, mode = ~0u, nx = CONFIG_NX_DEFAULT;
 	struct cmdline_key keys[] = {
 		{ .name = "name", .type = CMDLINE_STRING, .dest = cfg->name, .size = sizeof(cfg->name), .flags = CMDLINE_REQUIRED },
 		{ .name = "image", .type = CMDLINE_STRING, .dest = cfg->image, .size = sizeof(cfg->image), .flags = CMDLINE_REQUIRED },
@@ -111,12 +115,20 @@ static int parse_line(const char *line, size_t len, struct vm_config *cfg,
 		{ .name = "args", .type = CMDLINE_STRING, .dest = cfg->args, .size = sizeof(cfg->args) },
 		{ .name = "module", .type = CMDLINE_CALLBACK, .fn = add_module, .ctx = cfg },
 		{ .name = "expect", .type = CMDLINE_CALLBACK, .fn = parse_expect, .ctx = cfg, .flags = CMDLINE_REQUIRED },
+		{ .name = "pool", .type = CMDLINE_SIZE, .dest = &pool, .min = 0, .max = CONFIG_POOL_MAX },
+		{ .name = "nx_huge_pages", .type = CMDLINE_ENUM, .dest = &nx, .choices = off_on_names },
+		{ .name = "nx_ratio", .type = CMDLINE_UINT, .dest = &nx_ratio, .min = 1, .max = 1000 },
+		{ .name = "nx_period_ms", .type = CMDLINE_UINT, .dest = &nx_period_ms, .min = 1, .max = 3600000 },
 	};
 
 	if (cmdline_parse(line, len, keys, ARRAY_SIZE(keys), err, errlen))
 		return -1;
 	cfg->mem = mem;
 	cfg->cpus = (u32)cpus;
+	cfg->pool = pool;
+	cfg->nx_huge_pages = nx;
+	cfg->nx_ratio = (u32)nx_ratio;
+	cfg->nx_period_ms = (u32)nx_period_ms;
 	/* load= makes an image flat unless the kind says otherwise (then check_line refuses it). */
 	cfg->kind = kind == GUEST_IMAGE_DETECT && load != NOT_GIVEN ? GUEST_IMAGE_FLAT : kind;
 	cfg->mode = mode == ~0u ? GUEST_MODE_REAL : mode;

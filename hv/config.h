@@ -34,7 +34,13 @@ struct vm_config {
 	char modules[CONFIG_MAX_MODULES][BOOT_NAME_MAX];
 	enum expect_kind expect;
 	u32 expect_status;              /* EXPECT_EXIT */
+	u64 pool;                       /* bytes of RAM for HC_MEMSLOT (hv/hc_memslot.h), 0 = none */
+	/* NX huge pages for this VM (MMU.md §6); CONFIG_NX_DEFAULT: the hypervisor's setting */
+	u32 nx_huge_pages;              /* 0 off, 1 on */
+	u32 nx_ratio, nx_period_ms;
 };
+#define CONFIG_NX_DEFAULT (~0u)
+#define CONFIG_POOL_MAX (1ull << 30)
 
 struct suite_config {
 	u32 count;

@@ -32,6 +32,7 @@ static s64 hc_read_stats(struct vm *vm, u64 gpa, u64 size)
 		return HC_ELENGTH;
 	vm->stats.size = sizeof(vm->stats);
 	vm->stats.vcpus = vm->nvcpus;
+	vm_memory_stats(vm, &vm->stats);
 	if (!vm_write_gpa(vm, gpa, &vm->stats, MIN(size, sizeof(vm->stats))))
 		return HC_EFAULT;
 	return HC_OK;
@@ -68,6 +69,13 @@ bool hypercall_exit(struct vcpu *vcpu)
 		case HC_READ_STATS:
 			ret = hc_read_stats(vm, a1, a2);
 			break;
+		case HC_MEMSLOT: {
+			u64 bad;
+			ret = vm_memory_memslot_call(vm, a1, a2, &bad);
+			vm->stats.memslot_calls += ret == HC_OK;
+			gpr[GPR_RBX] = bad;
+			break;
+		}
 		default:
 			ret = HC_ENOSYS;
 			break;

@@ -4,18 +4,55 @@
 #include "hv/exit_dispatch.h"
 #include "hv/insn_decode.h"
 #include "hv/guest_insn.h"
+#include "hv/vm_memory.h"
 
 
 static const struct mmio_device devices[] = {
 	{ TESTDEV_BASE, TESTDEV_SIZE, "testdev", testdev_read, testdev_write },
 };
 
-static const struct mmio_device *find_device(u64 gpa)
+/*
+ * Where no device is: a write to a read-only slot is ignored (ROM), and
+ * outside the device hole an address with no RAM reads all-ones and
+ * ignores writes, as on QEMU (include/hypercall.h, HC_MEMSLOT). Offsets
+ * are guest-physical addresses (base 0).
+ */
+static u64 rom_read(struct vm *vm, u64 gpa, u8 size)
+{
+	u64 v = 0;
+	vm_read_gpa(vm, gpa, &v, size);
+	return v;
+}
+
+static void rom_write(struct vm *vm, u64 gpa, u8 size, u64 value)
+{
+	vm->stats.rom_writes++;
+}
+
+static u64 unbacked_read(struct vm *vm, u64 gpa, u8 size)
+{
+	vm->stats.mmio_unbacked++;
+	return ~0ull;
+}
+
+static void unbacked_write(struct vm *vm, u64 gpa, u8 size, u64 value)
+{
+	vm->stats.mmio_unbacked++;
+}
+
+static const struct mmio_device rom = { 0, ~0ull, "read-only slot", rom_read, rom_write };
+static const struct mmio_device unbacked = { 0, ~0ull, "no RAM", unbacked_read, unbacked_write };
+
+static const struct mmio_device *find_device(struct vm *vm, u64 gpa)
 {
 	for (u32 i = 0; i < ARRAY_SIZE(devices); i++) {
 		if (gpa >= devices[i].base && gpa - devices[i].base < devices[i].size)
 			return &devices[i];
 	}
+	if (vm_gpa_is_rom(vm, gpa))
+		return &rom;
+	if (gpa < HC_DEVICE_HOLE_START || gpa >= HC_DEVICE_HOLE_END)
+		return &unbacked;
 	return NULL;
 }
 
@@ -36,7 +73,7 @@ static u64 size_mask(u8 size)
 void mmio_exit(struct vcpu *vcpu, u64 gpa)
 {
 	struct vm *vm = vcpu->vm;
-	const struct mmio_device *dev = find_device(gpa);
+	const struct mmio_device *dev = find_device(vm, gpa);
 	struct vcpu_sregs s;
 	struct mmio_insn in;
 	u8 bytes[INSN_MAX_LEN];

@@ -3,6 +3,7 @@
 #include "hv/vm.h"
 #include "hv/guest_image.h"
 #include "hv/printf.h"
+#include "hv/hc_memslot.h"
 #include "mm/tdp.h"
 #include "mm/page_alloc.h"
 #include "kstring.h"
@@ -12,6 +13,8 @@ struct vm_memory {
 	struct vcpu_mmu *vcpu_mmu[VM_MAX_VCPUS];
 	u64 ram_pa;     /* host backing of all RAM, contiguous */
 	u64 ram_pages;
+	u64 pool_pa;    /* host backing of the HC_MEMSLOT pool (cfg->pool), contiguous */
+	u64 pool_pages;
 };
 
 /* RAM below the device hole and, beyond it, from 4 GiB on (hv/guest_image.h): one or two slots. */
@@ -27,6 +30,19 @@ static u32 ram_layout(u64 ram_bytes, u64 ram_pfn, struct memslot_change steps[2]
 			.gfn = GUEST_HOLE_END >> PAGE_SHIFT, .npages = (ram_bytes - low) >> PAGE_SHIFT,
 			.host_pfn = ram_pfn + (low >> PAGE_SHIFT) };
 	return n;
+}
+
+/* The hypervisor's NX settings, with what the VM's configuration overrides. */
+static struct nx_params vm_nx_params(const struct vm_config *cfg)
+{
+	struct nx_params nx = nx_default_params;
+	if (cfg->nx_huge_pages != CONFIG_NX_DEFAULT)
+		nx.enabled = cfg->nx_huge_pages;
+	if (cfg->nx_ratio != CONFIG_NX_DEFAULT)
+		nx.ratio = cfg->nx_ratio;
+	if (cfg->nx_period_ms != CONFIG_NX_DEFAULT)
+		nx.period_ms = cfg->nx_period_ms;
+	return nx;
 }
 
 int vm_memory_create(struct vm *vm, char *err, size_t errlen)
@@ -48,7 +64,19 @@ int vm_memory_create(struct vm *vm, char *err, size_t errlen)
 	}
 	memset((void *)mem->ram_pa, 0, vm->ram_bytes);
 
-	struct mmu_config cfg = { .format = vendor->spte, .owner = vm, .nx = nx_default_params,
+	/* The pool is zeroed like RAM: nothing of a previous VM shows through a new slot. */
+	mem->pool_pages = vm->cfg->pool >> PAGE_SHIFT;
+	if (mem->pool_pages) {
+		mem->pool_pa = palloc(mem->pool_pages, SZ_2M);
+		if (!mem->pool_pa) {
+			ksnprintf(err, errlen, "not enough host memory for a %lu KiB memslot pool",
+				  vm->cfg->pool >> 10);
+			return -1;
+		}
+		memset((void *)mem->pool_pa, 0, vm->cfg->pool);
+	}
+
+	struct mmu_config cfg = { .format = vendor->spte, .owner = vm, .nx = vm_nx_params(vm->cfg),
 				  .max_vcpus = vm->nvcpus };
 	int r = mmu_create(&cfg, &mem->mmu);
 	if (r) {
@@ -78,6 +106,8 @@ void vm_memory_destroy(struct vm *vm)
 		mmu_destroy(mem->mmu);
 	if (mem->ram_pa)
 		palloc_free(mem->ram_pa, mem->ram_pages);
+	if (mem->pool_pa)
+		palloc_free(mem->pool_pa, mem->pool_pages);
 	palloc_free((u64)mem, 1);
 	vm->mem = NULL;
 }
@@ -162,4 +192,69 @@ bool vm_read_gpa(struct vm *vm, u64 gpa, void *buf, u64 len)
 bool vm_write_gpa(struct vm *vm, u64 gpa, const void *buf, u64 len)
 {
 	return walk_gpa(vm, gpa, len, NULL, GPA_CHECK_WRITE) && walk_gpa(vm, gpa, len, (u8 *)buf, GPA_WRITE);
+}
+
+bool vm_gpa_is_rom(struct vm *vm, u64 gpa)
+{
+	u64 pfn;
+	u32 flags;
+	return memslots_gfn_to_pfn(vm->mem->mmu, gpa >> PAGE_SHIFT, &pfn, &flags) &&
+	       (flags & MEMSLOT_READONLY);
+}
+
+static bool guest_read(void *vm, u64 gpa, void *buf, u64 len)
+{
+	return vm_read_gpa(vm, gpa, buf, len);
+}
+
+static bool guest_write(void *vm, u64 gpa, const void *buf, u64 len)
+{
+	return vm_write_gpa(vm, gpa, buf, len);
+}
+
+s64 vm_memory_memslot_call(struct vm *vm, u64 ops_gpa, u64 count, u64 *bad)
+{
+	struct vm_memory *mem = vm->mem;
+	const struct hc_memslot_vm target = {
+		.mmu = mem->mmu,
+		.pool_pfn = mem->pool_pa >> PAGE_SHIFT, .pool_pages = mem->pool_pages,
+		.ram_pfn = mem->ram_pa >> PAGE_SHIFT, .ram_pages = mem->ram_pages,
+		.read = guest_read, .write = guest_write, .ctx = vm,
+	};
+	return hc_memslot(&target, ops_gpa, count, bad);
+}
+
+void vm_memory_stats(struct vm *vm, struct hc_stats *out)
+{
+	struct tdp_stats t;
+	const struct nx_params *nx = mmu_nx_params(vm->mem->mmu);
+
+	tdp_get_stats(vm->mem->mmu, &t);
+	out->mapped_4k = t.mapped_4k;
+	out->mapped_2m = t.mapped_2m;
+	out->mapped_1g = t.mapped_1g;
+	out->pages_mapped = t.pages_mapped;
+	out->nx_splits = t.nx_splits;
+	out->nx_recovered = t.nx_recovered;
+	out->nx_current = t.nx_current;
+	out->mmio_marker_hits = t.mmio_marker_hits;
+	out->mmio_marker_misses = t.mmio_marker_misses;
+	out->mmio_markers_installed = t.mmio_markers_installed;
+	out->lock_breaks = t.lock_breaks;
+	out->tlb_flushes = t.tlb_flushes;
+	out->memslot_generation = memslots_generation(vm->mem->mmu) & ~MEMSLOT_GEN_IN_PROGRESS;
+	out->nx_huge_pages = nx->enabled;
+	out->nx_ratio = nx->ratio;
+	out->nx_period_ms = vm_nx_recovery_running(vm) ? nx->period_ms : 0;
+	out->pool_pages = (u32)vm->mem->pool_pages;
+}
+
+/*
+ * NX recovery (mm: nx_recover) belongs to a per-VM kernel thread, which
+ * needs the scheduler; until that thread exists no recovery pass runs, and
+ * HC_READ_STATS says so with nx_period_ms = 0.
+ */
+bool vm_nx_recovery_running(struct vm *vm)
+{
+	return false;
 }

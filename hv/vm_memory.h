@@ -34,4 +34,17 @@ bool vm_gpa_is_ram(struct vm *vm, u64 gpa, u64 len);
 bool vm_read_gpa(struct vm *vm, u64 gpa, void *buf, u64 len);
 bool vm_write_gpa(struct vm *vm, u64 gpa, const void *buf, u64 len);
 
+/* True when gpa is in a read-only slot (a write there is ignored MMIO). */
+bool vm_gpa_is_rom(struct vm *vm, u64 gpa);
+
+/* HC_MEMSLOT on this VM's slots and pool (hv/hc_memslot.h). */
+s64 vm_memory_memslot_call(struct vm *vm, u64 ops_gpa, u64 count, u64 *bad);
+
+/* The MMU's counters and settings into the HC_READ_STATS fields of ABI 1.1. */
+struct hc_stats;
+void vm_memory_stats(struct vm *vm, struct hc_stats *out);
+
+/* True while a recovery thread zaps this VM's NX-split tables (none yet: see hv/vm_memory.c). */
+bool vm_nx_recovery_running(struct vm *vm);
+
 #endif

@@ -57,3 +57,32 @@ bool stats_around(void (*fn)(void *), void *arg, struct hc_stats *before, struct
 		diag("HC_READ_STATS returned %ld, then %ld", rc1, rc2);
 	return !rc1 && !rc2;
 }
+
+bool read_stats(struct hc_stats *s)
+{
+	long rc = hcall(HC_READ_STATS, (unsigned long)s, sizeof(*s), 0, 0, NULL);
+	if (rc)
+		diag("HC_READ_STATS returned %ld", rc);
+	else if (s->size < sizeof(*s))
+		diag("the hypervisor fills %u bytes of hc_stats, this guest needs %u", s->size,
+		     (unsigned)sizeof(*s));
+	return rc == 0 && s->size >= sizeof(*s);
+}
+
+long memslot_ops(const struct hc_memslot_op *ops, unsigned long n, unsigned long *bad)
+{
+	return hcall(HC_MEMSLOT, (unsigned long)ops, n, 0, 0, bad);
+}
+
+long memslot_op(u32 op, u64 gpa, u64 size, u64 arg, u32 flags)
+{
+	struct hc_memslot_op o = { .op = op, .flags = flags, .gpa = gpa, .size = size, .arg = arg };
+	unsigned long bad;
+	return memslot_ops(&o, 1, &bad);
+}
+
+void fail_without_hypercalls(int tests)
+{
+	for (int i = 0; i < tests; i++)
+		ok(false, "hv: (no hypercalls: nothing to check)");
+}

@@ -21,4 +21,13 @@ long hcall(unsigned long nr, unsigned long a1, unsigned long a2, unsigned long a
  * diagnostic) when hypercalls are unavailable or HC_READ_STATS fails. */
 bool stats_around(void (*fn)(void *), void *arg, struct hc_stats *before, struct hc_stats *after);
 
+/* HC_READ_STATS into *s; false (with a diagnostic) when it fails. */
+bool read_stats(struct hc_stats *s);
+/* HC_MEMSLOT with n operations; returns RAX, *bad (if not NULL) gets RBX. */
+long memslot_ops(const struct hc_memslot_op *ops, unsigned long n, unsigned long *bad);
+/* One operation (a list of one). */
+long memslot_op(u32 op, u64 gpa, u64 size, u64 arg, u32 flags);
+/* Prints N "not ok - hv: ..." lines: this guest checks nothing without hypercalls. */
+void fail_without_hypercalls(int tests);
+
 #endif
