@@ -16,7 +16,7 @@ set -uo pipefail
 
 BUILD=${BUILD:-build}
 OUT=$BUILD/guests/out
-CFG=$OUT/suite.cfg
+CFG=$OUT/${SUITE:-suite.cfg} # SUITE=suite-multi.cfg: the multi-vCPU guests
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 verbose=0

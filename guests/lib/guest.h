@@ -17,6 +17,7 @@
 #include "tap.h"
 #ifdef __x86_64__
 #include "paging.h"
+#include "smp.h"
 #include "usermode.h"
 #endif
 

@@ -1,0 +1,177 @@
+/* Memslots changed under a running vCPU. vCPU 1 keeps reading and writing
+ * every page of a region while vCPU 0 reshapes the slots behind it through
+ * HC_MEMSLOT (shared/design/MMU.md §1: one transaction is published at once):
+ *   - split, merge (delete both halves + create the whole, one list) and
+ *     resize beyond the region keep the same pages at the same place: the
+ *     reader must never see a hole (all-ones) nor a foreign value, and its
+ *     writes must stick;
+ *   - moves away and back: the reader sees the data or a hole (all-ones),
+ *     never anything else, and the data survive (checksum at the new place);
+ *   - after a delete has returned, the region reads all-ones on the reader
+ *     too (MMIO, not the old memory); re-created on fresh pool pages it
+ *     reads zeros.
+ * Needs 2 vCPUs: not in suite.cfg until the hypervisor accepts cpus= above 1. */
+#include "guest.h"
+
+#define REGION 0x40000000ull
+#define ELSEWHERE 0x48000000ull
+#define PAGES ((u64)64)
+#define REGION_SIZE (PAGES * PAGE_SIZE)
+#define RESHAPES 40
+#define MOVES 20
+#define TESTS 7
+
+enum phase { SAME_PAGES, MOVING, DELETED, STOP, PHASES };
+
+static volatile u32 phase = SAME_PAGES;
+static volatile u32 reader_passes[PHASES];
+static volatile u64 holes[PHASES], foreign[PHASES], lost_writes[PHASES];
+static volatile u64 first_foreign;
+static volatile u32 reader_done; /* the reader saw STOP and touches nothing any more */
+
+static u64 pattern(u64 page)
+{
+	return 0x4C49564500000000ull | page; /* "LIVE" + page */
+}
+
+static volatile u64 *word(u64 base, u64 page, u32 i)
+{
+	return (volatile u64 *)(base + page * PAGE_SIZE) + i;
+}
+
+/* One pass of vCPU 1 over the region: word 0 is checked, word 1 written and read back. */
+static void reader_pass(u32 ph, u64 seq)
+{
+	for (u64 p = 0; p < PAGES; p++) {
+		u64 v = *word(REGION, p, 0);
+		if (v == ~0ull)
+			holes[ph]++;
+		else if (v != pattern(p) && foreign[ph]++ == 0)
+			first_foreign = v;
+		if (ph == DELETED)
+			continue; /* no writes into whatever comes next */
+		*word(REGION, p, 1) = seq;
+		u64 back = *word(REGION, p, 1);
+		if (back != seq && back != ~0ull)
+			lost_writes[ph]++;
+	}
+}
+
+static void reader(u32 index)
+{
+	for (u64 seq = 1;; seq++) {
+		u32 ph = phase;
+		if (ph == STOP)
+			break;
+		reader_pass(ph, seq);
+		reader_passes[ph]++;
+	}
+	reader_done = 1;
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+static long op(u32 o, u64 gpa, u64 size, u64 arg)
+{
+	long rc = memslot_op(o, gpa, size, arg, 0);
+	if (rc)
+		diag("HC_MEMSLOT op %u at 0x%lx returned %ld", o, gpa, rc);
+	return rc;
+}
+
+/* Waits until the reader has finished `n` more passes in phase ph. */
+static void let_reader_pass(u32 ph, u32 n)
+{
+	u32 start = reader_passes[ph];
+	while (reader_passes[ph] - start < n)
+		__asm__ volatile("pause");
+}
+
+static bool reshape_same_pages(void)
+{
+	const u64 half = REGION + REGION_SIZE / 2;
+	long rc = 0;
+	for (u32 i = 0; i < RESHAPES && !rc; i++) {
+		struct hc_memslot_op merge[2] = {
+			{ .op = HC_MEMSLOT_DELETE, .gpa = half },
+			{ .op = HC_MEMSLOT_RESIZE, .gpa = REGION, .size = REGION_SIZE },
+		};
+		unsigned long bad;
+		rc = op(HC_MEMSLOT_SPLIT, REGION, 0, half);
+		let_reader_pass(SAME_PAGES, 1);
+		rc = rc ? rc : memslot_ops(merge, 2, &bad);
+		rc = rc ? rc : op(HC_MEMSLOT_RESIZE, REGION, 2 * REGION_SIZE, 0);
+		rc = rc ? rc : op(HC_MEMSLOT_RESIZE, REGION, REGION_SIZE, 0);
+		let_reader_pass(SAME_PAGES, 1);
+	}
+	return rc == 0;
+}
+
+static bool data_at(u64 base)
+{
+	for (u64 p = 0; p < PAGES; p++) {
+		if (*word(base, p, 0) != pattern(p)) {
+			diag("page %lu at 0x%lx holds 0x%lx", p, base, *word(base, p, 0));
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool move_around(void)
+{
+	bool same = true;
+	for (u32 i = 0; i < MOVES && same; i++) {
+		same = op(HC_MEMSLOT_MOVE, REGION, 0, ELSEWHERE) == HC_OK && data_at(ELSEWHERE);
+		let_reader_pass(MOVING, 1);
+		same = same && op(HC_MEMSLOT_MOVE, ELSEWHERE, 0, REGION) == HC_OK;
+		let_reader_pass(MOVING, 1);
+	}
+	return same && data_at(REGION);
+}
+
+void test_main(void)
+{
+	plan(TESTS);
+	if (!hcall_available()) {
+		fail_without_hypercalls(TESTS);
+		return;
+	}
+	u32 cpus = smp_cpu_count();
+	if (!ok(cpus >= 2 && op(HC_MEMSLOT_CREATE, REGION, REGION_SIZE, 0) == HC_OK,
+		"hv: 2 vCPUs (%u) and a slot of %lu pages", cpus, PAGES))
+		bail_out("needs 2 vCPUs and HC_MEMSLOT");
+	for (u64 p = 0; p < PAGES; p++)
+		*word(REGION, p, 0) = pattern(p);
+	if (!smp_start_aps(2, reader))
+		bail_out("vCPU 1 did not start");
+
+	bool reshaped = reshape_same_pages();
+	phase = MOVING;
+	ok(reshaped && holes[SAME_PAGES] == 0 && foreign[SAME_PAGES] == 0 && lost_writes[SAME_PAGES] == 0,
+	   "hv: split/merge/resize x%u under a reader: no hole (%lu), no foreign value (%lu), no lost write (%lu)",
+	   RESHAPES, holes[SAME_PAGES], foreign[SAME_PAGES], lost_writes[SAME_PAGES]);
+	ok(reader_passes[SAME_PAGES] >= RESHAPES, "hv: the reader ran all along (%u passes)",
+	   reader_passes[SAME_PAGES]);
+
+	let_reader_pass(MOVING, 1);
+	ok(move_around(), "hv: the data survive %u moves away and back (checked at both places)", MOVES);
+	ok(foreign[MOVING] == 0 && lost_writes[MOVING] == 0,
+	   "hv: while moving, the reader saw the data or a hole, nothing else (%lu holes, first foreign 0x%lx)",
+	   holes[MOVING], first_foreign);
+
+	ok(op(HC_MEMSLOT_DELETE, REGION, 0, 0) == HC_OK, "hv: the slot is deleted");
+	phase = DELETED; /* set after the delete returned: every pass from now on must see MMIO */
+	let_reader_pass(DELETED, 2);
+	phase = STOP;
+	while (!reader_done)
+		__asm__ volatile("pause");
+	ok(foreign[DELETED] == 0 && holes[DELETED] == PAGES * reader_passes[DELETED],
+	   "hv: after the delete returned the reader sees all-ones, not the old memory (%u passes, %lu holes, %lu other)",
+	   reader_passes[DELETED], holes[DELETED], foreign[DELETED]);
+
+	bool zeros = op(HC_MEMSLOT_CREATE, REGION, REGION_SIZE, REGION_SIZE) == HC_OK;
+	for (u64 p = 0; p < PAGES && zeros; p++)
+		zeros = *word(REGION, p, 0) == 0 && *word(REGION, p, 1) == 0;
+	ok(zeros, "hv: re-created on fresh pool pages, the region reads zeros, none of the old data");
+}

@@ -1,0 +1,50 @@
+/* Several vCPUs: the BSP starts the others (INIT-SIPI through the local
+ * APIC), each counts itself in with an atomic and marks its own slot in
+ * shared memory, all wait until everyone has arrived, and they finish
+ * together: the BSP ends the guest only after every vCPU has left the
+ * barrier. Needs multi-vCPU VMs: not in suite.cfg until the hypervisor
+ * accepts cpus= above 1 (on plain QEMU: tools/run-guest-qemu.sh). */
+#include "guest.h"
+
+#define ROUNDS 1000
+
+static volatile u32 arrived, left;
+static volatile u64 seen[SMP_MAX_CPUS];
+static volatile u64 counter;
+static u32 cpus;
+
+/* Everyone adds ROUNDS to the shared counter, then waits for the others. */
+static void work(u32 index)
+{
+	for (u32 i = 0; i < ROUNDS; i++)
+		__atomic_fetch_add(&counter, 1, __ATOMIC_SEQ_CST);
+	seen[index] = 0x534D500000000000ull | index; /* "SMP" + index */
+	__atomic_fetch_add(&arrived, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&arrived, __ATOMIC_SEQ_CST) < cpus)
+		__asm__ volatile("pause");
+	__atomic_fetch_add(&left, 1, __ATOMIC_SEQ_CST);
+}
+
+static void ap(u32 index)
+{
+	work(index);
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+void test_main(void)
+{
+	plan(4);
+	cpus = smp_cpu_count();
+	diag("%u vCPUs", cpus);
+	ok(cpus >= 2, "the platform reports several vCPUs (%u)", cpus);
+	ok(smp_start_aps(cpus, ap), "every other vCPU started");
+	work(0);
+	while (left < cpus)
+		__asm__ volatile("pause");
+	bool all = true;
+	for (u32 i = 0; i < cpus; i++)
+		all &= seen[i] == (0x534D500000000000ull | i);
+	ok(all && arrived == cpus, "each vCPU marked its own slot and counted itself in (%u)", arrived);
+	ok_eq(counter, (u64)cpus * ROUNDS, "the atomic counter holds every vCPU's additions");
+}
