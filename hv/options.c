@@ -4,6 +4,7 @@
 #include "hv/console.h"
 #include "hv/exit.h"
 #include "hv/trap.h"
+#include "mm/tdp.h"
 #include "kstring.h"
 
 /* Index order must match the enums the values are cast to. */
@@ -19,6 +20,9 @@ struct hv_options hv_options = {
 	.test_fault = TEST_FAULT_NONE,
 	.config = "suite.cfg",
 	.smp = true,
+	.nx_huge_pages = true,
+	.nx_ratio = NX_DEFAULT_RATIO,
+	.nx_period_ms = NX_DEFAULT_PERIOD_MS,
 };
 
 static const struct cmdline_key option_keys[] = {
@@ -31,9 +35,17 @@ static const struct cmdline_key option_keys[] = {
 	  .size = sizeof(hv_options.test_bad_guest_state) },
 	{ .name = "smp", .type = CMDLINE_BOOL, .dest = &hv_options.smp },
 	{ .name = "test_sched", .type = CMDLINE_BOOL, .dest = &hv_options.test_sched },
+	{ .name = "nx_huge_pages", .type = CMDLINE_BOOL, .dest = &hv_options.nx_huge_pages },
+	{ .name = "nx_ratio", .type = CMDLINE_UINT, .dest = &hv_options.nx_ratio, .min = 1, .max = 1000 },
+	{ .name = "nx_period_ms", .type = CMDLINE_UINT, .dest = &hv_options.nx_period_ms, .min = 1,
+	  .max = 3600000 },
 };
 
 int options_parse(const char *cmdline, char *err, size_t errlen)
 {
-	return cmdline_parse(cmdline, strlen(cmdline), option_keys, ARRAY_SIZE(option_keys), err, errlen);
+	int r = cmdline_parse(cmdline, strlen(cmdline), option_keys, ARRAY_SIZE(option_keys), err, errlen);
+	nx_default_params = (struct nx_params){ .enabled = hv_options.nx_huge_pages,
+						.ratio = (u32)hv_options.nx_ratio,
+						.period_ms = (u32)hv_options.nx_period_ms };
+	return r;
 }

@@ -14,6 +14,9 @@ struct hv_options {
 	char test_bad_guest_state[64]; /* test only: this VM gets a guest state the CPU refuses */
 	bool smp;         /* on: start every CPU the MADT lists; off: the boot CPU only */
 	bool test_sched;  /* run the scheduler self-test on every CPU and exit (boot tests only) */
+	/* NX huge pages (MMU.md §6): defaults for every VM (suite.cfg keys override them) */
+	bool nx_huge_pages;
+	u64 nx_ratio, nx_period_ms;
 };
 
 extern struct hv_options hv_options;

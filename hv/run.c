@@ -5,6 +5,7 @@
  * `N passed, N failed`, and returns the exit status (0: all passed).
  */
 #include "hv/run.h"
+#include "hv/vm_memory.h"
 #include "hv/exit.h"
 #include "hv/console.h"
 #include "hv/options.h"
@@ -39,15 +40,22 @@ static const char *judge(const struct vm *vm, char *buf, size_t len)
 	return tap_problem(&vm->tap, buf, len);
 }
 
-static void print_stats(const struct vm *vm)
+static void print_stats(struct vm *vm)
 {
-	const struct hc_stats *s = &vm->stats;
+	struct hc_stats *s = &vm->stats;
 
 	kprintf("hv: VM %s: %lu exits (io %lu, cpuid %lu, msr %lu, hlt %lu, hypercall %lu, tdp-fault %lu, "
 		"mmio %lu), unknown ports: %lu reads, %lu writes\n",
 		vm->name, s->exits, s->exits_io, s->exits_cpuid, s->exits_msr, s->exits_hlt,
 		s->exits_hypercall, s->exits_tdp_fault, s->mmio_accesses, s->unknown_port_reads,
 		s->unknown_port_writes);
+	vm_memory_stats(vm, s);
+	kprintf("hv: VM %s: mmu: mapped 4K %lu, 2M %lu, 1G %lu; nx splits %lu, recovered %lu; "
+		"mmio markers %lu installed, %lu hits, %lu misses; lock breaks %lu, tlb flushes %lu; "
+		"memslot calls %lu\n",
+		vm->name, s->mapped_4k, s->mapped_2m, s->mapped_1g, s->nx_splits, s->nx_recovered,
+		s->mmio_markers_installed, s->mmio_marker_hits, s->mmio_marker_misses, s->lock_breaks,
+		s->tlb_flushes, s->memslot_calls);
 }
 
 /* Runs one VM; true when it passed. */

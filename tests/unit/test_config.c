@@ -62,6 +62,33 @@ static void test_defaults(void **state)
 	assert_int_equal(suite.vms[0].expect, EXPECT_HALT);
 }
 
+/* HC_MEMSLOT's pool and the per-VM NX settings (defaults: none, the hypervisor's). */
+static void test_pool_and_nx(void **state)
+{
+	assert_int_equal(parse("name=a image=a.elf expect=exit:0\n"
+			       "name=b image=b.elf pool=4M nx_huge_pages=off nx_ratio=1 nx_period_ms=100 "
+			       "expect=exit:0\n"), 0);
+	assert_int_equal(suite.vms[0].pool, 0);
+	assert_int_equal(suite.vms[0].nx_huge_pages, CONFIG_NX_DEFAULT);
+	assert_int_equal(suite.vms[0].nx_ratio, CONFIG_NX_DEFAULT);
+	assert_int_equal(suite.vms[0].nx_period_ms, CONFIG_NX_DEFAULT);
+	assert_int_equal(suite.vms[1].pool, 4 << 20);
+	assert_int_equal(suite.vms[1].nx_huge_pages, 0);
+	assert_int_equal(suite.vms[1].nx_ratio, 1);
+	assert_int_equal(suite.vms[1].nx_period_ms, 100);
+	assert_int_equal(parse("name=a image=a.elf nx_huge_pages=on expect=exit:0"), 0);
+	assert_int_equal(suite.vms[0].nx_huge_pages, 1);
+	expect_error("name=a image=a.elf pool=6K expect=exit:0",
+		     "suite.cfg:1: bad value for 'pool': expected a multiple of 4K");
+	expect_error("name=a image=a.elf pool=2G expect=exit:0",
+		     "suite.cfg:1: bad value '2G' for 'pool': expected a size from 0 to 1G "
+		     "(a number with an optional K, M, G or T suffix)");
+	expect_error("name=a image=a.elf nx_huge_pages=yes expect=exit:0",
+		     "suite.cfg:1: bad value 'yes' for 'nx_huge_pages': expected one of off, on");
+	expect_error("name=a image=a.elf nx_ratio=0 expect=exit:0",
+		     "suite.cfg:1: bad value '0' for 'nx_ratio': expected a number from 1 to 1000");
+}
+
 static void test_errors(void **state)
 {
 	expect_error("name=a image=a.elf mem=1M expect=exit:0",
@@ -100,6 +127,7 @@ int main(void)
 		cmocka_unit_test(test_full_line),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_load_means_flat),
+		cmocka_unit_test(test_pool_and_nx),
 		cmocka_unit_test(test_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
