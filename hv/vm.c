@@ -1,6 +1,7 @@
 /* VM objects: creation from a configuration, running, stopping (hv/vm.h). */
 #include "hv/vm.h"
 #include "hv/vm_memory.h"
+#include "hv/nx_recovery.h"
 #include "hv/exit_dispatch.h"
 #include "hv/console.h"
 #include "hv/printf.h"
@@ -30,6 +31,8 @@ static void vm_flush_remote_tlbs(void *owner)
 void vm_init(void)
 {
 	mm_platform_set_flush(vm_flush_remote_tlbs);
+	if (!nx_recovery_init())
+		kprintf("hv: no NX recovery worker (out of memory): split huge pages stay split\n");
 }
 
 struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)

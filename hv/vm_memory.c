@@ -4,6 +4,7 @@
 #include "hv/guest_image.h"
 #include "hv/printf.h"
 #include "hv/hc_memslot.h"
+#include "hv/nx_recovery.h"
 #include "mm/tdp.h"
 #include "mm/page_alloc.h"
 #include "kstring.h"
@@ -15,6 +16,7 @@ struct vm_memory {
 	u64 ram_pages;
 	u64 pool_pa;    /* host backing of the HC_MEMSLOT pool (cfg->pool), contiguous */
 	u64 pool_pages;
+	struct nx_recovery nx; /* registered with the recovery worker while NX huge pages are on */
 };
 
 /* RAM below the device hole and, beyond it, from 4 GiB on (hv/guest_image.h): one or two slots. */
@@ -90,6 +92,10 @@ int vm_memory_create(struct vm *vm, char *err, size_t errlen)
 		ksnprintf(err, errlen, "cannot create the RAM memslots: %s", memslot_strerror(r));
 		return -1;
 	}
+	if (cfg.nx.enabled && !nx_recovery_start(&mem->nx, mem->mmu, cfg.nx.period_ms)) {
+		ksnprintf(err, errlen, "no NX recovery worker (out of memory at boot)");
+		return -1;
+	}
 	return 0;
 }
 
@@ -102,6 +108,7 @@ void vm_memory_destroy(struct vm *vm)
 		if (mem->vcpu_mmu[i])
 			mmu_vcpu_destroy(mem->vcpu_mmu[i]);
 	}
+	nx_recovery_stop(&mem->nx);
 	if (mem->mmu)
 		mmu_destroy(mem->mmu);
 	if (mem->ram_pa)
@@ -249,12 +256,7 @@ void vm_memory_stats(struct vm *vm, struct hc_stats *out)
 	out->pool_pages = (u32)vm->mem->pool_pages;
 }
 
-/*
- * NX recovery (mm: nx_recover) belongs to a per-VM kernel thread, which
- * needs the scheduler; until that thread exists no recovery pass runs, and
- * HC_READ_STATS says so with nx_period_ms = 0.
- */
 bool vm_nx_recovery_running(struct vm *vm)
 {
-	return false;
+	return vm->mem->nx.registered;
 }

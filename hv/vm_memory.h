@@ -44,7 +44,7 @@ s64 vm_memory_memslot_call(struct vm *vm, u64 ops_gpa, u64 count, u64 *bad);
 struct hc_stats;
 void vm_memory_stats(struct vm *vm, struct hc_stats *out);
 
-/* True while a recovery thread zaps this VM's NX-split tables (none yet: see hv/vm_memory.c). */
+/* True while a recovery thread zaps this VM's NX-split tables (hv/nx_recovery.h). */
 bool vm_nx_recovery_running(struct vm *vm);
 
 #endif
