@@ -1,9 +1,8 @@
 /*
  * The NX recovery worker (hv/nx_recovery.h). It is pinned to the CPU that
- * runs the VMs' vCPUs: while it zaps, no vCPU is in guest mode (its thread
- * was preempted outside it), so the flush requests mm/ sets take effect
- * before the next guest entry and invariant Z1 holds without kicking other
- * CPUs. The list is changed only under `lock` with interrupts off; the
+ * runs the VMs' vCPUs, so a pass never competes with them for another CPU
+ * (mm/'s remote flush still kicks and waits for any vCPU in guest mode,
+ * invariant Z1). The list is changed only under `lock` with interrupts off; the
  * worker marks the VM it works on in `busy`, and nx_recovery_stop waits for
  * that mark to go before the VM's MMU is freed.
  */
