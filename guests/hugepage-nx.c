@@ -64,8 +64,9 @@ void test_main(void)
 	read_stats(&split);
 	diag("nx splits %lu -> %lu, split tables now %lu", mapped.nx_splits, split.nx_splits, split.nx_current);
 	if (nx_on)
-		ok(r == 42 && split.nx_splits == mapped.nx_splits + 1 && split.nx_current >= 1,
-		   "hv: executing from it splits the huge entry (nx_splits +1)");
+		/* at least: a recovery pass meanwhile lets the guest's own code split again */
+		ok(r == 42 && split.nx_splits >= mapped.nx_splits + 1 && split.nx_current >= 1,
+		   "hv: executing from it splits the huge entry (nx_splits grows)");
 	else
 		ok(r == 42 && split.nx_splits == 0 && split.nx_current == 0,
 		   "hv: with nx_huge_pages=off executing from it splits nothing");
