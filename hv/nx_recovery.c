@@ -1,6 +1,6 @@
 /*
- * The NX recovery worker (hv/nx_recovery.h). It is pinned to the CPU that
- * runs the VMs' vCPUs, so a pass never competes with them for another CPU
+ * The MMU worker: NX recovery and reclaim (hv/nx_recovery.h). It is
+ * pinned to the CPU that runs the VMs' vCPUs, so a pass never competes with them for another CPU
  * (mm/'s remote flush still kicks and waits for any vCPU in guest mode,
  * invariant Z1). The list is changed only under `lock` with interrupts off; the
  * worker marks the VM it works on in `busy`, and nx_recovery_stop waits for
@@ -22,22 +22,27 @@ static struct nx_recovery *vms;     /* registered, under lock */
 static struct nx_recovery *busy;    /* the one a pass runs on, or NULL */
 static struct thread *worker;
 
-/* The registered VM whose pass is due first, marked busy; or NULL and *wait_until. */
-static struct nx_recovery *take_due(u64 now, u64 *wait_until)
+/*
+ * The first registered VM with work (an NX pass due or a reclaim asked
+ * for), marked busy, *nx_due saying which; or NULL and *wait_until (0: no
+ * deadline, wait for a wake-up).
+ */
+static struct nx_recovery *take_due(u64 now, u64 *wait_until, bool *nx_due)
 {
 	u64 f = irq_save();
 	spin_lock(&lock);
 	struct nx_recovery *due = NULL;
 	*wait_until = 0;
 	for (struct nx_recovery *r = vms; r; r = r->next) {
-		if (r->next_ns <= now) {
+		*nx_due = r->period_ms && r->next_ns <= now;
+		if (*nx_due || __atomic_load_n(&r->reclaim_pending, __ATOMIC_ACQUIRE)) {
 			due = r;
 			break;
 		}
-		if (!*wait_until || r->next_ns < *wait_until)
+		if (r->period_ms && (!*wait_until || r->next_ns < *wait_until))
 			*wait_until = r->next_ns;
 	}
-	if (due)
+	if (due && *nx_due)
 		due->next_ns = now + (u64)due->period_ms * NSEC_PER_MSEC;
 	__atomic_store_n(&busy, due, __ATOMIC_RELEASE);
 	spin_unlock(&lock);
@@ -49,13 +54,21 @@ static void worker_main(void *unused)
 {
 	for (;;) {
 		u64 wait_until;
-		struct nx_recovery *r = take_due(time_now_ns(), &wait_until);
-		if (r) {
-			nx_recover(r->mmu, NX_RECOVERY_BUDGET);
-			__atomic_store_n(&busy, NULL, __ATOMIC_RELEASE);
+		bool nx_due;
+		/* Interrupts off from the look to the block: no preemption in between, so
+		 * a wake-up finds the worker running (its block returns at once) or blocked. */
+		u64 f = irq_save();
+		struct nx_recovery *r = take_due(time_now_ns(), &wait_until, &nx_due);
+		if (!r)
+			sched_block(wait_until); /* 0: until a VM registers or asks for a reclaim */
+		irq_restore(f);
+		if (!r)
 			continue;
-		}
-		sched_block(wait_until); /* 0: until a VM registers */
+		if (__atomic_exchange_n(&r->reclaim_pending, false, __ATOMIC_ACQ_REL))
+			tdp_reclaim(r->mmu);
+		if (nx_due)
+			nx_recover(r->mmu, NX_RECOVERY_BUDGET);
+		__atomic_store_n(&busy, NULL, __ATOMIC_RELEASE);
 	}
 }
 
@@ -80,6 +93,15 @@ bool nx_recovery_start(struct nx_recovery *r, struct vm_mmu *mmu, u32 period_ms)
 	irq_restore(f);
 	sched_wake(worker); /* it may sleep past this VM's first deadline */
 	return true;
+}
+
+void nx_recovery_reclaim_soon(struct nx_recovery *r)
+{
+	if (!r->registered)
+		return;
+	__atomic_store_n(&r->reclaim_pending, true, __ATOMIC_RELEASE);
+	sched_wake(worker);
+	sched_yield(); /* it shares this CPU with the vCPUs: let it reclaim before the guest goes on */
 }
 
 void nx_recovery_stop(struct nx_recovery *r)

@@ -12,6 +12,7 @@ static const char *const loglevel_names[] = { "error", "warn", "info", "debug", 
 static const char *const on_exit_names[] = { "auto", "qemu", "bochs", "halt", "reset", NULL };
 static const char *const console_names[] = { "serial", "fb", "both", NULL };
 static const char *const test_fault_names[] = { "none", "ud", "pf", "gp", "de", NULL };
+static const char *const mmu_zap_names[] = { "auto", "fast", "slot", NULL };
 
 struct hv_options hv_options = {
 	.loglevel = LOG_INFO,
@@ -35,6 +36,7 @@ static const struct cmdline_key option_keys[] = {
 	  .size = sizeof(hv_options.test_bad_guest_state) },
 	{ .name = "smp", .type = CMDLINE_BOOL, .dest = &hv_options.smp },
 	{ .name = "test_sched", .type = CMDLINE_BOOL, .dest = &hv_options.test_sched },
+	{ .name = "mmu_zap", .type = CMDLINE_ENUM, .dest = &hv_options.mmu_zap, .choices = mmu_zap_names },
 	{ .name = "nx_huge_pages", .type = CMDLINE_BOOL, .dest = &hv_options.nx_huge_pages },
 	{ .name = "nx_ratio", .type = CMDLINE_UINT, .dest = &hv_options.nx_ratio, .min = 1, .max = 1000 },
 	{ .name = "nx_period_ms", .type = CMDLINE_UINT, .dest = &hv_options.nx_period_ms, .min = 1,

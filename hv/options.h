@@ -16,6 +16,7 @@ struct hv_options {
 	bool test_sched;  /* run the scheduler self-test on every CPU and exit (boot tests only) */
 	/* NX huge pages (MMU.md §6): defaults for every VM (suite.cfg keys override them) */
 	bool nx_huge_pages;
+	u32 mmu_zap;      /* enum mmu_zap_policy: auto|fast|slot (tests: force one invalidation strategy) */
 	u64 nx_ratio, nx_period_ms;
 };
 

@@ -56,6 +56,7 @@ static void print_stats(struct vm *vm)
 		vm->name, s->mapped_4k, s->mapped_2m, s->mapped_1g, s->nx_splits, s->nx_recovered,
 		s->mmio_markers_installed, s->mmio_marker_hits, s->mmio_marker_misses, s->lock_breaks,
 		s->tlb_flushes, s->memslot_calls);
+	vm_memory_print_reclaim(vm);
 }
 
 /* Runs one VM; true when it passed. */

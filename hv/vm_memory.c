@@ -3,6 +3,8 @@
 #include "hv/vm.h"
 #include "hv/guest_image.h"
 #include "hv/printf.h"
+#include "hv/options.h"
+#include "hv/console.h"
 #include "hv/hc_memslot.h"
 #include "hv/nx_recovery.h"
 #include "mm/tdp.h"
@@ -16,7 +18,7 @@ struct vm_memory {
 	u64 ram_pages;
 	u64 pool_pa;    /* host backing of the HC_MEMSLOT pool (cfg->pool), contiguous */
 	u64 pool_pages;
-	struct nx_recovery nx; /* registered with the recovery worker while NX huge pages are on */
+	struct nx_recovery nx; /* registered with the MMU worker (NX passes only while NX huge pages are on) */
 };
 
 /* RAM below the device hole and, beyond it, from 4 GiB on (hv/guest_image.h): one or two slots. */
@@ -79,7 +81,8 @@ int vm_memory_create(struct vm *vm, char *err, size_t errlen)
 	}
 
 	struct mmu_config cfg = { .format = vendor->spte, .owner = vm, .nx = vm_nx_params(vm->cfg),
-				  .max_vcpus = vm->nvcpus };
+				  .max_vcpus = vm->nvcpus,
+				  .zap_policy = (enum mmu_zap_policy)hv_options.mmu_zap };
 	int r = mmu_create(&cfg, &mem->mmu);
 	if (r) {
 		ksnprintf(err, errlen, "cannot create the MMU: %s", tdp_strerror(r));
@@ -92,8 +95,8 @@ int vm_memory_create(struct vm *vm, char *err, size_t errlen)
 		ksnprintf(err, errlen, "cannot create the RAM memslots: %s", memslot_strerror(r));
 		return -1;
 	}
-	if (cfg.nx.enabled && !nx_recovery_start(&mem->nx, mem->mmu, cfg.nx.period_ms)) {
-		ksnprintf(err, errlen, "no NX recovery worker (out of memory at boot)");
+	if (!nx_recovery_start(&mem->nx, mem->mmu, cfg.nx.enabled ? cfg.nx.period_ms : 0)) {
+		ksnprintf(err, errlen, "no MMU worker (out of memory at boot)");
 		return -1;
 	}
 	return 0;
@@ -228,7 +231,9 @@ s64 vm_memory_memslot_call(struct vm *vm, u64 ops_gpa, u64 count, u64 *bad)
 		.ram_pfn = mem->ram_pa >> PAGE_SHIFT, .ram_pages = mem->ram_pages,
 		.read = guest_read, .write = guest_write, .ctx = vm,
 	};
-	return hc_memslot(&target, ops_gpa, count, bad);
+	s64 r = hc_memslot(&target, ops_gpa, count, bad);
+	nx_recovery_reclaim_soon(&mem->nx); /* a fast invalidate leaves obsolete roots to zap */
+	return r;
 }
 
 void vm_memory_stats(struct vm *vm, struct hc_stats *out)
@@ -256,7 +261,16 @@ void vm_memory_stats(struct vm *vm, struct hc_stats *out)
 	out->pool_pages = (u32)vm->mem->pool_pages;
 }
 
+void vm_memory_print_reclaim(struct vm *vm)
+{
+	struct tdp_stats t;
+
+	tdp_get_stats(vm->mem->mmu, &t);
+	kprintf("hv: VM %s: mmu: nx current %lu; roots invalidated %lu, freed %lu; tables freed %lu\n",
+		vm->name, t.nx_current, t.roots_invalidated, t.roots_freed, t.tables_freed);
+}
+
 bool vm_nx_recovery_running(struct vm *vm)
 {
-	return vm->mem->nx.registered;
+	return vm->mem->nx.registered && vm->mem->nx.period_ms;
 }

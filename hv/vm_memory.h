@@ -43,6 +43,8 @@ s64 vm_memory_memslot_call(struct vm *vm, u64 ops_gpa, u64 count, u64 *bad);
 /* The MMU's counters and settings into the HC_READ_STATS fields of ABI 1.1. */
 struct hc_stats;
 void vm_memory_stats(struct vm *vm, struct hc_stats *out);
+/* The MMU counters HC_READ_STATS does not carry: split tables left, what the worker reclaimed. */
+void vm_memory_print_reclaim(struct vm *vm);
 
 /* True while a recovery thread zaps this VM's NX-split tables (hv/nx_recovery.h). */
 bool vm_nx_recovery_running(struct vm *vm);
