@@ -258,7 +258,9 @@ void sched_wake(struct thread *t)
 	u64 f = irq_save();
 	struct percpu *c = lock_owner(t);
 	if (t->state != THREAD_BLOCKED) {
-		t->wake_pending = t->state == THREAD_RUNNING;
+		/* Running, preempted (READY) or already waking: its next block must not sleep
+		 * through this wake-up (a thread preempted between its check and its block). */
+		t->wake_pending = true;
 		spin_unlock(&c->lock);
 		irq_restore(f);
 		return;

@@ -283,6 +283,29 @@ static void test_on_each_cpu(void)
 }
 
 /* 8: exited threads' stacks go back to the page allocator. */
+/* 9: a wake-up that comes while the thread is READY (not running, not blocked) is kept. */
+static u32 early_woken;
+
+static void early_wake_fn(void *arg)
+{
+	sched_block(0); /* it was woken before it ever ran: this must return at once */
+	__atomic_store_n(&early_woken, 1, __ATOMIC_RELEASE);
+}
+
+static void test_wake_while_ready(void)
+{
+	/* Interrupts off: the new thread cannot run (it shares our CPU) before the wake. */
+	u64 f = irq_save();
+	struct thread *t = kthread_create("early-wake", early_wake_fn, NULL, (int)this_cpu()->id);
+	if (t)
+		sched_wake(t);
+	irq_restore(f);
+	bool ok = t && wait_count(&early_woken, 1);
+	tap(ok, "a wake-up that comes while the thread is ready is not lost");
+	if (t && !ok)
+		sched_wake(t); /* it is blocked for good: let it finish so its stack is freed */
+}
+
 static void test_stacks_freed(u64 free_before)
 {
 	u64 end = time_now_ns() + WAIT_LIMIT_NS;
@@ -298,7 +321,7 @@ static void test_stacks_freed(u64 free_before)
 int sched_selftest(void)
 {
 	u64 free_before = palloc_free_pages();
-	kprintf("hv: sched self-test on %u CPU(s)\n1..8\n", cpu_count);
+	kprintf("hv: sched self-test on %u CPU(s)\n1..9\n", cpu_count);
 	test_pinned();
 	test_ping_pong();
 	test_preemption();
@@ -306,6 +329,7 @@ int sched_selftest(void)
 	test_placement();
 	test_kick();
 	test_on_each_cpu();
+	test_wake_while_ready();
 	test_stacks_freed(free_before);
 	kprintf("hv: sched self-test: %u passed, %u failed\n", tap_number - tap_failed, tap_failed);
 	return tap_failed ? HV_EXIT_FAILED : HV_EXIT_OK;
