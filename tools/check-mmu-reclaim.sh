@@ -13,15 +13,11 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 runner=${1:?usage: $0 RUNNER [NAME]}
 log=$BUILD/mmu-reclaim-${2:-svm}.log
-passed=0 failed=0
+source tools/suite-checks.sh
 
 ARGS="mmu_zap=fast" LOG="$log" QUIET=1 bash -c "$runner" >/dev/null 2>&1
 status=$?
 
-check() { # check NAME CONDITION-STATUS
-	if [ "$2" -eq 0 ]; then echo "ok   - $1"; passed=$((passed + 1));
-	else echo "FAIL - $1"; failed=$((failed + 1)); fi
-}
 # Sum of the numbers after "KEY " on the VMs' reclaim statistics lines.
 total() { grep -a "^hv: VM .*: mmu: nx current" "$log" | grep -oE "$1 [0-9]+" | awk '{ n += $NF } END { print n + 0 }'; }
 
@@ -36,9 +32,4 @@ off=$(vm_stat hugepage-nx-off "nx splits")
 [ "${off:-1}" -eq 0 ]; check "no NX split with nx_huge_pages=off (${off:-none})" $?
 [ "$status" -eq 0 ]; check "every VM passed, every page returned (status $status)" $?
 
-if [ $failed -ne 0 ]; then
-	echo "check-mmu-reclaim: console tail ($log):"
-	tail -n 20 "$log" | tr -d '\r' | sed 's/^/  | /'
-fi
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+checks_done check-mmu-reclaim

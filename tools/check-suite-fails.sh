@@ -10,15 +10,11 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 runner=${1:?usage: $0 RUNNER [NAME]}
 log=$BUILD/suite-fails-${2:-svm}.log
-passed=0 failed=0
+source tools/suite-checks.sh
 
 ARGS="config=suite-fails.cfg test_bad_guest_state=bad-state" LOG="$log" QUIET=1 bash -c "$runner" >/dev/null 2>&1
 status=$?
 
-check() { # check NAME CONDITION-STATUS
-	if [ "$2" -eq 0 ]; then echo "ok   - $1"; passed=$((passed + 1));
-	else echo "FAIL - $1"; failed=$((failed + 1)); fi
-}
 has() { grep -a -q -F -- "$1" "$log"; }
 
 has "hv: VM wrong-exit: FAILED: expected exit:7, got exit:0"; check "a wrong exit status fails the VM" $?
@@ -33,9 +29,4 @@ has "hv: VM still-runs: passed"; check "the VMs after a failure still run" $?
 has "2 passed, 5 failed"; check "the summary counts the failures" $?
 [ "$status" -eq 1 ]; check "the run ends with status 1 (got $status)" $?
 
-if [ $failed -ne 0 ]; then
-	echo "check-suite-fails: console tail ($log):"
-	tail -n 20 "$log" | tr -d '\r' | sed 's/^/  | /'
-fi
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+checks_done check-suite-fails
