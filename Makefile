@@ -30,7 +30,9 @@ $(BUILD)/k/%.o: %.c
 
 $(BUILD)/k/%.asm.o: %.asm
 	@mkdir -p $(dir $@)
-	$(NASM) -f elf64 -g -o $@ $<
+	@# a separate -M pass: NASM 2.16's -MD leaves %include files out of the list
+	$(NASM) -f elf64 -I. -M -MT $@ -MP $< > $(@:.o=.d)
+	$(NASM) -f elf64 -g -I. -o $@ $<
 
 -include $(KERNEL_OBJS:.o=.d)
 

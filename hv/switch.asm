@@ -12,27 +12,19 @@
 bits 64
 default rel
 section .text
+
+%include "hv/callee_saved.inc"
 global context_switch
 global kthread_entry
 extern kthread_first_run
 
 context_switch:
 	pushfq
-	push rbp
-	push rbx
-	push r12
-	push r13
-	push r14
-	push r15
+	push_callee_saved
 	mov [rdi], rsp
 	mov dword [rdx], 0          ; a plain store is a release on x86: the saves above are visible first
 	mov rsp, rsi
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbx
-	pop rbp
+	pop_callee_saved
 	popfq
 	ret
 

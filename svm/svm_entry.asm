@@ -11,23 +11,14 @@ bits 64
 default rel
 section .text
 
-%define R(n) (8 * (n))   ; offset of GPR n in struct vcpu_regs
-RCX_ equ 1
-RDX_ equ 2
-RBX_ equ 3
-RBP_ equ 5
-RSI_ equ 6
-RDI_ equ 7
+%include "hv/callee_saved.inc"
+%include "hv/vcpu_regs.inc"
+%define R(n) VCPU_GPR(n)
 
 ; void svm_enter(struct vcpu_regs *regs /* rdi */, u64 vmcb_pa /* rsi */, u64 host_vmcb_pa /* rdx */)
 global svm_enter
 svm_enter:
-	push rbp
-	push rbx
-	push r12
-	push r13
-	push r14
-	push r15
+	push_callee_saved
 	push rdi                ; [rsp+16] regs
 	push rsi                ; [rsp+8]  guest VMCB
 	push rdx                ; [rsp+0]  host VMCB
@@ -39,41 +30,41 @@ svm_enter:
 	mov rax, rsi
 	vmload              ; the guest's
 
-	mov rcx, [rdi + R(RCX_)]
-	mov rdx, [rdi + R(RDX_)]
-	mov rbx, [rdi + R(RBX_)]
-	mov rbp, [rdi + R(RBP_)]
-	mov rsi, [rdi + R(RSI_)]
-	mov r8,  [rdi + R(8)]
-	mov r9,  [rdi + R(9)]
-	mov r10, [rdi + R(10)]
-	mov r11, [rdi + R(11)]
-	mov r12, [rdi + R(12)]
-	mov r13, [rdi + R(13)]
-	mov r14, [rdi + R(14)]
-	mov r15, [rdi + R(15)]
-	mov rdi, [rdi + R(RDI_)]
+	mov rcx, [rdi + R(GPR_RCX)]
+	mov rdx, [rdi + R(GPR_RDX)]
+	mov rbx, [rdi + R(GPR_RBX)]
+	mov rbp, [rdi + R(GPR_RBP)]
+	mov rsi, [rdi + R(GPR_RSI)]
+	mov r8,  [rdi + R(GPR_R8)]
+	mov r9,  [rdi + R(GPR_R9)]
+	mov r10, [rdi + R(GPR_R10)]
+	mov r11, [rdi + R(GPR_R11)]
+	mov r12, [rdi + R(GPR_R12)]
+	mov r13, [rdi + R(GPR_R13)]
+	mov r14, [rdi + R(GPR_R14)]
+	mov r15, [rdi + R(GPR_R15)]
+	mov rdi, [rdi + R(GPR_RDI)]
 
 	vmrun                   ; RAX = guest VMCB; back here at #VMEXIT with host RAX/RSP
 	vmsave
 
 	push rdi                ; guest RDI; regs is now at [rsp+24]
 	mov rdi, [rsp + 24]
-	mov [rdi + R(RCX_)], rcx
-	mov [rdi + R(RDX_)], rdx
-	mov [rdi + R(RBX_)], rbx
-	mov [rdi + R(RBP_)], rbp
-	mov [rdi + R(RSI_)], rsi
-	mov [rdi + R(8)],  r8
-	mov [rdi + R(9)],  r9
-	mov [rdi + R(10)], r10
-	mov [rdi + R(11)], r11
-	mov [rdi + R(12)], r12
-	mov [rdi + R(13)], r13
-	mov [rdi + R(14)], r14
-	mov [rdi + R(15)], r15
+	mov [rdi + R(GPR_RCX)], rcx
+	mov [rdi + R(GPR_RDX)], rdx
+	mov [rdi + R(GPR_RBX)], rbx
+	mov [rdi + R(GPR_RBP)], rbp
+	mov [rdi + R(GPR_RSI)], rsi
+	mov [rdi + R(GPR_R8)],  r8
+	mov [rdi + R(GPR_R9)],  r9
+	mov [rdi + R(GPR_R10)], r10
+	mov [rdi + R(GPR_R11)], r11
+	mov [rdi + R(GPR_R12)], r12
+	mov [rdi + R(GPR_R13)], r13
+	mov [rdi + R(GPR_R14)], r14
+	mov [rdi + R(GPR_R15)], r15
 	pop rax
-	mov [rdi + R(RDI_)], rax
+	mov [rdi + R(GPR_RDI)], rax
 
 	mov rax, [rsp]
 	vmload              ; host FS/GS/TR/... back
@@ -81,12 +72,7 @@ svm_enter:
 	stgi
 
 	add rsp, 24
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbx
-	pop rbp
+	pop_callee_saved
 	ret
 
 section .note.GNU-stack noalloc noexec nowrite progbits

@@ -16,25 +16,15 @@ section .text
 
 VMCS_HOST_RSP equ 0x6c14
 
-%define G(n) [rdi + 8 * (n)]
-GPR_RAX equ 0
-GPR_RCX equ 1
-GPR_RDX equ 2
-GPR_RBX equ 3
-GPR_RBP equ 5
-GPR_RSI equ 6
-GPR_RDI equ 7
+%include "hv/callee_saved.inc"
+%include "hv/vcpu_regs.inc"
+%define G(n) [rdi + VCPU_GPR(n)]
 
 global vmx_enter
 global vmx_exit_landing
 
 vmx_enter:
-	push rbp
-	push rbx
-	push r12
-	push r13
-	push r14
-	push r15
+	push_callee_saved
 	push rsi                ; [rsp + 8]: cr2 pointer
 	push rdi                ; [rsp]: regs pointer (where the exit finds it)
 
@@ -51,14 +41,14 @@ vmx_enter:
 	mov rbx, G(GPR_RBX)
 	mov rbp, G(GPR_RBP)
 	mov rsi, G(GPR_RSI)
-	mov r8, G(8)
-	mov r9, G(9)
-	mov r10, G(10)
-	mov r11, G(11)
-	mov r12, G(12)
-	mov r13, G(13)
-	mov r14, G(14)
-	mov r15, G(15)
+	mov r8, G(GPR_R8)
+	mov r9, G(GPR_R9)
+	mov r10, G(GPR_R10)
+	mov r11, G(GPR_R11)
+	mov r12, G(GPR_R12)
+	mov r13, G(GPR_R13)
+	mov r14, G(GPR_R14)
+	mov r15, G(GPR_R15)
 	mov rdi, G(GPR_RDI)
 	jnz .resume
 	vmlaunch
@@ -72,12 +62,7 @@ vmx_enter:
 	mov eax, 1
 .out:
 	add rsp, 16
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbx
-	pop rbp
+	pop_callee_saved
 	ret
 
 vmx_exit_landing:
@@ -90,14 +75,14 @@ vmx_exit_landing:
 	mov G(GPR_RBX), rbx
 	mov G(GPR_RBP), rbp
 	mov G(GPR_RSI), rsi
-	mov G(8), r8
-	mov G(9), r9
-	mov G(10), r10
-	mov G(11), r11
-	mov G(12), r12
-	mov G(13), r13
-	mov G(14), r14
-	mov G(15), r15
+	mov G(GPR_R8), r8
+	mov G(GPR_R9), r9
+	mov G(GPR_R10), r10
+	mov G(GPR_R11), r11
+	mov G(GPR_R12), r12
+	mov G(GPR_R13), r13
+	mov G(GPR_R14), r14
+	mov G(GPR_R15), r15
 	pop rax
 	mov G(GPR_RDI), rax
 	mov rax, cr2
