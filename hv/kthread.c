@@ -49,14 +49,43 @@ struct thread *kthread_new(const char *name, void (*fn)(void *), void *arg, bool
 	return t;
 }
 
-struct thread *kthread_create(const char *name, void (*fn)(void *), void *arg, int cpu)
+static struct thread *create(const char *name, void (*fn)(void *), void *arg, int cpu, bool joinable)
 {
 	if (cpu != KTHREAD_ANY_CPU && ((u32)cpu >= cpu_count || !percpu_table[cpu].online))
 		panic("kthread_create(%s): CPU %d is not online", name, cpu);
 	struct thread *t = kthread_new(name, fn, arg, cpu != KTHREAD_ANY_CPU);
-	if (t)
+	if (t) {
+		t->joinable = joinable;
 		sched_enqueue_new(t, cpu);
+	}
 	return t;
+}
+
+struct thread *kthread_create(const char *name, void (*fn)(void *), void *arg, int cpu)
+{
+	return create(name, fn, arg, cpu, false);
+}
+
+struct thread *kthread_create_joinable(const char *name, void (*fn)(void *), void *arg, int cpu)
+{
+	return create(name, fn, arg, cpu, true);
+}
+
+/*
+ * The exiting thread sets `exited` then reads `joiner`; the joiner sets
+ * `joiner` then reads `exited` (both sequentially consistent): one of
+ * them sees the other, so the joiner never blocks past the exit.
+ */
+void kthread_join(struct thread *t)
+{
+	__atomic_store_n(&t->joiner, sched_current(), __ATOMIC_SEQ_CST);
+	while (!__atomic_load_n(&t->exited, __ATOMIC_SEQ_CST))
+		sched_block(0);
+	/* It is on its way out: wait until its CPU has switched off its stack. */
+	while (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != THREAD_DEAD ||
+	       __atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
+		sched_yield();
+	kthread_free(t);
 }
 
 void kthread_adopt(struct thread *t, const char *name, u32 cpu)
@@ -82,6 +111,13 @@ void kthread_first_run(struct thread *t)
 
 void kthread_exit(void)
 {
+	struct thread *t = sched_current();
+	if (t->joinable) {
+		__atomic_store_n(&t->exited, 1, __ATOMIC_SEQ_CST);
+		struct thread *joiner = __atomic_load_n(&t->joiner, __ATOMIC_SEQ_CST);
+		if (joiner)
+			sched_wake(joiner);
+	}
 	cli();
 	sched_exit_current();
 }

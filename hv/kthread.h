@@ -29,6 +29,9 @@ struct thread {
 	u32 cpu;            /* the CPU whose queues hold it, or that runs it */
 	bool pinned;
 	bool wake_pending;  /* a wake-up came while it was not blocked: the next block returns at once */
+	bool joinable;      /* freed by kthread_join, never put on zombies */
+	u32 exited;         /* joinable: set when fn has returned (then it only switches away) */
+	struct thread *joiner; /* joinable: the thread waiting in kthread_join, or NULL */
 	struct rq_node node;/* on one of: ready, sleepers, zombies of `cpu` */
 	u64 stack_base;     /* its pages (0: a CPU's boot stack, never freed) */
 	void (*fn)(void *);
@@ -44,6 +47,15 @@ struct thread {
  * KTHREAD_ANY_CPU. Returns NULL when memory is short.
  */
 struct thread *kthread_create(const char *name, void (*fn)(void *), void *arg, int cpu);
+
+/*
+ * The same, but the thread is not freed when it exits: exactly one
+ * kthread_join(t) waits for it and frees it. For a thread whose memory must
+ * be back before the caller goes on (a VM's vCPUs, its MMU worker).
+ */
+struct thread *kthread_create_joinable(const char *name, void (*fn)(void *), void *arg, int cpu);
+/* Waits until t has exited and no CPU runs on its stack, then frees it. */
+void kthread_join(struct thread *t);
 
 /* The same thread, not yet on any run queue (idle threads stay off them). */
 struct thread *kthread_new(const char *name, void (*fn)(void *), void *arg, bool pinned);

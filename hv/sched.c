@@ -70,8 +70,8 @@ static void schedule_locked(struct percpu *c)
 	c->need_resched = 0;
 	if (prev->state == THREAD_RUNNING && prev != c->idle)
 		push_ready(c, prev);
-	else if (prev->state == THREAD_DEAD)
-		rq_push_back(&c->zombies, &prev->node);
+	else if (prev->state == THREAD_DEAD && !prev->joinable)
+		rq_push_back(&c->zombies, &prev->node); /* a joinable one is freed by its joiner */
 	struct thread *next = pop_ready(c);
 	if (!next)
 		next = c->idle;

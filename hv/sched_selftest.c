@@ -306,6 +306,26 @@ static void test_wake_while_ready(void)
 		sched_wake(t); /* it is blocked for good: let it finish so its stack is freed */
 }
 
+/* 10: kthread_join returns after the thread ran, with its stack already freed. */
+static u32 joined_ran;
+
+static void joined_fn(void *arg)
+{
+	sched_sleep_ns(SLEEP_NS); /* the joiner blocks meanwhile */
+	__atomic_store_n(&joined_ran, 1, __ATOMIC_RELEASE);
+}
+
+static void test_join(void)
+{
+	u64 before = palloc_free_pages();
+	int cpu = (int)((cpu_now() + 1) % cpu_count);
+	struct thread *t = kthread_create_joinable("st-joined", joined_fn, NULL, cpu);
+	if (t)
+		kthread_join(t);
+	bool ok = t && __atomic_load_n(&joined_ran, __ATOMIC_ACQUIRE) && palloc_free_pages() == before;
+	tap(ok, "kthread_join waits for the thread and frees its stack");
+}
+
 static void test_stacks_freed(u64 free_before)
 {
 	u64 end = time_now_ns() + WAIT_LIMIT_NS;
@@ -321,7 +341,7 @@ static void test_stacks_freed(u64 free_before)
 int sched_selftest(void)
 {
 	u64 free_before = palloc_free_pages();
-	kprintf("hv: sched self-test on %u CPU(s)\n1..9\n", cpu_count);
+	kprintf("hv: sched self-test on %u CPU(s)\n1..10\n", cpu_count);
 	test_pinned();
 	test_ping_pong();
 	test_preemption();
@@ -330,6 +350,7 @@ int sched_selftest(void)
 	test_kick();
 	test_on_each_cpu();
 	test_wake_while_ready();
+	test_join();
 	test_stacks_freed(free_before);
 	kprintf("hv: sched self-test: %u passed, %u failed\n", tap_number - tap_failed, tap_failed);
 	return tap_failed ? HV_EXIT_FAILED : HV_EXIT_OK;

@@ -99,7 +99,7 @@ VMX='^hv: cpu .*: VMX yes, EPT yes, unrestricted guest yes'
 BOGUS="^hv: error: command line: unknown key 'bogus'"
 CACHED='^  cr0 0x[08][0-9a-f]{7} ' # PG or not; CD (bit 30) and NW (bit 29) clear
 BADVAL="^hv: error: command line: bad value 'sideways' for 'on_exit'"
-SCHED_OK='^hv: sched self-test: 9 passed, 0 failed$'
+SCHED_OK='^hv: sched self-test: 10 passed, 0 failed$'
 # online N: the hypervisor started every CPU the emulator was given.
 online() { echo "^hv: smp: $1 CPU\\(s\\) online\$"; }
 DUMP=('^hv: CPU exception #UD invalid opcode \(vector 6\)' '^  rip 0x[0-9a-f]+ \(image\+0x[0-9a-f]+\) cs 0x8' \
