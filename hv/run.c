@@ -101,7 +101,7 @@ int hv_run(struct boot_info *bi)
 	}
 	why = vendor_select();
 	if (!why)
-		why = vendor->enable_cpu();
+		why = vendor_enable_all_cpus();
 	if (why) {
 		kprintf("hv: cannot run guests: %s\n", why);
 		return HV_EXIT_FAILED;

@@ -1,5 +1,11 @@
-/* Picks the virtualization backend this CPU supports, and names exit kinds for logs. */
+/*
+ * Picks the virtualization backend this CPU supports, turns it on on every
+ * CPU, and names exit kinds for logs.
+ */
 #include "hv/vendor.h"
+#include "hv/console.h"
+#include "hv/percpu.h"
+#include "hv/smp.h"
 
 /* Weak: a build without one of the backends still links, and never picks it. */
 extern const struct vendor_ops svm_ops __attribute__((weak));
@@ -23,6 +29,34 @@ const char *vendor_select(void)
 		}
 	}
 	return why;
+}
+
+static bool cpu_ready[MAX_CPUS];           /* set once, by the CPU itself */
+static const char *cpu_why_not[MAX_CPUS];  /* why enable_cpu failed there */
+
+/* Runs in a thread pinned to the CPU, so this_cpu() is stable. */
+static void enable_this_cpu(void *unused)
+{
+	u32 id = this_cpu()->id;
+	const char *why = vendor->enable_cpu();
+
+	if (why) {
+		cpu_why_not[id] = why;
+		kprintf("hv: CPU %u: cannot run guests: %s\n", id, why);
+		return;
+	}
+	__atomic_store_n(&cpu_ready[id], true, __ATOMIC_RELEASE);
+}
+
+const char *vendor_enable_all_cpus(void)
+{
+	smp_on_each_cpu(enable_this_cpu, NULL); /* returns after every CPU's call */
+	return vendor_cpu_ready(0) ? NULL : cpu_why_not[0];
+}
+
+bool vendor_cpu_ready(u32 cpu)
+{
+	return cpu < MAX_CPUS && __atomic_load_n(&cpu_ready[cpu], __ATOMIC_ACQUIRE);
 }
 
 const char *exit_kind_name(enum exit_kind kind)

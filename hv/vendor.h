@@ -149,8 +149,15 @@ struct vm_exit {
 };
 
 /*
- * The CPU operations. Calls that take a vcpu run on the physical CPU that
- * runs that vCPU. Returned strings are complete messages for the user.
+ * The CPU operations. Returned strings are complete messages for the user.
+ *
+ * Invariant (the core's promise to the backends): every op that takes a
+ * vcpu (vcpu_create, set_sregs, run, ..., vcpu_destroy) is called on that
+ * vCPU's own thread, which is pinned to one CPU that vendor_cpu_ready()
+ * said is ready. So a VMCS is only ever current on one CPU, the host state a
+ * backend records at vcpu_create (GDTR, TR, GS base: hv/percpu.h) is that
+ * CPU's, and the per-CPU state a backend hangs on this_cpu()->vendor (VMXON
+ * region, SVM host-save area and host VMCB) is the one the vCPU always uses.
  */
 struct vendor_ops {
 	const char *name; /* "svm" or "vmx" */
@@ -205,6 +212,15 @@ extern const struct vendor_ops *vendor;
 
 /* Probe the backends (SVM, then VMX); NULL when one was chosen, else the last reason none fits. */
 const char *vendor_select(void);
+
+/*
+ * After vendor_select(): ops->enable_cpu on every online CPU (hv/smp.h). A
+ * CPU that fails is reported ("hv: CPU n: cannot run guests: ...") and left
+ * out. NULL when at least the boot CPU (0) is ready, else the reason it is not.
+ */
+const char *vendor_enable_all_cpus(void);
+/* True when virtualization is on for this CPU: only such CPUs get vCPU threads. */
+bool vendor_cpu_ready(u32 cpu);
 
 extern const struct vendor_ops svm_ops; /* svm/ */
 extern const struct vendor_ops vmx_ops; /* vmx/ */

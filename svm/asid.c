@@ -1,6 +1,13 @@
 /*
  * Address space IDs: each live vCPU gets its own, so guest translations of
  * different vCPUs never mix in the TLB. ASID 0 is the host's.
+ *
+ * One bitmap for all CPUs, taken and given back with atomic operations, so
+ * vCPU threads on several CPUs may create and destroy vCPUs at once. A
+ * freed ASID can still tag a dead vCPU's translations in the TLB of the CPU
+ * it ran on; its next owner flushes at its first VMRUN (flush_pending), and
+ * since a vCPU never leaves its CPU (hv/vendor.h) that flush is on the CPU
+ * where it runs.
  */
 #include "svm/svm.h"
 

@@ -5,6 +5,8 @@
 #include "svm/svm.h"
 #include "hv/cpu.h"
 #include "hv/console.h"
+#include "hv/percpu.h"
+#include "mm/page_alloc.h"
 #include "kstring.h"
 
 struct svm_caps svm_caps;
@@ -14,15 +16,17 @@ struct svm_caps svm_caps;
 static u8 iopm[3 * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static u8 msrpm[2 * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 
-/* Host state VMRUN does not save (FS, GS, TR, LDTR, syscall MSRs): VMSAVEd
- * here around each guest run; and the host-save area VM_HSAVE_PA names.
- * One of each, because one CPU runs guests: SMP needs them per CPU. */
-static u8 host_vmcb[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
-static u8 host_save_area[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+static struct svm_cpu svm_cpus[MAX_CPUS];
 
 u64 svm_iopm_pa(void) { return (u64)iopm; }
 u64 svm_msrpm_pa(void) { return (u64)msrpm; }
-u64 svm_host_vmcb_pa(void) { return (u64)host_vmcb; }
+
+/* Called by svm_run on the vCPU's pinned thread: the CPU cannot change under it. */
+u64 svm_host_vmcb_pa(void)
+{
+	const struct svm_cpu *cpu = this_cpu()->vendor;
+	return cpu->host_vmcb_pa;
+}
 
 static const char *svm_probe(void)
 {
@@ -42,25 +46,34 @@ static const char *svm_probe(void)
 		return "SVM: CPU offers no ASID for guests (CPUID 0x8000000A EBX < 2)";
 	svm_caps.features = r.edx;
 	svm_caps.nasids = r.ebx;
+	/* Once, on the boot CPU, before any CPU enables SVM. */
+	memset(iopm, 0xff, sizeof(iopm));
+	memset(msrpm, 0xff, sizeof(msrpm));
 	return NULL;
 }
 
+/* Per CPU and idempotent, like vmx_enable_cpu: a second call on a ready CPU does nothing. */
 static const char *svm_enable_cpu(void)
 {
-	static bool maps_ready;
+	struct percpu *pc = this_cpu();
+	struct svm_cpu *cpu = &svm_cpus[pc->id];
 
+	if (cpu->host_save_pa)
+		return NULL; /* already on */
 	if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS)
 		return "SVM: disabled by firmware on this CPU (VM_CR.SVMDIS)";
+	u64 pa = palloc(SVM_CPU_PAGES, PAGE_SIZE);
+	if (!pa)
+		return "SVM: out of memory for this CPU's host-save area";
+	memset((void *)pa, 0, SVM_CPU_PAGES * PAGE_SIZE);
 	/* NXE: the NPT format follows the host's paging mode, and uses NX. */
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME | EFER_NXE);
-	wrmsr(MSR_VM_HSAVE_PA, (u64)host_save_area);
-	if (!maps_ready) {
-		memset(iopm, 0xff, sizeof(iopm));
-		memset(msrpm, 0xff, sizeof(msrpm));
-		maps_ready = true;
-	}
-	klog(LOG_INFO, "svm: enabled (%u ASIDs, NRIP %s, flush-by-ASID %s)\n", svm_caps.nasids,
-	     svm_caps.features & SVM_FEATURE_NRIP ? "yes" : "no",
+	wrmsr(MSR_VM_HSAVE_PA, pa);
+	cpu->host_save_pa = pa;
+	cpu->host_vmcb_pa = pa + PAGE_SIZE;
+	pc->vendor = cpu;
+	klog(LOG_INFO, "svm: enabled on CPU %u (%u ASIDs, NRIP %s, flush-by-ASID %s)\n", pc->id,
+	     svm_caps.nasids, svm_caps.features & SVM_FEATURE_NRIP ? "yes" : "no",
 	     svm_caps.features & SVM_FEATURE_FLUSH_BY_ASID ? "yes" : "no");
 	return NULL;
 }

@@ -30,6 +30,14 @@ struct svm_vcpu {
 	bool entered;            /* VMRUN was issued at least once */
 };
 
+/* What SVM keeps per physical CPU (hv/percpu.h's `vendor` points here),
+ * two pages from palloc: the host-save area, then the host VMCB. */
+#define SVM_CPU_PAGES 2
+struct svm_cpu {
+	u64 host_save_pa;  /* VM_HSAVE_PA: where VMRUN keeps the host state; 0 while SVM is off here */
+	u64 host_vmcb_pa;  /* VMSAVE/VMLOAD keep the host FS/GS/TR/LDTR/syscall MSRs here around VMRUN */
+};
+
 static inline struct svm_vcpu *to_svm(struct vcpu *vcpu) { return vcpu->vendor; }
 
 /* svm_entry.asm: VMRUN `vmcb_pa` with the other GPRs from/to `regs`, host FS/GS/TR/... kept in
@@ -66,6 +74,6 @@ void svm_asid_free(u32 asid);
 /* svm.c */
 u64 svm_iopm_pa(void);
 u64 svm_msrpm_pa(void);
-u64 svm_host_vmcb_pa(void);
+u64 svm_host_vmcb_pa(void); /* this CPU's (struct svm_cpu) */
 
 #endif

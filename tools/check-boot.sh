@@ -102,6 +102,8 @@ BADVAL="^hv: error: command line: bad value 'sideways' for 'on_exit'"
 SCHED_OK='^hv: sched self-test: 10 passed, 0 failed$'
 # online N: the hypervisor started every CPU the emulator was given.
 online() { echo "^hv: smp: $1 CPU\\(s\\) online\$"; }
+# svm_on N: one pattern per CPU 0..N-1: SVM was turned on on each of them.
+svm_on() { local i; for ((i = 0; i < $1; i++)); do echo "^hv: svm: enabled on CPU $i "; done; }
 DUMP=('^hv: CPU exception #UD invalid opcode \(vector 6\)' '^  rip 0x[0-9a-f]+ \(image\+0x[0-9a-f]+\) cs 0x8' \
 	'^  rax 0x[0-9a-f]{16} rbx' '^  cr0 0x[0-9a-f]+ cr2 0x[0-9a-f]+ cr3' '^  stack trace: 0x[0-9a-f]+ .* <- 0x')
 
@@ -109,7 +111,9 @@ case "${1:-}" in
 svm)
 	q=tools/run-qemu.sh
 	q4() { SMP=4 tools/run-qemu.sh; }
-	run_case qemu-uefi-boot 0 q4 "" "$BANNER UEFI" "$MEMMAP" "$SVM" "$(online 4)" '^hv: VM hello: passed' '^hv: exit status 0'
+	mapfile -t SVM_ON4 < <(svm_on 4)
+	run_case qemu-uefi-boot 0 q4 "" "$BANNER UEFI" "$MEMMAP" "$SVM" "$(online 4)" "${SVM_ON4[@]}" \
+		'^hv: VM hello: passed' '^hv: exit status 0'
 	run_case qemu-uefi-unknown-key fail $q "bogus=1" "$BOGUS"
 	run_case qemu-uefi-bad-value fail $q "on_exit=sideways" "$BADVAL"
 	run_case qemu-uefi-test-fault fail $q "test_fault=ud" "${DUMP[@]}" '^hv: exit status 3'
