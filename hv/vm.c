@@ -31,8 +31,6 @@ static void vm_flush_remote_tlbs(void *owner)
 void vm_init(void)
 {
 	mm_platform_set_flush(vm_flush_remote_tlbs);
-	if (!nx_recovery_init())
-		kprintf("hv: no NX recovery worker (out of memory): split huge pages stay split\n");
 }
 
 struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)

@@ -18,7 +18,7 @@ struct vm_memory {
 	u64 ram_pages;
 	u64 pool_pa;    /* host backing of the HC_MEMSLOT pool (cfg->pool), contiguous */
 	u64 pool_pages;
-	struct nx_recovery nx; /* registered with the MMU worker (NX passes only while NX huge pages are on) */
+	struct nx_recovery nx; /* the VM's MMU worker thread (NX passes only while NX huge pages are on) */
 };
 
 /* RAM below the device hole and, beyond it, from 4 GiB on (hv/guest_image.h): one or two slots. */
@@ -96,7 +96,7 @@ int vm_memory_create(struct vm *vm, char *err, size_t errlen)
 		return -1;
 	}
 	if (!nx_recovery_start(&mem->nx, mem->mmu, cfg.nx.enabled ? cfg.nx.period_ms : 0)) {
-		ksnprintf(err, errlen, "no MMU worker (out of memory at boot)");
+		ksnprintf(err, errlen, "out of memory for the VM's MMU worker thread");
 		return -1;
 	}
 	return 0;
@@ -272,5 +272,5 @@ void vm_memory_print_reclaim(struct vm *vm)
 
 bool vm_nx_recovery_running(struct vm *vm)
 {
-	return vm->mem->nx.registered && vm->mem->nx.period_ms;
+	return nx_recovery_running(&vm->mem->nx);
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Shows the MMU worker (hv/nx_recovery.c) does its two jobs while the VMs
-# run: boots the guest suite with mmu_zap=fast, so every memslot change the
+# Shows each VM's MMU worker thread (hv/nx_recovery.c) does its two jobs
+# while the VMs run: boots the guest suite with mmu_zap=fast, so every memslot change the
 # guests make through HC_MEMSLOT obsoletes all roots, and checks that the
 # suite still passes, that the worker zapped and freed obsolete roots, and
 # that it recovered hugepage-nx's NX-split tables (nx_ratio=1
