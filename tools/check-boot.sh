@@ -102,8 +102,8 @@ BADVAL="^hv: error: command line: bad value 'sideways' for 'on_exit'"
 SCHED_OK='^hv: sched self-test: 10 passed, 0 failed$'
 # online N: the hypervisor started every CPU the emulator was given.
 online() { echo "^hv: smp: $1 CPU\\(s\\) online\$"; }
-# svm_on N: one pattern per CPU 0..N-1: SVM was turned on on each of them.
-svm_on() { local i; for ((i = 0; i < $1; i++)); do echo "^hv: svm: enabled on CPU $i "; done; }
+# enabled_on VENDOR N: one pattern per CPU 0..N-1: the backend was turned on on each of them.
+enabled_on() { local i; for ((i = 0; i < $2; i++)); do echo "^hv: $1: enabled on CPU $i "; done; }
 DUMP=('^hv: CPU exception #UD invalid opcode \(vector 6\)' '^  rip 0x[0-9a-f]+ \(image\+0x[0-9a-f]+\) cs 0x8' \
 	'^  rax 0x[0-9a-f]{16} rbx' '^  cr0 0x[0-9a-f]+ cr2 0x[0-9a-f]+ cr3' '^  stack trace: 0x[0-9a-f]+ .* <- 0x')
 
@@ -111,7 +111,7 @@ case "${1:-}" in
 svm)
 	q=tools/run-qemu.sh
 	q4() { SMP=4 tools/run-qemu.sh; }
-	mapfile -t SVM_ON4 < <(svm_on 4)
+	mapfile -t SVM_ON4 < <(enabled_on svm 4)
 	run_case qemu-uefi-boot 0 q4 "" "$BANNER UEFI" "$MEMMAP" "$SVM" "$(online 4)" "${SVM_ON4[@]}" \
 		'^hv: VM hello: passed' '^hv: exit status 0'
 	run_case qemu-uefi-unknown-key fail $q "bogus=1" "$BOGUS"
@@ -134,7 +134,9 @@ vmx)
 	efi_smp2() { BOOT=efi SMP=2 tools/run-bochs.sh; }
 	mb2_smp2() { BOOT=mb2 SMP=2 tools/run-bochs.sh; }
 	run_case bochs-mb2-boot 0 mb2 "" "$BANNER Multiboot2" "$MEMMAP" "$VMX" '^hv: VM hello: passed' '^hv: exit status 0'
-	run_case bochs-efi-boot 0 efi_smp2 "" "$BANNER UEFI" "$MEMMAP" "$VMX" "$(online 2)" '^hv: VM hello: passed' '^hv: exit status 0'
+	mapfile -t VMX_ON2 < <(enabled_on vmx 2)
+	run_case bochs-efi-boot 0 efi_smp2 "" "$BANNER UEFI" "$MEMMAP" "$VMX" "$(online 2)" "${VMX_ON2[@]}" \
+		'^hv: VM hello: passed' '^hv: exit status 0'
 	run_case bochs-mb2-sched 0 mb2_smp2 "test_sched=on" "$(online 2)" "$SCHED_OK"
 	run_case bochs-mb2-unknown-key fail mb2 "bogus=1" "$BOGUS"
 	# The dump's CR0 also proves the host runs cached: GRUB on the Bochs BIOS hands over CD/NW set.
