@@ -274,25 +274,26 @@ void smp_init(const struct boot_info *bi)
 struct on_each_cpu_call {
 	void (*fn)(void *);
 	void *arg;
-	struct thread *waiter;
-	u32 left;
 };
 
 static void on_each_cpu_thread(void *p)
 {
 	struct on_each_cpu_call *call = p;
-	struct thread *waiter = call->waiter; /* call lives on the waiter's stack: read first */
 	call->fn(call->arg);
-	if (__atomic_sub_fetch(&call->left, 1, __ATOMIC_ACQ_REL) == 0)
-		sched_wake(waiter);
 }
 
+/* Joinable threads: their stacks are back when this returns, so a caller
+ * that counts free pages around it (hv/run.c) sees none missing. */
 void smp_on_each_cpu(void (*fn)(void *), void *arg)
 {
-	struct on_each_cpu_call call = { fn, arg, sched_current(), cpu_count };
-	for (u32 i = 0; i < cpu_count; i++)
-		if (!kthread_create("on-each-cpu", on_each_cpu_thread, &call, (int)i))
+	struct on_each_cpu_call call = { fn, arg };
+	struct thread *threads[MAX_CPUS];
+	u32 n = cpu_count;
+	for (u32 i = 0; i < n; i++) {
+		threads[i] = kthread_create_joinable("on-each-cpu", on_each_cpu_thread, &call, (int)i);
+		if (!threads[i])
 			panic("smp_on_each_cpu: out of memory for a thread");
-	while (__atomic_load_n(&call.left, __ATOMIC_ACQUIRE))
-		sched_block(0);
+	}
+	for (u32 i = 0; i < n; i++)
+		kthread_join(threads[i]);
 }

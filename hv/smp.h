@@ -14,8 +14,8 @@
 void smp_init(const struct boot_info *bi);
 
 /* Runs fn(arg) once on every online CPU (in a thread pinned there) and
- * returns when all have returned: e.g. per-CPU setup such as enabling the
- * virtualization extensions. Thread context only. */
+ * returns when all have returned and their threads are freed: e.g. per-CPU
+ * setup such as enabling the virtualization extensions. Thread context only. */
 void smp_on_each_cpu(void (*fn)(void *), void *arg);
 
 #endif
