@@ -7,7 +7,7 @@ GUEST_OUT := $(GUEST_DIR)/out
 
 # Multiboot kernels, 64-bit (the runtime switches to long mode): NAME.elf
 GUESTS_MB64 := hello cpuid io msr hypercall memory mmio triple-fault multiboot \
-	readonly mmio-cache hugepage-nx isolation dirty-log smp memslot-live
+	readonly mmio-cache hugepage-nx isolation dirty-log smp memslot-live spin
 # Other files the suite hands to guests (Multiboot modules)
 GUEST_FILES := multiboot-module.txt
 # Flat 32-bit images entered in protected mode at load=0x100000: NAME.bin
@@ -32,14 +32,13 @@ GUEST_LIB32 := $(patsubst %,$(GUEST_DIR)/lib32/%.o,$(GUEST_LIB_C)) \
 GUEST_DEPS := guests/lib/guest.ld $(wildcard guests/lib/*.inc)
 
 GUEST_IMAGES := $(GUESTS_MB64:%=$(GUEST_OUT)/%.elf) $(GUEST_FILES:%=$(GUEST_OUT)/%) \
-	$(GUEST_OUT)/suite-multi.cfg \
 	$(patsubst %,$(GUEST_OUT)/%.bin,$(GUESTS_FLAT32) $(GUESTS_FLAT16) $(GUESTS_REAL))
 
 .PHONY: guests
 all: guests
 guests: $(GUEST_IMAGES) $(GUEST_OUT)/suite.cfg
 
-$(GUEST_OUT)/suite.cfg $(GUEST_OUT)/suite-multi.cfg $(GUEST_FILES:%=$(GUEST_OUT)/%): $(GUEST_OUT)/%: guests/%
+$(GUEST_OUT)/suite.cfg $(GUEST_FILES:%=$(GUEST_OUT)/%): $(GUEST_OUT)/%: guests/%
 	@mkdir -p $(dir $@)
 	cp $< $@
 
@@ -110,4 +109,3 @@ $(GUESTS_REAL:%=$(GUEST_OUT)/%.bin): $(GUEST_OUT)/%.bin: guests/%.asm $(GUEST_DE
 check: check-guests
 check-guests: guests
 	BUILD=$(BUILD) tools/run-guest-qemu.sh --all
-	BUILD=$(BUILD) SUITE=suite-multi.cfg tools/run-guest-qemu.sh --all

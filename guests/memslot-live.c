@@ -6,11 +6,11 @@
  *     reader must never see a hole (all-ones) nor a foreign value, and its
  *     writes must stick;
  *   - moves away and back: the reader sees the data or a hole (all-ones),
- *     never anything else, and the data survive (checksum at the new place);
+ *     never anything else, and the data survive (checksum at the new place)
+ *     (its writes are not checked here: one may land in the hole);
  *   - after a delete has returned, the region reads all-ones on the reader
  *     too (MMIO, not the old memory); re-created on fresh pool pages it
- *     reads zeros.
- * Needs 2 vCPUs: not in suite.cfg until the hypervisor accepts cpus= above 1. */
+ *     reads zeros. */
 #include "guest.h"
 
 #define REGION 0x40000000ull
@@ -19,7 +19,7 @@
 #define REGION_SIZE (PAGES * PAGE_SIZE)
 #define RESHAPES 40
 #define MOVES 20
-#define TESTS 7
+#define TESTS 8
 
 enum phase { SAME_PAGES, MOVING, DELETED, STOP, PHASES };
 
@@ -52,7 +52,8 @@ static void reader_pass(u32 ph, u64 seq)
 			continue; /* no writes into whatever comes next */
 		*word(REGION, p, 1) = seq;
 		u64 back = *word(REGION, p, 1);
-		if (back != seq && back != ~0ull)
+		/* While moving, a write may fall into the hole and the read find the slot back. */
+		if (back != seq && back != ~0ull && ph != MOVING)
 			lost_writes[ph]++;
 	}
 }
@@ -156,7 +157,7 @@ void test_main(void)
 
 	let_reader_pass(MOVING, 1);
 	ok(move_around(), "hv: the data survive %u moves away and back (checked at both places)", MOVES);
-	ok(foreign[MOVING] == 0 && lost_writes[MOVING] == 0,
+	ok(foreign[MOVING] == 0,
 	   "hv: while moving, the reader saw the data or a hole, nothing else (%lu holes, first foreign 0x%lx)",
 	   holes[MOVING], first_foreign);
 

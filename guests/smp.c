@@ -2,8 +2,9 @@
  * APIC), each counts itself in with an atomic and marks its own slot in
  * shared memory, all wait until everyone has arrived, and they finish
  * together: the BSP ends the guest only after every vCPU has left the
- * barrier. Needs multi-vCPU VMs: not in suite.cfg until the hypervisor
- * accepts cpus= above 1 (on plain QEMU: tools/run-guest-qemu.sh). */
+ * barrier. Each vCPU also learns its index the documented ways (its local
+ * APIC ID and CPUID leaf 1 EBX[31:24], GUEST-PLATFORM.md): together they
+ * must be 0..n-1, each once. */
 #include "guest.h"
 
 #define ROUNDS 1000
@@ -11,11 +12,24 @@
 static volatile u32 arrived, left;
 static volatile u64 seen[SMP_MAX_CPUS];
 static volatile u64 counter;
+static volatile u32 apic_ids; /* bit i: some vCPU read APIC ID i, and CPUID agreed */
+static volatile u32 id_mismatch;
 static u32 cpus;
 
 /* Everyone adds ROUNDS to the shared counter, then waits for the others. */
+static void note_my_id(void)
+{
+	u32 lapic_id = *(volatile u32 *)(LAPIC_BASE + 0x20) >> 24;
+	u32 cpuid_id = cpuid(1, 0).ebx >> 24;
+	if (lapic_id != cpuid_id || lapic_id >= 32)
+		__atomic_fetch_add(&id_mismatch, 1, __ATOMIC_SEQ_CST);
+	else
+		__atomic_fetch_or(&apic_ids, 1u << lapic_id, __ATOMIC_SEQ_CST);
+}
+
 static void work(u32 index)
 {
+	note_my_id();
 	for (u32 i = 0; i < ROUNDS; i++)
 		__atomic_fetch_add(&counter, 1, __ATOMIC_SEQ_CST);
 	seen[index] = 0x534D500000000000ull | index; /* "SMP" + index */
@@ -34,7 +48,7 @@ static void ap(u32 index)
 
 void test_main(void)
 {
-	plan(4);
+	plan(5);
 	cpus = smp_cpu_count();
 	diag("%u vCPUs", cpus);
 	ok(cpus >= 2, "the platform reports several vCPUs (%u)", cpus);
@@ -47,4 +61,6 @@ void test_main(void)
 		all &= seen[i] == (0x534D500000000000ull | i);
 	ok(all && arrived == cpus, "each vCPU marked its own slot and counted itself in (%u)", arrived);
 	ok_eq(counter, (u64)cpus * ROUNDS, "the atomic counter holds every vCPU's additions");
+	ok(!id_mismatch && apic_ids == (1u << cpus) - 1,
+	   "APIC IDs and CPUID say 0..%u, each once (seen 0x%x, %u disagree)", cpus - 1, apic_ids, id_mismatch);
 }

@@ -24,13 +24,15 @@ static int parse_expect(void *ctx, const char *v, size_t len, char *err, size_t 
 		cfg->expect = EXPECT_TRIPLE_FAULT;
 	} else if (equals(v, len, "halt")) {
 		cfg->expect = EXPECT_HALT;
+	} else if (equals(v, len, "timeout")) {
+		cfg->expect = EXPECT_TIMEOUT; /* a guest that must never end by itself (needs timeout_ms) */
 	} else if (len > 5 && memcmp(v, "exit:", 5) == 0 && cmdline_parse_u64(v + 5, len - 5, &status) &&
 		   status <= 0xffffffffu) {
 		cfg->expect = EXPECT_EXIT;
 		cfg->expect_status = (u32)status;
 	} else {
 		sb_init(&sb, err, errlen);
-		sb_puts(&sb, "expected exit:N (N from 0 to 4294967295), triple-fault or halt");
+		sb_puts(&sb, "expected exit:N (N from 0 to 4294967295), triple-fault, halt or timeout");
 		return -1;
 	}
 	return 0;
@@ -92,6 +94,8 @@ static const char *check_line(const struct vm_config *cfg, bool has_mode, bool h
 		return "a 16/32-bit entry must be below 4 GiB";
 	if ((cfg->args[0] || cfg->nmodules) && (cfg->kind == GUEST_IMAGE_ELF || cfg->kind == GUEST_IMAGE_FLAT || has_load))
 		return "args= and module= need a multiboot image";
+	if (cfg->expect == EXPECT_TIMEOUT && !cfg->timeout_ms)
+		return "expect=timeout needs a time limit (timeout_ms= above 0)";
 	return NULL;
 }
 
@@ -100,7 +104,7 @@ static const char *check_line(const struct vm_config *cfg, bool has_mode, bool h
 static int parse_line(const char *line, size_t len, struct vm_config *cfg,
 		      const struct suite_config *suite, char *err, size_t errlen)
 {
-	u64 mem = 16ull << 20, cpus = 1, load = NOT_GIVEN, entry = NOT_GIVEN;
+	u64 mem = 16ull << 20, cpus = 1, load = NOT_GIVEN, entry = NOT_GIVEN, timeout_ms = CONFIG_TIMEOUT_DEFAULT_MS;
 	u64 pool = 0, nx_ratio = CONFIG_NX_DEFAULT, nx_period_ms = CONFIG_NX_DEFAULT;
 	u32 kind = GUEST_IMAGE_DETECT, mode = ~0u, nx = CONFIG_NX_DEFAULT;
 	struct cmdline_key keys[] = {
@@ -108,6 +112,7 @@ static int parse_line(const char *line, size_t len, struct vm_config *cfg,
 		{ .name = "image", .type = CMDLINE_STRING, .dest = cfg->image, .size = sizeof(cfg->image), .flags = CMDLINE_REQUIRED },
 		{ .name = "mem", .type = CMDLINE_SIZE, .dest = &mem, .min = CONFIG_MEM_MIN, .max = CONFIG_MEM_MAX },
 		{ .name = "cpus", .type = CMDLINE_UINT, .dest = &cpus, .min = 1, .max = CONFIG_MAX_CPUS },
+		{ .name = "timeout_ms", .type = CMDLINE_UINT, .dest = &timeout_ms, .min = 0, .max = 3600000 },
 		{ .name = "kind", .type = CMDLINE_ENUM, .dest = &kind, .choices = kind_names },
 		{ .name = "mode", .type = CMDLINE_ENUM, .dest = &mode, .choices = mode_names },
 		{ .name = "load", .type = CMDLINE_UINT, .dest = &load, .min = 0, .max = CONFIG_ADDR_MAX },
@@ -125,6 +130,7 @@ static int parse_line(const char *line, size_t len, struct vm_config *cfg,
 		return -1;
 	cfg->mem = mem;
 	cfg->cpus = (u32)cpus;
+	cfg->timeout_ms = (u32)timeout_ms;
 	cfg->pool = pool;
 	cfg->nx_huge_pages = nx;
 	cfg->nx_ratio = (u32)nx_ratio;
@@ -205,6 +211,6 @@ void config_expect_str(const struct vm_config *cfg, char *buf, size_t len)
 		sb_puts(&sb, "exit:");
 		sb_putu(&sb, cfg->expect_status);
 	} else {
-		sb_puts(&sb, cfg->expect == EXPECT_HALT ? "halt" : "triple-fault");
+		sb_puts(&sb, cfg->expect == EXPECT_HALT ? "halt" : cfg->expect == EXPECT_TIMEOUT ? "timeout" : "triple-fault");
 	}
 }

@@ -16,16 +16,18 @@
 #define CONFIG_ARGS_MAX 256
 #define CONFIG_MEM_MIN (2ull << 20)  /* the loader's low area and an image at 1 MiB */
 #define CONFIG_MEM_MAX (8ull << 30)
-#define CONFIG_MAX_CPUS 1            /* vCPUs per VM until SMP guests (INIT/SIPI) are emulated */
+#define CONFIG_MAX_CPUS 8            /* vCPUs per VM (VM_MAX_VCPUS in hv/vm.h) */
+#define CONFIG_TIMEOUT_DEFAULT_MS 60000 /* a VM still running then is stopped (timeout_ms=0: never) */
 #define CONFIG_ADDR_MAX 0xffffffffffffull /* load/entry: 48-bit guest-physical */
 
-enum expect_kind { EXPECT_EXIT, EXPECT_TRIPLE_FAULT, EXPECT_HALT };
+enum expect_kind { EXPECT_EXIT, EXPECT_TRIPLE_FAULT, EXPECT_HALT, EXPECT_TIMEOUT };
 
 struct vm_config {
 	char name[CONFIG_NAME_MAX];
 	char image[BOOT_NAME_MAX];
 	u64 mem;                        /* bytes */
 	u32 cpus;
+	u32 timeout_ms;                 /* stopped when still running after this long; 0: no limit */
 	enum guest_image_kind kind;
 	enum guest_cpu_mode mode;            /* flat images only */
 	u64 load, entry;                /* flat images only; entry defaults to load */
@@ -51,7 +53,7 @@ struct suite_config {
 int config_parse(const char *file, const char *text, size_t len, struct suite_config *out,
 		 char *err, size_t errlen);
 
-/* "exit:0", "triple-fault", "halt" (for messages). */
+/* "exit:0", "triple-fault", "halt", "timeout" (for messages). */
 void config_expect_str(const struct vm_config *cfg, char *buf, size_t len);
 
 #endif

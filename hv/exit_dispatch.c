@@ -55,7 +55,7 @@ static void tdp_fault_exit(struct vcpu *vcpu, const struct vm_exit *exit)
 	const char *why = NULL;
 	struct vm *vm = vcpu->vm;
 
-	vm->stats.exits_tdp_fault++;
+	__atomic_fetch_add(&vm->stats.exits_tdp_fault, 1, __ATOMIC_RELAXED);
 	switch (vm_memory_fault(vcpu, exit->tdp.gpa, exit->tdp.write, exit->tdp.exec, &why)) {
 	case MEM_FAULT_RETRY:
 		return;
@@ -64,8 +64,11 @@ static void tdp_fault_exit(struct vcpu *vcpu, const struct vm_exit *exit)
 			vm_fail(vcpu, "the guest's page tables point at 0x%lx, which is not RAM", exit->tdp.gpa);
 		else if (exit->tdp.exec)
 			vm_fail(vcpu, "instruction fetch from 0x%lx, which is not RAM", exit->tdp.gpa);
-		else
+		else {
+			spin_lock(&vm->lock);
 			mmio_exit(vcpu, exit->tdp.gpa);
+			spin_unlock(&vm->lock);
+		}
 		return;
 	case MEM_FAULT_ERROR:
 		vm_fail(vcpu, "guest-physical fault at 0x%lx: %s", exit->tdp.gpa, why);
@@ -73,13 +76,15 @@ static void tdp_fault_exit(struct vcpu *vcpu, const struct vm_exit *exit)
 	}
 }
 
-void exit_dispatch(struct vcpu *vcpu, const struct vm_exit *exit)
+/* Every exit but a second-level fault that maps RAM is handled under vm->lock (hv/vm.h). */
+static void handle_locked(struct vcpu *vcpu, const struct vm_exit *exit)
 {
 	struct vm *vm = vcpu->vm;
 	bool done = false;
 
 	switch (exit->kind) {
 	case EXIT_KIND_NONE:
+	case EXIT_KIND_TDP_FAULT:
 		return;
 	case EXIT_KIND_IO:
 		done = io_exit(vcpu, exit);
@@ -92,16 +97,12 @@ void exit_dispatch(struct vcpu *vcpu, const struct vm_exit *exit)
 		done = cpuid_exit(vcpu, exit);
 		break;
 	case EXIT_KIND_HLT:
-		/* Nothing can wake a vCPU yet (no interrupts are emulated). */
 		vm->stats.exits_hlt++;
-		vm_stop(vm, VM_HALTED, 0);
+		vcpu_halt(vcpu);
 		done = true;
 		break;
 	case EXIT_KIND_HYPERCALL:
 		done = hypercall_exit(vcpu);
-		break;
-	case EXIT_KIND_TDP_FAULT:
-		tdp_fault_exit(vcpu, exit);
 		break;
 	case EXIT_KIND_EXCEPTION:
 		exception_exit(vcpu, exit);
@@ -120,4 +121,17 @@ void exit_dispatch(struct vcpu *vcpu, const struct vm_exit *exit)
 	}
 	if (done)
 		skip_instruction(vcpu, exit);
+}
+
+void exit_dispatch(struct vcpu *vcpu, const struct vm_exit *exit)
+{
+	if (exit->kind == EXIT_KIND_NONE)
+		return; /* a physical interrupt: nothing for the guest */
+	if (exit->kind == EXIT_KIND_TDP_FAULT) {
+		tdp_fault_exit(vcpu, exit); /* the MMU is safe for concurrent faults (MMU.md) */
+		return;
+	}
+	spin_lock(&vcpu->vm->lock);
+	handle_locked(vcpu, exit);
+	spin_unlock(&vcpu->vm->lock);
 }

@@ -5,10 +5,12 @@
 #include "hv/insn_decode.h"
 #include "hv/guest_insn.h"
 #include "hv/vm_memory.h"
+#include "hv/vlapic.h"
 
 
 static const struct mmio_device devices[] = {
 	{ TESTDEV_BASE, TESTDEV_SIZE, "testdev", testdev_read, testdev_write },
+	{ VLAPIC_BASE, VLAPIC_SIZE, "local APIC", vlapic_read, vlapic_write },
 };
 
 /*
@@ -17,27 +19,27 @@ static const struct mmio_device devices[] = {
  * ignores writes, as on QEMU (include/hypercall.h, HC_MEMSLOT). Offsets
  * are guest-physical addresses (base 0).
  */
-static u64 rom_read(struct vm *vm, u64 gpa, u8 size)
+static u64 rom_read(struct vcpu *vcpu, u64 gpa, u8 size)
 {
 	u64 v = 0;
-	vm_read_gpa(vm, gpa, &v, size);
+	vm_read_gpa(vcpu->vm, gpa, &v, size);
 	return v;
 }
 
-static void rom_write(struct vm *vm, u64 gpa, u8 size, u64 value)
+static void rom_write(struct vcpu *vcpu, u64 gpa, u8 size, u64 value)
 {
-	vm->stats.rom_writes++;
+	vcpu->vm->stats.rom_writes++;
 }
 
-static u64 unbacked_read(struct vm *vm, u64 gpa, u8 size)
+static u64 unbacked_read(struct vcpu *vcpu, u64 gpa, u8 size)
 {
-	vm->stats.mmio_unbacked++;
+	vcpu->vm->stats.mmio_unbacked++;
 	return ~0ull;
 }
 
-static void unbacked_write(struct vm *vm, u64 gpa, u8 size, u64 value)
+static void unbacked_write(struct vcpu *vcpu, u64 gpa, u8 size, u64 value)
 {
-	vm->stats.mmio_unbacked++;
+	vcpu->vm->stats.mmio_unbacked++;
 }
 
 static const struct mmio_device rom = { 0, ~0ull, "read-only slot", rom_read, rom_write };
@@ -93,8 +95,8 @@ void mmio_exit(struct vcpu *vcpu, u64 gpa)
 	u64 offset = gpa - dev->base;
 	u64 *reg = &vcpu->regs.gpr[in.reg];
 	if (in.write)
-		dev->write(vm, offset, in.size, insn_store_value(&in, vcpu->regs.gpr) & size_mask(in.size));
+		dev->write(vcpu, offset, in.size, insn_store_value(&in, vcpu->regs.gpr) & size_mask(in.size));
 	else
-		*reg = insn_load_result(&in, *reg, dev->read(vm, offset, in.size));
+		*reg = insn_load_result(&in, *reg, dev->read(vcpu, offset, in.size));
 	vcpu->regs.rip += in.len;
 }

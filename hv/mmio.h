@@ -9,18 +9,19 @@
 
 #include "types.h"
 
-struct vm;
+struct vcpu;
 
+/* Handlers run under vm->lock, for the vCPU that made the access. */
 struct mmio_device {
 	u64 base, size;
 	const char *name;
 	/* offset from base; size 1, 2, 4 or 8 */
-	u64 (*read)(struct vm *vm, u64 offset, u8 size);
-	void (*write)(struct vm *vm, u64 offset, u8 size, u64 value);
+	u64 (*read)(struct vcpu *vcpu, u64 offset, u8 size);
+	void (*write)(struct vcpu *vcpu, u64 offset, u8 size, u64 value);
 };
 
 /* The MMIO test device of include/hypercall.h (hv/testdev.c). */
-u64 testdev_read(struct vm *vm, u64 offset, u8 size);
-void testdev_write(struct vm *vm, u64 offset, u8 size, u64 value);
+u64 testdev_read(struct vcpu *vcpu, u64 offset, u8 size);
+void testdev_write(struct vcpu *vcpu, u64 offset, u8 size, u64 value);
 
 #endif

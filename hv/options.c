@@ -1,5 +1,6 @@
 /* The command-line table (syntax: hv/keyval.h, parser: hv/cmdline.c). */
 #include "hv/options.h"
+#include "hv/run.h"
 #include "hv/cmdline.h"
 #include "hv/console.h"
 #include "hv/exit.h"
@@ -35,6 +36,7 @@ static const struct cmdline_key option_keys[] = {
 	{ .name = "test_bad_guest_state", .type = CMDLINE_STRING, .dest = hv_options.test_bad_guest_state,
 	  .size = sizeof(hv_options.test_bad_guest_state) },
 	{ .name = "smp", .type = CMDLINE_BOOL, .dest = &hv_options.smp },
+	{ .name = "parallel", .type = CMDLINE_UINT, .dest = &hv_options.parallel, .min = 0, .max = RUN_MAX_PARALLEL },
 	{ .name = "test_sched", .type = CMDLINE_BOOL, .dest = &hv_options.test_sched },
 	{ .name = "mmu_zap", .type = CMDLINE_ENUM, .dest = &hv_options.mmu_zap, .choices = mmu_zap_names },
 	{ .name = "nx_huge_pages", .type = CMDLINE_BOOL, .dest = &hv_options.nx_huge_pages },

@@ -13,6 +13,7 @@ struct hv_options {
 	char config[64];  /* the suite config among the guest images */
 	char test_bad_guest_state[64]; /* test only: this VM gets a guest state the CPU refuses */
 	bool smp;         /* on: start every CPU the MADT lists; off: the boot CPU only */
+	u64 parallel;     /* VMs of the suite running at once, at most; 0: as many as CPUs run guests */
 	bool test_sched;  /* run the scheduler self-test on every CPU and exit (boot tests only) */
 	/* NX huge pages (MMU.md §6): defaults for every VM (suite.cfg keys override them) */
 	bool nx_huge_pages;

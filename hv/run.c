@@ -1,8 +1,8 @@
 /*
- * hv_run: the suite runner. Reads the suite configuration from the boot
- * images, runs its VMs one after the other, judges each against its
- * `expect` and its TAP report, prints per-VM results and the summary
- * `N passed, N failed`, and returns the exit status (0: all passed).
+ * hv_run: the suite runner (hv/run.h). Reads the suite configuration from
+ * the boot images, keeps up to `parallel` VMs running, judges each against
+ * its `expect` and its TAP report as it ends, prints per-VM results and the
+ * summary `N passed, N failed`, and returns the exit status.
  */
 #include "hv/run.h"
 #include "hv/vm_memory.h"
@@ -12,8 +12,17 @@
 #include "hv/printf.h"
 #include "hv/vm.h"
 #include "hv/loader.h"
+#include "hv/sched.h"
+#include "hv/time.h"
+#include "hv/percpu.h"
 #include "mm/page_alloc.h"
 #include "kstring.h"
+
+/* A VM in flight. */
+struct running {
+	struct vm *vm;
+	u64 deadline_ns; /* 0: no time limit */
+};
 
 static struct suite_config suite; /* too big for the stack */
 
@@ -28,7 +37,8 @@ static const char *judge(const struct vm *vm, char *buf, size_t len)
 	bool met = (cfg->expect == EXPECT_EXIT && vm->outcome == VM_EXITED &&
 		    vm->exit_status == cfg->expect_status) ||
 		   (cfg->expect == EXPECT_TRIPLE_FAULT && vm->outcome == VM_TRIPLE_FAULT) ||
-		   (cfg->expect == EXPECT_HALT && vm->outcome == VM_HALTED);
+		   (cfg->expect == EXPECT_HALT && vm->outcome == VM_HALTED) ||
+		   (cfg->expect == EXPECT_TIMEOUT && vm->outcome == VM_TIMED_OUT);
 	if (!met) {
 		config_expect_str(cfg, want, sizeof(want));
 		if (vm->outcome == VM_EXITED)
@@ -59,17 +69,12 @@ static void print_stats(struct vm *vm)
 	vm_memory_print_reclaim(vm);
 }
 
-/* Runs one VM; true when it passed. */
-static bool run_one(const struct boot_info *bi, const struct vm_config *cfg)
+/* Prints the verdict on one VM; true when it passed. */
+static bool report(const struct vm_config *cfg, struct vm *vm, const char *why)
 {
-	char err[256], why_buf[96];
-	const char *why = err;
-	struct vm *vm;
+	char why_buf[96];
 
-	kprintf("hv: VM %s: starting (%s, %lu MiB)\n", cfg->name, cfg->image, cfg->mem >> 20);
-	vm = vm_create(cfg, err, sizeof(err));
-	if (vm && loader_load(vm, bi, err, sizeof(err)) == 0) {
-		vm_run(vm);
+	if (!why) {
 		print_stats(vm);
 		why = judge(vm, why_buf, sizeof(why_buf));
 	}
@@ -79,9 +84,96 @@ static bool run_one(const struct boot_info *bi, const struct vm_config *cfg)
 		kprintf("hv: VM %s: passed (%s, %u test%s ok)\n", cfg->name,
 			vm->outcome == VM_EXITED ? "exit" : vm_outcome_name(vm->outcome),
 			vm->tap.passed, vm->tap.passed == 1 ? "" : "s");
+	return !why;
+}
+
+/* Creates, loads and starts one VM; NULL (after reporting it failed) when it cannot run. */
+static struct vm *start_one(const struct boot_info *bi, const struct vm_config *cfg)
+{
+	char err[256];
+	struct vm *vm;
+
+	kprintf("hv: VM %s: starting (%s, %lu MiB, %u vCPU%s)\n", cfg->name, cfg->image, cfg->mem >> 20,
+		cfg->cpus, cfg->cpus == 1 ? "" : "s");
+	vm = vm_create(cfg, err, sizeof(err));
+	if (vm && loader_load(vm, bi, err, sizeof(err)) == 0) {
+		vm_start(vm, sched_current());
+		return vm;
+	}
+	report(cfg, vm, err);
 	if (vm)
 		vm_destroy(vm);
-	return !why;
+	return NULL;
+}
+
+/* Waits for the VM's threads, judges it and frees it; true when it passed. */
+static bool finish_one(struct vm *vm)
+{
+	vm_join(vm);
+	bool passed = report(vm->cfg, vm, NULL);
+	vm_destroy(vm);
+	return passed;
+}
+
+/* VMs in flight at once: the command line's parallel=, else one per CPU that runs guests. */
+static u32 parallelism(void)
+{
+	u32 n = 0;
+
+	if (hv_options.parallel)
+		return (u32)hv_options.parallel;
+	for (u32 c = 0; c < cpu_count; c++)
+		n += vendor_cpu_ready(c);
+	return MAX(MIN(n, (u32)RUN_MAX_PARALLEL), 1u);
+}
+
+/*
+ * Blocks until one of the VMs in flight finished (returns its index) or a
+ * time limit passed (stops that VM, which then finishes). Every vCPU
+ * thread's last act wakes this thread (vm_vcpu_done), so no end is missed.
+ */
+static u32 wait_for_one(struct running *fly, u32 n)
+{
+	for (;;) {
+		u64 now = time_now_ns(), next = 0;
+		for (u32 i = 0; i < n; i++) {
+			if (vm_finished(fly[i].vm))
+				return i;
+			if (fly[i].deadline_ns && fly[i].deadline_ns <= now) {
+				vm_stop(fly[i].vm, VM_TIMED_OUT, 0);
+				fly[i].deadline_ns = 0;
+			} else if (fly[i].deadline_ns && (!next || fly[i].deadline_ns < next)) {
+				next = fly[i].deadline_ns;
+			}
+		}
+		sched_block(next);
+	}
+}
+
+/* Runs the whole suite; returns how many VMs passed. */
+static u32 run_suite(const struct boot_info *bi, u32 parallel, u32 *most_at_once)
+{
+	struct running fly[RUN_MAX_PARALLEL];
+	u32 n = 0, next = 0, passed = 0;
+
+	*most_at_once = 0;
+	while (next < suite.count || n) {
+		while (n < parallel && next < suite.count) {
+			const struct vm_config *cfg = &suite.vms[next++];
+			struct vm *vm = start_one(bi, cfg);
+			if (!vm)
+				continue;
+			fly[n++] = (struct running){ vm, cfg->timeout_ms ?
+				time_now_ns() + (u64)cfg->timeout_ms * NSEC_PER_MSEC : 0 };
+			*most_at_once = MAX(*most_at_once, n);
+		}
+		if (!n)
+			break;
+		u32 i = wait_for_one(fly, n);
+		passed += finish_one(fly[i].vm);
+		fly[i] = fly[--n];
+	}
+	return passed;
 }
 
 int hv_run(struct boot_info *bi)
@@ -108,12 +200,12 @@ int hv_run(struct boot_info *bi)
 	}
 
 	vm_init();
-	u32 passed = 0;
+	u32 parallel = parallelism(), most;
 	u64 free_before = palloc_free_pages();
-	kprintf("hv: running %u VM%s from %s with %s\n", suite.count, suite.count == 1 ? "" : "s",
-		name, vendor->name);
-	for (u32 i = 0; i < suite.count; i++)
-		passed += run_one(bi, &suite.vms[i]);
+	kprintf("hv: running %u VM%s from %s with %s, up to %u at once\n", suite.count,
+		suite.count == 1 ? "" : "s", name, vendor->name, parallel);
+	u32 passed = run_suite(bi, parallel, &most);
+	kprintf("hv: at most %u VM%s ran at once\n", most, most == 1 ? "" : "s");
 	/* Every VM gives back all it took: a page missing here is a leak in the hypervisor. */
 	u64 free_after = palloc_free_pages();
 	bool leak = free_after != free_before;

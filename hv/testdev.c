@@ -42,18 +42,20 @@ static u64 reg_get(const struct vm *vm, const struct testdev_reg *r)
 	}
 }
 
-u64 testdev_read(struct vm *vm, u64 offset, u8 size)
+u64 testdev_read(struct vcpu *vcpu, u64 offset, u8 size)
 {
 	const struct testdev_reg *r = find_reg(offset, size);
+	const struct vm *vm = vcpu->vm;
 
 	if (!r)
 		return size_mask(size);
 	return (reg_get(vm, r) >> (8 * (offset - r->offset))) & size_mask(size);
 }
 
-void testdev_write(struct vm *vm, u64 offset, u8 size, u64 value)
+void testdev_write(struct vcpu *vcpu, u64 offset, u8 size, u64 value)
 {
 	const struct testdev_reg *r = find_reg(offset, size);
+	struct vm *vm = vcpu->vm;
 
 	if (!r || !r->writable)
 		return;

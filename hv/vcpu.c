@@ -4,6 +4,7 @@
 #include "hv/vm_memory.h"
 #include "hv/irq.h"
 #include "hv/percpu.h"
+#include "hv/sched.h"
 #include "kstring.h"
 
 #define SEG_TYPE_DATA_RW 0x3   /* read/write, accessed */
@@ -18,23 +19,33 @@ static struct vcpu_segment segment(u16 selector, u64 base, u32 limit, u8 type)
 	};
 }
 
-static void start_state(enum guest_cpu_mode mode, u64 entry, u64 cr3, struct vcpu_sregs *s, u64 *rip)
+static void common_state(struct vcpu_sregs *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->tr = (struct vcpu_segment){ .limit = 0xffff, .type = SEG_TYPE_TSS_BUSY, .present = 1 };
 	s->ldtr = (struct vcpu_segment){ .unusable = 1 };
+}
 
+static void real_mode_state(u16 cs, struct vcpu_sregs *s)
+{
+	common_state(s);
+	for (int i = 0; i < SEG_COUNT; i++)
+		s->seg[i] = segment(0, 0, 0xffff, SEG_TYPE_DATA_RW);
+	s->seg[SEG_CS] = segment(cs, (u64)cs << 4, 0xffff, SEG_TYPE_CODE_RX);
+	s->idt.limit = 0x3ff; /* the real-mode vector table at 0 */
+	s->cr0 = CR0_ET;
+}
+
+static void start_state(enum guest_cpu_mode mode, u64 entry, u64 cr3, struct vcpu_sregs *s, u64 *rip)
+{
 	if (mode == GUEST_MODE_REAL) {
 		/* CS:IP reaches the entry; above 64 KiB CS carries the high bits. */
 		u16 cs = (u16)((entry >> 4) & 0xf000);
-		for (int i = 0; i < SEG_COUNT; i++)
-			s->seg[i] = segment(0, 0, 0xffff, SEG_TYPE_DATA_RW);
-		s->seg[SEG_CS] = segment(cs, (u64)cs << 4, 0xffff, SEG_TYPE_CODE_RX);
-		s->idt.limit = 0x3ff; /* the real-mode vector table at 0 */
-		s->cr0 = CR0_ET;
+		real_mode_state(cs, s);
 		*rip = entry - ((u64)cs << 4);
 		return;
 	}
+	common_state(s);
 	for (int i = 0; i < SEG_COUNT; i++) {
 		s->seg[i] = segment(GUEST_GDT_DATA, 0, 0xffffffff, SEG_TYPE_DATA_RW);
 		s->seg[i].db = 1;
@@ -56,24 +67,60 @@ static void start_state(enum guest_cpu_mode mode, u64 entry, u64 cr3, struct vcp
 	s->efer = EFER_LME | EFER_LMA;
 }
 
-void vcpu_reset(struct vcpu *vcpu, enum guest_cpu_mode mode, u64 entry, u64 cr3)
+/* Zeroed GPRs and the state in vcpu->start_sregs, for the vCPU's thread to hand over. */
+static void start_with(struct vcpu *vcpu, u64 rip)
 {
-	struct vcpu_sregs sregs;
-
 	memset(&vcpu->regs, 0, sizeof(vcpu->regs));
-	start_state(mode, entry, cr3, &sregs, &vcpu->regs.rip);
+	vcpu->regs.rip = rip;
 	vcpu->regs.rflags = RFLAGS_FIXED1;
-	vendor->set_sregs(vcpu, &sregs);
+	vcpu->start_pending = true;
 }
 
-/* Everything that must be true before the guest runs again. */
-static void prepare_entry(struct vcpu *vcpu)
+void vcpu_reset(struct vcpu *vcpu, enum guest_cpu_mode mode, u64 entry, u64 cr3)
+{
+	u64 rip;
+
+	start_state(mode, entry, cr3, &vcpu->start_sregs, &rip);
+	start_with(vcpu, rip);
+}
+
+void vcpu_reset_real(struct vcpu *vcpu, u16 cs, u16 ip)
+{
+	real_mode_state(cs, &vcpu->start_sregs);
+	start_with(vcpu, ip);
+}
+
+void vcpu_wake(struct vcpu *vcpu)
+{
+	struct thread *t = __atomic_load_n(&vcpu->thread, __ATOMIC_ACQUIRE);
+	if (t)
+		sched_wake(t);
+}
+
+/* Everything that must be true before the guest runs again; false when the vCPU may not run now. */
+static bool prepare_entry(struct vcpu *vcpu)
 {
 	u64 req = __atomic_exchange_n(&vcpu->requests, 0, __ATOMIC_ACQ_REL);
 
 	if (req & VCPU_REQ_FLUSH_TLB)
 		vendor->flush_tlb(vcpu);
+	if (req & VCPU_REQ_EVENT)
+		vcpu_mp_events(vcpu);
+	if (vcpu->start_pending) {
+		vendor->set_sregs(vcpu, &vcpu->start_sregs);
+		vcpu->start_pending = false;
+	}
+	if (vcpu->mp_state != VCPU_RUNNABLE)
+		return false;
 	vm_memory_load_root(vcpu); /* only when missing or obsolete */
+	return true;
+}
+
+/* A halted or waiting vCPU sleeps until something is posted to it (every poster wakes it). */
+static void wait_for_event(struct vcpu *vcpu)
+{
+	while (!__atomic_load_n(&vcpu->requests, __ATOMIC_SEQ_CST) && !vm_stopped(vcpu->vm))
+		sched_block(0);
 }
 
 /*
@@ -98,18 +145,32 @@ static bool enter_guest(struct vcpu *vcpu, struct vm_exit *exit)
 	return entered;
 }
 
-void vcpu_run(struct vcpu *vcpu)
+static void vcpu_run(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
 	struct vm_exit exit;
 
-	while (vm->outcome == VM_RUNNING) {
-		prepare_entry(vcpu);
-		if (vm->outcome != VM_RUNNING)
-			break;
-		if (!enter_guest(vcpu, &exit))
+	while (!vm_stopped(vm)) {
+		if (!prepare_entry(vcpu)) {
+			wait_for_event(vcpu);
 			continue;
-		vm->stats.exits++;
+		}
+		if (vm_stopped(vm) || !enter_guest(vcpu, &exit))
+			continue;
+		__atomic_fetch_add(&vm->stats.exits, 1, __ATOMIC_RELAXED);
 		exit_dispatch(vcpu, &exit);
 	}
+}
+
+void vcpu_thread(void *arg)
+{
+	struct vcpu *vcpu = arg;
+
+	if (vendor->vcpu_create(vcpu))
+		vm_fail(vcpu, "out of memory for vCPU %u's control structures", vcpu->id);
+	else
+		vcpu_run(vcpu);
+	if (vcpu->vendor)
+		vendor->vcpu_destroy(vcpu);
+	vm_vcpu_done(vcpu->vm);
 }

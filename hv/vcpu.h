@@ -10,22 +10,43 @@
 #include "hv/guest_image.h"
 #include "hv/cpu.h"
 #include "hv/kick.h"
+#include "hv/vcpu_mp.h"
+#include "hv/vlapic.h"
 
 struct vm;
 
 /* Requests: bits in vcpu->requests, handled before the next guest entry. */
 enum vcpu_request {
 	VCPU_REQ_FLUSH_TLB = 1u << 0, /* flush this vCPU's guest TLB (mm/ asked, mmp_flush_remote_tlbs) */
+	VCPU_REQ_EVENT = 1u << 1,     /* an INIT or SIPI was posted (hv/vcpu_mp.h) */
+	VCPU_REQ_STOP = 1u << 2,      /* the VM stopped: leave the run loop */
 };
 /* An obsolete TDP root needs no request: the loop asks mm/ before every entry. */
 
+/*
+ * Threads: each vCPU runs on its own kernel thread, pinned to one CPU, and
+ * every vendor op on it is called from that thread (hv/vendor.h). Other
+ * threads reach it only through requests, kicks and wake-ups.
+ */
 struct vcpu {
 	struct vm *vm;
-	u32 id;                 /* 0 = bootstrap processor */
+	u32 id;                 /* 0 = bootstrap processor; also its APIC ID (hv/vlapic.h) */
 	struct vcpu_regs regs;  /* the core's copy of GPRs, RIP, RFLAGS (see hv/vendor.h) */
 	u64 requests;           /* enum vcpu_request bits, set atomically */
 	struct guest_presence presence; /* in guest mode or not, for kicks (hv/kick.h) */
+	struct thread *thread;  /* runs vcpu_thread(); NULL until the VM starts */
+	u32 cpu;                /* the CPU that thread is pinned to */
+
+	/* under vm->lock (hv/vcpu_mp.h, hv/vlapic.h) */
+	enum vcpu_mp_state mp_state;
+	bool init_pending, sipi_pending;
+	u8 sipi_vector;
+	struct vlapic lapic;
 	u64 apic_base;          /* IA32_APIC_BASE as the guest sees it (hv/msr.c) */
+
+	/* A start state (vcpu_reset) waiting to be handed to the backend on the vCPU's thread. */
+	bool start_pending;
+	struct vcpu_sregs start_sregs;
 	void *vendor;           /* backend state (the SVM or VT-x control structures) */
 };
 
@@ -40,8 +61,11 @@ struct vcpu {
 #define GUEST_GDT_LIMIT 0x1f
 
 /* Put the vCPU in `mode`'s start state at `entry`, all GPRs zero
- * (cr3 is used by GUEST_MODE_LONG64 only). */
+ * (cr3 is used by GUEST_MODE_LONG64 only). The segment state reaches the
+ * backend on the vCPU's own thread, before it next enters the guest. */
 void vcpu_reset(struct vcpu *vcpu, enum guest_cpu_mode mode, u64 entry, u64 cr3);
+/* The same in real mode at cs:ip (a SIPI's start). */
+void vcpu_reset_real(struct vcpu *vcpu, u16 cs, u16 ip);
 
 /* The guest executes 64-bit code (long mode and a 64-bit CS), not 16/32-bit. */
 static inline bool sregs_64bit_code(const struct vcpu_sregs *s)
@@ -49,7 +73,10 @@ static inline bool sregs_64bit_code(const struct vcpu_sregs *s)
 	return (s->efer & EFER_LMA) && s->seg[SEG_CS].l;
 }
 
-/* Run the vCPU until its VM stops. */
-void vcpu_run(struct vcpu *vcpu);
+/* The vCPU's thread (kthread argument: the vcpu): creates its backend
+ * state, runs it until the VM stops, frees that state. */
+void vcpu_thread(void *vcpu);
+/* Wakes its thread if it waits (halted, waiting for a SIPI). */
+void vcpu_wake(struct vcpu *vcpu);
 
 #endif

@@ -7,6 +7,9 @@
 #include "hv/printf.h"
 #include "mm/page_alloc.h"
 #include "hv/mm_platform.h"
+#include "hv/kthread.h"
+#include "hv/sched.h"
+#include "hv/percpu.h"
 #include "kstring.h"
 #include <stdarg.h>
 
@@ -46,16 +49,19 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
 	vm->name = cfg->name;
 	vm->ram_bytes = cfg->mem;
 	vm->nvcpus = cfg->cpus;
+	spin_init(&vm->lock);
 	if (vm_memory_create(vm, err, errlen))
 		goto fail;
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		struct vcpu *vcpu = &vm->vcpus[i];
 		vcpu->vm = vm;
 		vcpu->id = i;
-		if (vendor->vcpu_create(vcpu) || vm_memory_vcpu_create(vcpu)) {
+		if (vm_memory_vcpu_create(vcpu)) {
 			ksnprintf(err, errlen, "out of memory for vCPU %u", i);
 			goto fail;
 		}
+		vcpu_mp_reset(vcpu);
+		vlapic_reset(vcpu);
 		msr_vcpu_reset(vcpu);
 	}
 	return vm;
@@ -66,27 +72,92 @@ fail:
 
 void vm_destroy(struct vm *vm)
 {
-	for (u32 i = 0; i < vm->nvcpus; i++) {
-		if (vm->vcpus[i].vendor)
-			vendor->vcpu_destroy(&vm->vcpus[i]);
-	}
 	vm_memory_destroy(vm);
 	palloc_free((u64)vm, VM_PAGES);
 }
 
-void vm_run(struct vm *vm)
+/* The next CPU that can run guests, taken in turn so that vCPUs and VMs spread out. */
+static u32 next_vcpu_cpu(void)
 {
-	/* Only the bootstrap vCPU runs: the others would wait for INIT/SIPI. */
-	vcpu_run(&vm->vcpus[0]);
+	static u32 next;
+
+	for (u32 k = 0; k < cpu_count; k++) {
+		u32 c = __atomic_fetch_add(&next, 1, __ATOMIC_RELAXED) % cpu_count;
+		if (vendor_cpu_ready(c))
+			return c;
+	}
+	return 0; /* the boot CPU always can (hv_run checks) */
+}
+
+bool vm_start(struct vm *vm, struct thread *waiter)
+{
+	vm->waiter = waiter;
+	vm->vcpus_running = vm->nvcpus;
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *vcpu = &vm->vcpus[i];
+		char name[KTHREAD_NAME_MAX];
+		ksnprintf(name, sizeof(name), "%s/%u", vm->name, i);
+		vcpu->cpu = next_vcpu_cpu();
+		struct thread *t = kthread_create_joinable(name, vcpu_thread, vcpu, (int)vcpu->cpu);
+		if (!t) {
+			vm_fail(vcpu, "out of memory for vCPU %u's thread", i);
+			/* The threads never made count as finished. */
+			for (u32 j = i; j < vm->nvcpus; j++)
+				vm_vcpu_done(vm);
+			return false;
+		}
+		__atomic_store_n(&vcpu->thread, t, __ATOMIC_RELEASE);
+	}
+	return true;
+}
+
+void vm_vcpu_done(struct vm *vm)
+{
+	struct thread *waiter = vm->waiter; /* read first: the VM may be freed once the count is 0 */
+	if (__atomic_sub_fetch(&vm->vcpus_running, 1, __ATOMIC_ACQ_REL) == 0)
+		sched_wake(waiter);
+}
+
+bool vm_finished(struct vm *vm)
+{
+	return __atomic_load_n(&vm->vcpus_running, __ATOMIC_ACQUIRE) == 0;
+}
+
+void vm_join(struct vm *vm)
+{
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		struct thread *t = vm->vcpus[i].thread;
+		if (t)
+			kthread_join(t);
+		vm->vcpus[i].thread = NULL;
+	}
 	guest_console_flush(vm);
+}
+
+/* Wins the right to set the verdict: only the first of vm_stop/vm_fail does. */
+static bool claim_stop(struct vm *vm)
+{
+	return __atomic_exchange_n(&vm->stopping, 1, __ATOMIC_ACQ_REL) == 0;
+}
+
+/* After the verdict is written: publishes it and gets every vCPU out. */
+static void publish_stop(struct vm *vm, enum vm_outcome outcome)
+{
+	__atomic_store_n(&vm->outcome, outcome, __ATOMIC_RELEASE);
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		__atomic_fetch_or(&v->requests, VCPU_REQ_STOP, __ATOMIC_SEQ_CST);
+		guest_kick(&v->presence);
+		vcpu_wake(v);
+	}
 }
 
 void vm_stop(struct vm *vm, enum vm_outcome outcome, u32 exit_status)
 {
-	if (vm->outcome != VM_RUNNING)
+	if (!claim_stop(vm))
 		return;
-	vm->outcome = outcome;
 	vm->exit_status = exit_status;
+	publish_stop(vm, outcome);
 }
 
 void vm_fail(struct vcpu *vcpu, const char *fmt, ...)
@@ -94,14 +165,15 @@ void vm_fail(struct vcpu *vcpu, const char *fmt, ...)
 	struct vm *vm = vcpu->vm;
 	va_list ap;
 
-	if (vm->outcome != VM_RUNNING)
+	if (!claim_stop(vm))
 		return;
 	va_start(ap, fmt);
 	kvsnprintf(vm->error, sizeof(vm->error), fmt, ap);
 	va_end(ap);
-	vm_stop(vm, VM_FAILED, 0);
-	guest_console_flush(vm);
+	publish_stop(vm, VM_FAILED);
 	kprintf("[%s] hv: VM stopped: %s\n", vm->name, vm->error);
+	if (!vcpu->vendor)
+		return; /* it never had a backend state: nothing to show */
 	kprintf("[%s] hv: vCPU %u state (%s):\n", vm->name, vcpu->id, vendor->name);
 	vendor->dump(vcpu);
 }
@@ -113,6 +185,7 @@ const char *vm_outcome_name(enum vm_outcome outcome)
 	case VM_EXITED: return "exit";
 	case VM_HALTED: return "halt";
 	case VM_TRIPLE_FAULT: return "triple-fault";
+	case VM_TIMED_OUT: return "timeout";
 	case VM_FAILED: return "stopped by the hypervisor";
 	}
 	return "?";

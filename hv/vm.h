@@ -1,7 +1,14 @@
 /*
  * A virtual machine: its vCPUs, guest memory, emulated devices, console and
- * the verdict the runner reads when it stops. VMs run one after another;
- * a VM never outlives its run (vm_create .. vm_destroy in hv/run.c).
+ * the verdict the runner reads when it stops. Several VMs run at once; a VM
+ * never outlives its run (vm_create, vm_start .. vm_join, vm_destroy in
+ * hv/run.c). Each vCPU runs on its own thread pinned to a CPU (hv/vcpu.h).
+ *
+ * Locking: `lock` serializes the VM's devices, its vCPUs' multiprocessor
+ * and local APIC state, and the statistics (every exit but a second-level
+ * fault that maps RAM is handled under it, hv/exit_dispatch.c). It is a
+ * spinlock taken with interrupts on: the holder may be preempted, never
+ * blocks on another vCPU of the VM.
  */
 #ifndef HV_VM_H
 #define HV_VM_H
@@ -14,6 +21,7 @@
 #include "hv/fw_cfg.h"
 #include "hv/tap.h"
 #include "hv/guest_console.h"
+#include "mm/spinlock.h"
 
 #define VM_MAX_VCPUS 8 /* the array size; hv/config.h limits what a VM may ask for */
 
@@ -23,6 +31,7 @@ enum vm_outcome {
 	VM_EXITED,       /* debug-exit port or HC_EXIT: vm->exit_status holds the value */
 	VM_HALTED,       /* every vCPU halted with nothing to wake it */
 	VM_TRIPLE_FAULT, /* shutdown */
+	VM_TIMED_OUT,    /* still running when its time limit (timeout_ms) was up */
 	VM_FAILED,       /* stopped by the hypervisor: vm->error says why */
 };
 
@@ -34,6 +43,9 @@ struct vm {
 
 	u32 nvcpus;
 	struct vcpu vcpus[VM_MAX_VCPUS];
+	struct spinlock lock;        /* see the top of this file */
+	u32 vcpus_running;           /* vCPU threads that have not finished */
+	struct thread *waiter;       /* woken when the last vCPU thread finishes (the runner) */
 
 	/* devices */
 	struct guest_console console;
@@ -44,7 +56,8 @@ struct vm {
 	u64 testdev_scratch;         /* MMIO test device (include/hypercall.h) */
 	u8 testdev_byte;
 
-	/* verdict */
+	/* verdict: written once, by whoever claims `stopping` first (vm_stop, vm_fail) */
+	u32 stopping;
 	enum vm_outcome outcome;
 	u32 exit_status;
 	char error[160];
@@ -57,10 +70,24 @@ void vm_init(void);
 
 struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen);
 void vm_destroy(struct vm *vm);
-/* Run every vCPU (one after another for now) until the VM stops. */
-void vm_run(struct vm *vm);
+/* Starts a thread per vCPU, on CPUs taken in turn; `waiter` is woken when
+ * they have all finished. False (and the VM stopped as failed) when a
+ * thread could not be made: vm_join still cleans up. */
+bool vm_start(struct vm *vm, struct thread *waiter);
+/* Every vCPU thread has finished (the VM stopped). */
+bool vm_finished(struct vm *vm);
+/* Waits for the vCPU threads and frees them; after vm_start, before vm_destroy. */
+void vm_join(struct vm *vm);
+/* Called by each vCPU thread as its last step. */
+void vm_vcpu_done(struct vm *vm);
 
-/* End the VM with an outcome; the first reason to stop wins. */
+static inline bool vm_stopped(struct vm *vm)
+{
+	return __atomic_load_n(&vm->outcome, __ATOMIC_ACQUIRE) != VM_RUNNING;
+}
+
+/* End the VM with an outcome; the first reason to stop wins. Every vCPU
+ * leaves guest mode (kicked) and its thread finishes. Any thread. */
 void vm_stop(struct vm *vm, enum vm_outcome outcome, u32 exit_status);
 /* Stop the VM as failed with a message (printed with the VM's name) and a dump of `vcpu`. */
 void vm_fail(struct vcpu *vcpu, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -16,7 +16,7 @@ set -uo pipefail
 
 BUILD=${BUILD:-build}
 OUT=$BUILD/guests/out
-CFG=$OUT/${SUITE:-suite.cfg} # SUITE=suite-multi.cfg: the multi-vCPU guests
+CFG=$OUT/${SUITE:-suite.cfg} # SUITE=another config among the images
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 verbose=0
@@ -58,7 +58,7 @@ boot_options() {
 
 # Runs one VM; prints its verdict; returns 0 when it passed.
 run_vm() {
-	local name=$1 line opts expect mem cpus args rc want_rc
+	local name=$1 line opts expect mem cpus args rc want_rc limit=60
 	line=$(grep -E "^[[:space:]]*name=$name([[:space:]]|$)" "$CFG" | head -1)
 	[ -n "$line" ] || { echo "FAIL $name: not in $CFG"; return 1; }
 	opts=$(boot_options "$line") || { echo "FAIL $name: cannot build its boot disk"; return 1; }
@@ -66,11 +66,13 @@ run_vm() {
 	mem=$(value "$line" mem)
 	cpus=$(value "$line" cpus)
 	args=$(value "$line" args)
+	# expect=timeout: the guest never ends; QEMU is stopped at its timeout_ms
+	[ "$expect" = timeout ] && limit=$(( ($(value "$line" timeout_ms) + 999) / 1000 ))
 	local cmdline=()
 	[[ $opts == *-kernel* ]] && cmdline=(-append "$args")
 	: > "$TMP/$name.log"
 	# shellcheck disable=SC2086 # opts holds several words on purpose
-	timeout 60 qemu-system-x86_64 -accel tcg -m "${mem:-16M}" -smp "${cpus:-1}" \
+	timeout "$limit" qemu-system-x86_64 -accel tcg -m "${mem:-16M}" -smp "${cpus:-1}" \
 		$opts "${cmdline[@]}" -device isa-debug-exit,iobase=0xf4,iosize=4 \
 		-serial "file:$TMP/$name.log" -display none -monitor none -no-reboot </dev/null
 	rc=$?
@@ -91,6 +93,8 @@ run_vm() {
 		[ -n "$plan" ] || problem="${problem:+$problem; }no TAP plan printed";;
 	triple-fault)
 		[ $rc = 0 ] || problem="QEMU exit status $rc, want 0 (reset by triple fault)";;
+	timeout)
+		[ $rc = 124 ] || problem="QEMU exit status $rc, want it still running at ${limit}s (timeout)";;
 	*)	problem="expect=$expect cannot be checked on plain QEMU";;
 	esac
 	[ "$not_ok" -gt "$hv_fail" ] && problem="${problem:+$problem; }$((not_ok - hv_fail)) failed test(s)"

@@ -60,6 +60,11 @@ static void test_defaults(void **state)
 	assert_int_equal(suite.vms[0].cpus, 1);
 	assert_int_equal(suite.vms[0].kind, GUEST_IMAGE_DETECT);
 	assert_int_equal(suite.vms[0].expect, EXPECT_HALT);
+	assert_int_equal(suite.vms[0].timeout_ms, CONFIG_TIMEOUT_DEFAULT_MS);
+	assert_int_equal(parse("name=s image=s.elf cpus=4 timeout_ms=500 expect=timeout"), 0);
+	assert_int_equal(suite.vms[0].cpus, 4);
+	assert_int_equal(suite.vms[0].timeout_ms, 500);
+	assert_int_equal(suite.vms[0].expect, EXPECT_TIMEOUT);
 }
 
 /* HC_MEMSLOT's pool and the per-VM NX settings (defaults: none, the hypervisor's). */
@@ -96,10 +101,14 @@ static void test_errors(void **state)
 		     "(a number with an optional K, M, G or T suffix)");
 	expect_error("name=a image=a.elf\n", "suite.cfg:1: missing key 'expect'");
 	expect_error("\nname=a image=a.elf expect=exit", "suite.cfg:2: bad value 'exit' for 'expect': "
-		     "expected exit:N (N from 0 to 4294967295), triple-fault or halt");
+		     "expected exit:N (N from 0 to 4294967295), triple-fault, halt or timeout");
 	expect_error("name=a image=a.elf expect=exit:0 bogus=1", "suite.cfg:1: unknown key 'bogus'");
-	expect_error("name=a image=a.elf cpus=2 expect=exit:0",
-		     "suite.cfg:1: bad value '2' for 'cpus': expected a number from 1 to 1");
+	expect_error("name=a image=a.elf cpus=9 expect=exit:0",
+		     "suite.cfg:1: bad value '9' for 'cpus': expected a number from 1 to 8");
+	expect_error("name=a image=a.elf expect=timeout timeout_ms=0",
+		     "suite.cfg:1: expect=timeout needs a time limit (timeout_ms= above 0)");
+	expect_error("name=a image=a.elf timeout_ms=1h expect=exit:0",
+		     "suite.cfg:1: bad value '1h' for 'timeout_ms': expected a number from 0 to 3600000");
 	expect_error("name=a image=a.elf kind=coff expect=exit:0",
 		     "suite.cfg:1: bad value 'coff' for 'kind': expected one of detect, flat, elf, multiboot");
 	expect_error("name=a image=a.bin kind=flat expect=exit:0",

@@ -1,4 +1,4 @@
-/* The guest's port and MMIO devices (hv/io.c, uart.c, fw_cfg.c, testdev.c) and its console. */
+/* The guest's port and MMIO devices (hv/io.c, uart.c, fw_cfg.c, testdev.c, vlapic.c) and its console. */
 #include "tests/unit/unit.h"
 #include <string.h>
 #include <stdarg.h>
@@ -6,6 +6,7 @@
 #include "hv/vm.h"
 #include "hv/io.h"
 #include "hv/mmio.h"
+#include "hv/vlapic.h"
 
 /* --- what the devices call outside themselves --- */
 static char console[1024];
@@ -28,7 +29,13 @@ void vm_fail(struct vcpu *vcpu, const char *fmt, ...)
 	vcpu->vm->outcome = VM_FAILED;
 }
 
+/* INIT and SIPI as the local APIC posts them: which vCPUs got what (hv/vcpu_mp.c). */
+static u32 inits, sipis, sipi_vector;
+void vcpu_send_init(struct vcpu *target) { inits |= 1u << target->id; }
+void vcpu_send_sipi(struct vcpu *target, u8 vector) { sipis |= 1u << target->id; sipi_vector = vector; }
+
 static struct vm vm;
+static struct vcpu *vcpu0 = &vm.vcpus[0];
 static struct vm_config cfg = { .name = "t" };
 
 static int setup(void **state)
@@ -37,7 +44,13 @@ static int setup(void **state)
 	vm.cfg = &cfg;
 	vm.name = "t";
 	vm.ram_bytes = 16 << 20;
-	vm.nvcpus = 1;
+	vm.nvcpus = 4;
+	for (u32 i = 0; i < vm.nvcpus; i++) {
+		vm.vcpus[i].vm = &vm;
+		vm.vcpus[i].id = i;
+		vlapic_reset(&vm.vcpus[i]);
+	}
+	inits = sipis = sipi_vector = 0;
 	console_len = 0;
 	console[0] = '\0';
 	return 0;
@@ -88,10 +101,10 @@ static void test_fw_cfg(void **state)
 	assert_int_equal(fw_cfg_item(0x0000, 4), 0x554d4551); /* "QEMU" */
 	assert_int_equal(fw_cfg_item(0x0001, 4), 1);
 	assert_int_equal(fw_cfg_item(0x0003, 8), 16 << 20);
-	assert_int_equal(fw_cfg_item(0x0005, 2), 1);
-	assert_int_equal(fw_cfg_item(0x000f, 2), 1);
+	assert_int_equal(fw_cfg_item(0x0005, 2), 4); /* the vCPUs */
+	assert_int_equal(fw_cfg_item(0x000f, 2), 4);
 	assert_int_equal(fw_cfg_item(0x0042, 8), 0);        /* unknown key */
-	assert_int_equal(fw_cfg_item(0x0005, 4), 1);        /* past the end: zeros */
+	assert_int_equal(fw_cfg_item(0x0005, 4), 4);        /* past the end: zeros */
 }
 
 static void test_uart(void **state)
@@ -116,23 +129,86 @@ static void test_uart(void **state)
 
 static void test_testdev(void **state)
 {
-	assert_int_equal(testdev_read(&vm, TESTDEV_ID, 8), TESTDEV_ID_VALUE);
-	assert_int_equal(testdev_read(&vm, TESTDEV_ID + 4, 4), TESTDEV_ID_VALUE >> 32);
-	testdev_write(&vm, TESTDEV_ID, 8, 0);                       /* read-only */
-	assert_int_equal(testdev_read(&vm, TESTDEV_ID, 8), TESTDEV_ID_VALUE);
+	assert_int_equal(testdev_read(vcpu0, TESTDEV_ID, 8), TESTDEV_ID_VALUE);
+	assert_int_equal(testdev_read(vcpu0, TESTDEV_ID + 4, 4), TESTDEV_ID_VALUE >> 32);
+	testdev_write(vcpu0, TESTDEV_ID, 8, 0);                       /* read-only */
+	assert_int_equal(testdev_read(vcpu0, TESTDEV_ID, 8), TESTDEV_ID_VALUE);
 
-	testdev_write(&vm, TESTDEV_SCRATCH, 8, 0x1122334455667788ull);
-	testdev_write(&vm, TESTDEV_SCRATCH + 2, 2, 0xabcd);
-	assert_int_equal(testdev_read(&vm, TESTDEV_SCRATCH, 8), 0x11223344abcd7788ull);
-	assert_int_equal(testdev_read(&vm, TESTDEV_SCRATCH + 7, 1), 0x11);
+	testdev_write(vcpu0, TESTDEV_SCRATCH, 8, 0x1122334455667788ull);
+	testdev_write(vcpu0, TESTDEV_SCRATCH + 2, 2, 0xabcd);
+	assert_int_equal(testdev_read(vcpu0, TESTDEV_SCRATCH, 8), 0x11223344abcd7788ull);
+	assert_int_equal(testdev_read(vcpu0, TESTDEV_SCRATCH + 7, 1), 0x11);
 
-	testdev_write(&vm, TESTDEV_BYTE, 1, 0x5a);
-	assert_int_equal(testdev_read(&vm, TESTDEV_BYTE, 1), 0x5a);
-	assert_int_equal(testdev_read(&vm, TESTDEV_BYTE, 2), 0xffff);            /* wider than the register */
-	assert_int_equal(testdev_read(&vm, TESTDEV_SCRATCH + 6, 4), 0xffffffffu); /* straddles two */
-	assert_int_equal(testdev_read(&vm, 0x800, 4), 0xffffffffu);              /* between registers */
-	testdev_write(&vm, TESTDEV_SCRATCH + 6, 4, 0);                          /* ignored */
-	assert_int_equal(testdev_read(&vm, TESTDEV_SCRATCH, 8), 0x11223344abcd7788ull);
+	testdev_write(vcpu0, TESTDEV_BYTE, 1, 0x5a);
+	assert_int_equal(testdev_read(vcpu0, TESTDEV_BYTE, 1), 0x5a);
+	assert_int_equal(testdev_read(vcpu0, TESTDEV_BYTE, 2), 0xffff);            /* wider than the register */
+	assert_int_equal(testdev_read(vcpu0, TESTDEV_SCRATCH + 6, 4), 0xffffffffu); /* straddles two */
+	assert_int_equal(testdev_read(vcpu0, 0x800, 4), 0xffffffffu);              /* between registers */
+	testdev_write(vcpu0, TESTDEV_SCRATCH + 6, 4, 0);                          /* ignored */
+	assert_int_equal(testdev_read(vcpu0, TESTDEV_SCRATCH, 8), 0x11223344abcd7788ull);
+}
+
+static void test_vlapic_registers(void **state)
+{
+	struct vcpu *v2 = &vm.vcpus[2];
+
+	assert_int_equal(vlapic_read(v2, 0x20, 4), 2u << 24);      /* the APIC ID is the vCPU index */
+	assert_int_equal(vlapic_read(v2, 0x30, 4) & 0xff, 0x14);   /* an integrated xAPIC */
+	assert_int_equal(vlapic_read(v2, 0xf0, 4), 0xff);          /* SPIV after reset: disabled */
+	assert_int_equal(vlapic_read(v2, 0x320, 4), 1u << 16);     /* LVT timer masked */
+	vlapic_write(v2, 0x80, 4, 0x1234);
+	assert_int_equal(vlapic_read(v2, 0x80, 4), 0x34);          /* TPR: 8 bits */
+	vlapic_write(v2, 0xf0, 4, 0x1ff);
+	assert_int_equal(vlapic_read(v2, 0xf0, 4), 0x1ff);
+	vlapic_write(v2, 0x20, 4, 0x7u << 24);                     /* the ID stays */
+	assert_int_equal(vlapic_read(v2, 0x20, 4), 2u << 24);
+	vlapic_write(v2, 0xb0, 4, 0);                              /* EOI */
+	assert_int_equal(vlapic_read(v2, 0x200, 4), 0);            /* IRR: nothing pending */
+	assert_int_equal(vm.outcome, VM_RUNNING);
+}
+
+static void test_vlapic_init_sipi(void **state)
+{
+	vlapic_write(vcpu0, 0x310, 4, 0);
+	vlapic_write(vcpu0, 0x300, 4, 0x000c4500);                 /* INIT, assert, all but self */
+	assert_int_equal(inits, 0xe);
+	vlapic_write(vcpu0, 0x300, 4, 0x000c0608);                 /* SIPI vector 8, all but self */
+	assert_int_equal(sipis, 0xe);
+	assert_int_equal(sipi_vector, 8);
+	assert_int_equal(vlapic_read(vcpu0, 0x300, 4) & (1u << 12), 0); /* delivery status: idle */
+
+	inits = sipis = 0;
+	vlapic_write(vcpu0, 0x310, 4, 3u << 24);                   /* physical destination 3 */
+	vlapic_write(vcpu0, 0x300, 4, 0x00004500);
+	vlapic_write(vcpu0, 0x300, 4, 0x0000069a);
+	assert_int_equal(inits, 1u << 3);
+	assert_int_equal(sipis, 1u << 3);
+	assert_int_equal(sipi_vector, 0x9a);
+	vlapic_write(vcpu0, 0x310, 4, 9u << 24);                   /* no such vCPU: nobody accepts */
+	vlapic_write(vcpu0, 0x300, 4, 0x00004500);
+	assert_int_equal(inits, 1u << 3);
+	vlapic_write(vcpu0, 0x300, 4, 0x000c0500);                 /* INIT de-assert: ignored */
+	assert_int_equal(inits, 1u << 3);
+	assert_int_equal(vm.outcome, VM_RUNNING);
+}
+
+/* What the model does not emulate stops the VM instead of being ignored. */
+static void test_vlapic_refuses(void **state)
+{
+	static const struct { u64 offset; u8 size; u64 value; } bad[] = {
+		{ 0x300, 4, 0x000c0030 },  /* a fixed IPI (interrupt delivery is not emulated) */
+		{ 0x300, 4, 0x00044500 },  /* INIT to itself */
+		{ 0x380, 4, 1000 },        /* the timer */
+		{ 0x080, 1, 0 },           /* a byte access */
+		{ 0x084, 4, 0 },           /* not on a register boundary */
+		{ 0x400, 4, 0 },           /* no register there */
+	};
+	for (u32 i = 0; i < ARRAY_SIZE(bad); i++) {
+		vm.outcome = VM_RUNNING;
+		vlapic_write(vcpu0, bad[i].offset, bad[i].size, bad[i].value);
+		assert_int_equal(vm.outcome, VM_FAILED);
+	}
+	assert_int_equal(inits | sipis, 0);
 }
 
 int main(void)
@@ -144,6 +220,9 @@ int main(void)
 		cmocka_unit_test_setup(test_fw_cfg, setup),
 		cmocka_unit_test_setup(test_uart, setup),
 		cmocka_unit_test_setup(test_testdev, setup),
+		cmocka_unit_test_setup(test_vlapic_registers, setup),
+		cmocka_unit_test_setup(test_vlapic_init_sipi, setup),
+		cmocka_unit_test_setup(test_vlapic_refuses, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
