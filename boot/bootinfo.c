@@ -41,8 +41,10 @@ void bootinfo_basename(char *dst, size_t cap, const char *src, size_t len)
 
 bool bootinfo_add_image(struct boot_info *bi, const char *name, u64 addr, u64 size)
 {
-	if (bi->image_count >= BOOT_MAX_IMAGES)
+	if (bi->image_count >= BOOT_MAX_IMAGES) {
+		bi->images_dropped++;
 		return false;
+	}
 	struct boot_image *img = &bi->images[bi->image_count++];
 	bootinfo_basename(img->name, sizeof(img->name), name, strlen(name));
 	img->addr = addr;

@@ -32,14 +32,15 @@ void guest_kick(struct guest_presence *p)
 		kick_cpu(p->cpu);
 }
 
-void guest_kick_and_wait(struct guest_presence *p)
+bool guest_kick_and_wait(struct guest_presence *p)
 {
 	u64 seen = __atomic_load_n(&p->state, __ATOMIC_SEQ_CST);
 	if (!(seen & IN_GUEST))
-		return;
+		return false;
 	kick_cpu(p->cpu);
 	while (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == seen)
 		cpu_relax();
+	return true;
 }
 
 u64 kicks_received(u32 cpu)

@@ -35,8 +35,9 @@ bool guest_presence_in_guest(const struct guest_presence *p);
 /* After setting a request: an IPI to p->cpu when the vCPU is in guest mode. */
 void guest_kick(struct guest_presence *p);
 /* The same, then waits until the vCPU has left guest mode (it handles the
- * request before it enters again). Returns at once when it was not inside. */
-void guest_kick_and_wait(struct guest_presence *p);
+ * request before it enters again). Returns at once (false) when it was not
+ * inside; true when it kicked. */
+bool guest_kick_and_wait(struct guest_presence *p);
 
 /* A kick IPI to CPU cpu (its only effect: a VM exit, or an interrupt taken). */
 void kick_cpu(u32 cpu);

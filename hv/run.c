@@ -61,11 +61,11 @@ static void print_stats(struct vm *vm)
 		s->unknown_port_writes);
 	vm_memory_stats(vm, s);
 	kprintf("hv: VM %s: mmu: mapped 4K %lu, 2M %lu, 1G %lu; nx splits %lu, recovered %lu; "
-		"mmio markers %lu installed, %lu hits, %lu misses; lock breaks %lu, tlb flushes %lu; "
-		"memslot calls %lu\n",
+		"mmio markers %lu installed, %lu hits, %lu misses; lock breaks %lu, tlb flushes %lu "
+		"(%lu kicked a vCPU in guest mode); memslot calls %lu\n",
 		vm->name, s->mapped_4k, s->mapped_2m, s->mapped_1g, s->nx_splits, s->nx_recovered,
 		s->mmio_markers_installed, s->mmio_marker_hits, s->mmio_marker_misses, s->lock_breaks,
-		s->tlb_flushes, s->memslot_calls);
+		s->tlb_flushes, vm->flush_kicks, s->memslot_calls);
 	vm_memory_print_reclaim(vm);
 }
 
@@ -87,6 +87,18 @@ static bool report(const struct vm_config *cfg, struct vm *vm, const char *why)
 	return !why;
 }
 
+/* "hv: VM smp: vCPUs on CPUs 0 1 2 3": where each vCPU's thread is pinned. */
+static void print_placement(const struct vm *vm)
+{
+	char cpus[4 * VM_MAX_VCPUS + 1];
+	size_t len = 0;
+
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		len += ksnprintf(cpus + len, sizeof(cpus) - len, " %u", vm->vcpus[i].cpu);
+	kprintf("hv: VM %s: vCPU%s on CPU%s%s\n", vm->name, vm->nvcpus == 1 ? "" : "s",
+		vm->nvcpus == 1 ? "" : "s", cpus);
+}
+
 /* Creates, loads and starts one VM; NULL (after reporting it failed) when it cannot run. */
 static struct vm *start_one(const struct boot_info *bi, const struct vm_config *cfg)
 {
@@ -97,7 +109,8 @@ static struct vm *start_one(const struct boot_info *bi, const struct vm_config *
 		cfg->cpus, cfg->cpus == 1 ? "" : "s");
 	vm = vm_create(cfg, err, sizeof(err));
 	if (vm && loader_load(vm, bi, err, sizeof(err)) == 0) {
-		vm_start(vm, sched_current());
+		if (vm_start(vm, sched_current()))
+			print_placement(vm);
 		return vm;
 	}
 	report(cfg, vm, err);
@@ -182,6 +195,11 @@ int hv_run(struct boot_info *bi)
 	char err[200];
 	const char *why;
 
+	if (bi->images_dropped) {
+		kprintf("hv: %u boot images beyond the first %u were dropped: ship fewer\n", bi->images_dropped,
+			BOOT_MAX_IMAGES);
+		return HV_EXIT_USAGE;
+	}
 	const struct boot_image *img = boot_find_image(bi, name);
 	if (!img) {
 		kprintf("hv: config '%s' not found among the %u boot images\n", name, bi->image_count);

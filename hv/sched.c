@@ -311,7 +311,10 @@ void sched_request_resched(void)
 void sched_preempt_point(void)
 {
 	struct percpu *c = this_cpu();
-	if (!c->need_resched)
+	/* The idle thread is never preempted: it looks at the ready queue itself,
+	 * and preempted while freeing a stack (palloc's lock held) it would never
+	 * run again while a ready thread spins on that lock. */
+	if (!c->need_resched || c->current == c->idle)
 		return;
 	spin_lock(&c->lock);
 	schedule_locked(c);

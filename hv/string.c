@@ -1,21 +1,25 @@
-/* The freestanding string functions declared in include/kstring.h. Byte loops:
- * the kernel is built without SSE, and none of these are on a hot path yet. */
+/* The freestanding string functions declared in include/kstring.h. memset and
+ * memcpy use REP STOSQ/MOVSQ (no SSE in the kernel): a VM's RAM is zeroed with
+ * them, 8 bytes per iteration instead of a byte loop's several instructions. */
 #include "kstring.h"
 
 void *memset(void *dst, int c, size_t n)
 {
-	u8 *d = dst;
-	while (n--)
-		*d++ = (u8)c;
+	u64 pattern = 0x0101010101010101ull * (u8)c;
+	void *d = dst;
+	size_t q = n / 8, r = n % 8;
+	__asm__ volatile("rep stosq" : "+D"(d), "+c"(q) : "a"(pattern) : "memory");
+	__asm__ volatile("rep stosb" : "+D"(d), "+c"(r) : "a"(pattern) : "memory");
 	return dst;
 }
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
-	u8 *d = dst;
-	const u8 *s = src;
-	while (n--)
-		*d++ = *s++;
+	void *d = dst;
+	const void *s = src;
+	size_t q = n / 8, r = n % 8;
+	__asm__ volatile("rep movsq" : "+D"(d), "+S"(s), "+c"(q) : : "memory");
+	__asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(r) : : "memory");
 	return dst;
 }
 

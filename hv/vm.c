@@ -1,7 +1,6 @@
 /* VM objects: creation from a configuration, running, stopping (hv/vm.h). */
 #include "hv/vm.h"
 #include "hv/vm_memory.h"
-#include "hv/nx_recovery.h"
 #include "hv/exit_dispatch.h"
 #include "hv/console.h"
 #include "hv/printf.h"
@@ -27,7 +26,8 @@ static void vm_flush_remote_tlbs(void *owner)
 
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		__atomic_fetch_or(&vm->vcpus[i].requests, VCPU_REQ_FLUSH_TLB, __ATOMIC_SEQ_CST);
-		guest_kick_and_wait(&vm->vcpus[i].presence);
+		if (guest_kick_and_wait(&vm->vcpus[i].presence))
+			__atomic_fetch_add(&vm->flush_kicks, 1, __ATOMIC_RELAXED);
 	}
 }
 

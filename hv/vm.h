@@ -63,6 +63,7 @@ struct vm {
 	char error[160];
 	struct tap tap;
 	struct hc_stats stats;
+	u64 flush_kicks;             /* remote TLB flushes that kicked a vCPU out of guest mode */
 };
 
 /* Once at boot: connects the VM code to mm/ (remote TLB flushes). */

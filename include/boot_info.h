@@ -10,7 +10,7 @@
 
 #define BOOT_INFO_MAGIC 0x48564249u /* "HVBI" */
 #define BOOT_MAX_MEM 512
-#define BOOT_MAX_IMAGES 32
+#define BOOT_MAX_IMAGES 64
 #define BOOT_CMDLINE_MAX 1024
 #define BOOT_NAME_MAX 64
 
@@ -57,6 +57,7 @@ struct boot_info {
 	u64 trampoline;          /* page below 1 MiB reserved for AP start-up, 0 if none */
 	struct boot_fb fb;
 	u32 mem_count, image_count;
+	u32 images_dropped;      /* images beyond BOOT_MAX_IMAGES (the run refuses to start) */
 	struct boot_mem_range mem[BOOT_MAX_MEM];
 	struct boot_image images[BOOT_MAX_IMAGES];
 };

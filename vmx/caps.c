@@ -22,6 +22,8 @@ struct ctl_want {
 static const struct ctl_want wants[] = {
 	{ VMX_CTL_PIN, PIN_EXTINT_EXITING, REQUIRED, "external-interrupt exiting" },
 	{ VMX_CTL_PIN, PIN_NMI_EXITING, REQUIRED, "NMI exiting" },
+	/* A backstop that ends every guest slice (vmx_vcpu.c: vmx_arm_slice_timer). */
+	{ VMX_CTL_PIN, PIN_PREEMPTION_TIMER, OPTIONAL, "VMX-preemption timer" },
 	{ VMX_CTL_PROC, PROC_HLT_EXITING, REQUIRED, "HLT exiting" },
 	{ VMX_CTL_PROC, PROC_USE_IO_BITMAPS, REQUIRED, "use I/O bitmaps" },
 	{ VMX_CTL_PROC, PROC_USE_MSR_BITMAPS, REQUIRED, "use MSR bitmaps" },

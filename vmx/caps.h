@@ -65,6 +65,7 @@ struct vmx_caps {
 	u64 pin, proc, proc2, exit, entry;
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	u64 ept_vpid;
+	u64 misc;         /* IA32_VMX_MISC: bits 4:0, the preemption timer's TSC shift */
 };
 
 enum vmx_ctl_word { VMX_CTL_PIN, VMX_CTL_PROC, VMX_CTL_PROC2, VMX_CTL_EXIT, VMX_CTL_ENTRY, VMX_CTL_WORDS };

@@ -99,6 +99,7 @@ enum vmcs_field {
 	VMCS_GUEST_INTERRUPTIBILITY = 0x4824,
 	VMCS_GUEST_ACTIVITY = 0x4826,
 	VMCS_GUEST_SYSENTER_CS = 0x482a,
+	VMCS_GUEST_PREEMPTION_TIMER = 0x482e,
 	/* 32-bit host state */
 	VMCS_HOST_SYSENTER_CS = 0x4c00,
 
@@ -157,6 +158,7 @@ enum vmx_seg { VMX_ES, VMX_CS, VMX_SS, VMX_DS, VMX_FS, VMX_GS, VMX_LDTR, VMX_TR,
 #define PIN_EXTINT_EXITING (1u << 0)
 #define PIN_NMI_EXITING (1u << 3)
 #define PIN_VIRTUAL_NMIS (1u << 5)
+#define PIN_PREEMPTION_TIMER (1u << 6)
 
 /* ---- primary processor-based controls ---- */
 #define PROC_INTR_WINDOW_EXITING (1u << 2)

@@ -107,7 +107,8 @@ static void setup_controls(struct vmx_vcpu *vmx)
 	vmcs_write(VMCS_CR4_MASK, vmx_cr4_host_owned(&vmx_caps));
 }
 
-/* Power-on guest state: real mode at F000:FFF0 (the core sets the real start state later). */
+/* Power-on guest state: real mode at F000:FFF0 (the core sets the real start state
+ * later; vcpu->regs belong to the core and may hold it already). */
 static void setup_guest_power_on(struct vcpu *vcpu)
 {
 	struct vcpu_sregs s = { 0 };
@@ -121,8 +122,6 @@ static void setup_guest_power_on(struct vcpu *vcpu)
 	s.cr0 = CR0_POWER_ON;
 	vmx_set_sregs(vcpu, &s);
 
-	vcpu->regs.rip = 0xfff0;
-	vcpu->regs.rflags = 2;
 	vmcs_write(VMCS_GUEST_DR7, DR7_POWER_ON);
 	vmcs_write(VMCS_GUEST_DEBUGCTL, 0);
 	if (vmx_cfg.ctl[VMX_CTL_ENTRY] & ENTRY_LOAD_PAT)
@@ -133,8 +132,8 @@ static void setup_guest_power_on(struct vcpu *vcpu)
 	vmcs_write(VMCS_GUEST_ACTIVITY, ACTIVITY_ACTIVE);
 	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, 0);
 	vmcs_write(VMCS_GUEST_PENDING_DBG, 0);
-	vmcs_write(VMCS_GUEST_RIP, vcpu->regs.rip);
-	vmcs_write(VMCS_GUEST_RFLAGS, vcpu->regs.rflags);
+	vmcs_write(VMCS_GUEST_RIP, 0xfff0);
+	vmcs_write(VMCS_GUEST_RFLAGS, RFLAGS_FIXED1);
 	vmcs_write(VMCS_GUEST_RSP, 0);
 }
 

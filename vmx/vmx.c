@@ -64,6 +64,7 @@ void vmx_caps_read(struct vmx_caps *caps)
 	bool secondary = (caps->proc >> 32) & PROC_SECONDARY_CONTROLS;
 	caps->proc2 = secondary ? rdmsr(MSR_VMX_PROCBASED_CTLS2) : 0;
 	caps->ept_vpid = secondary ? rdmsr(MSR_VMX_EPT_VPID_CAP) : 0;
+	caps->misc = rdmsr(MSR_VMX_MISC);
 	caps->cr0_fixed0 = rdmsr(MSR_VMX_CR0_FIXED0);
 	caps->cr0_fixed1 = rdmsr(MSR_VMX_CR0_FIXED1);
 	caps->cr4_fixed0 = rdmsr(MSR_VMX_CR4_FIXED0);

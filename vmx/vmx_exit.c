@@ -182,6 +182,7 @@ void vmx_decode_exit(struct vcpu *vcpu, struct vm_exit *exit)
 	switch (reason) {
 	case EXIT_REASON_EXCEPTION_NMI: decode_exception(exit); break;
 	case EXIT_REASON_EXTERNAL_INTR: exit->kind = EXIT_KIND_NONE; break; /* taken once IF is back on */
+	case EXIT_REASON_PREEMPT_TIMER: exit->kind = EXIT_KIND_NONE; break; /* the slice ended (vmx_run) */
 	case EXIT_REASON_TRIPLE_FAULT: exit->kind = EXIT_KIND_SHUTDOWN; break;
 	case EXIT_REASON_CPUID:
 		exit->kind = EXIT_KIND_CPUID;

@@ -7,6 +7,8 @@
 #include "hv/options.h"
 #include "hv/vm.h"
 #include "hv/panic.h"
+#include "hv/sched.h"
+#include "hv/time.h"
 #include "mm/page_alloc.h"
 #include "kstring.h"
 
@@ -203,6 +205,27 @@ static bool knob_breaks(struct vcpu *vcpu)
 	return name[0] && vcpu->vm && strcmp(vcpu->vm->name, name) == 0;
 }
 
+/*
+ * Every entry arms the VMX-preemption timer (when the CPU has it) for one
+ * scheduler tick: a guest never runs longer than that without an exit, even
+ * if the host timer's interrupt does not force one. On hardware it does
+ * (external-interrupt exiting); Bochs 2.7 forgets to after an exit taken
+ * with guest RFLAGS.IF clear, and a guest spinning with interrupts off would
+ * keep its CPU for good (TESTING.md).
+ */
+static void arm_slice_timer(void)
+{
+	static u32 slice;
+
+	if (!(vmx_cfg.ctl[VMX_CTL_PIN] & PIN_PREEMPTION_TIMER))
+		return;
+	if (!slice) {
+		u64 ticks = (time_tsc_hz() / SCHED_HZ) >> (vmx_caps.misc & 0x1f);
+		slice = (u32)MIN(MAX(ticks, 1ull), 0xffffffffull);
+	}
+	vmcs_write(VMCS_GUEST_PREEMPTION_TIMER, slice);
+}
+
 void vmx_run(struct vcpu *vcpu, struct vm_exit *exit)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
@@ -216,6 +239,7 @@ void vmx_run(struct vcpu *vcpu, struct vm_exit *exit)
 		flush_now(vmx);
 	load_guest(vcpu, vmx);
 	vmx_load_lazy_state(vcpu);
+	arm_slice_timer();
 
 	if (vmx->exit_tsc) {
 		vmx->host_tsc += rdtsc() - vmx->exit_tsc;
