@@ -166,8 +166,9 @@ void vcpu_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
 
-	if (vendor->vcpu_create(vcpu))
-		vm_fail(vcpu, "out of memory for vCPU %u's control structures", vcpu->id);
+	const char *why = vendor->vcpu_create(vcpu);
+	if (why)
+		vm_fail(vcpu, "cannot create vCPU %u on CPU %u: %s", vcpu->id, vcpu->cpu, why);
 	else
 		vcpu_run(vcpu);
 	if (vcpu->vendor)

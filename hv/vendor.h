@@ -168,8 +168,8 @@ struct vendor_ops {
 	const char *(*enable_cpu)(void);
 
 	/* Allocate backend state (vcpu->vendor) and give the vCPU a valid
-	 * power-on state; 0 or a negative value when out of memory. */
-	int (*vcpu_create)(struct vcpu *vcpu);
+	 * power-on state; NULL, or why it could not ("out of memory", ...). */
+	const char *(*vcpu_create)(struct vcpu *vcpu);
 	void (*vcpu_destroy)(struct vcpu *vcpu);
 
 	/* Enter the guest until the next exit, then decode it into *exit.

@@ -36,6 +36,7 @@ struct svm_vcpu {
 struct svm_cpu {
 	u64 host_save_pa;  /* VM_HSAVE_PA: where VMRUN keeps the host state; 0 while SVM is off here */
 	u64 host_vmcb_pa;  /* VMSAVE/VMLOAD keep the host FS/GS/TR/LDTR/syscall MSRs here around VMRUN */
+	u64 asid_used;     /* bit n: ASID n tags a vCPU pinned to this CPU (svm/asid.c) */
 };
 
 static inline struct svm_vcpu *to_svm(struct vcpu *vcpu) { return vcpu->vendor; }
@@ -50,7 +51,7 @@ const char *svm_exit_code_name(u64 code);
 const char *svm_explain_invalid(const struct vmcb *vmcb);
 
 /* svm_vcpu.c: the per-vCPU operations */
-int svm_vcpu_create(struct vcpu *vcpu);
+const char *svm_vcpu_create(struct vcpu *vcpu);
 void svm_vcpu_destroy(struct vcpu *vcpu);
 void svm_run(struct vcpu *vcpu, struct vm_exit *exit);
 void svm_inject_event(struct vcpu *vcpu, const struct vcpu_event *event);

@@ -58,15 +58,15 @@ static void vmcb_init(struct vmcb *vmcb, u32 asid)
 /* Two pages per vCPU: the VMCB, then struct svm_vcpu (no heap in the hypervisor). */
 #define SVM_VCPU_PAGES 2
 
-int svm_vcpu_create(struct vcpu *vcpu)
+const char *svm_vcpu_create(struct vcpu *vcpu)
 {
 	u64 pa = palloc(SVM_VCPU_PAGES, PAGE_SIZE);
 	if (!pa)
-		return -1;
+		return "out of memory for its VMCB";
 	u32 asid = svm_asid_alloc();
 	if (!asid) {
 		palloc_free(pa, SVM_VCPU_PAGES);
-		return -1;
+		return "no free ASID on its CPU (too many vCPUs pinned there at once)";
 	}
 	memset((void *)pa, 0, SVM_VCPU_PAGES * PAGE_SIZE);
 
@@ -76,7 +76,7 @@ int svm_vcpu_create(struct vcpu *vcpu)
 	svm->flush_pending = true; /* the ASID may hold a previous vCPU's translations */
 	vmcb_init(svm->vmcb, asid);
 	vcpu->vendor = svm;
-	return 0;
+	return NULL;
 }
 
 void svm_vcpu_destroy(struct vcpu *vcpu)

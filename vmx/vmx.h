@@ -95,7 +95,7 @@ void vmx_insn_failure(struct vcpu *vcpu, int fail, struct vm_exit *exit);
 void vmx_dump(struct vcpu *vcpu);
 
 /* vmx_vcpu.c: the per-vCPU operations */
-int vmx_vcpu_create(struct vcpu *vcpu);
+const char *vmx_vcpu_create(struct vcpu *vcpu);
 void vmx_vcpu_destroy(struct vcpu *vcpu);
 void vmx_run(struct vcpu *vcpu, struct vm_exit *exit);
 void vmx_inject_event(struct vcpu *vcpu, const struct vcpu_event *event);

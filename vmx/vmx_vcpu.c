@@ -61,11 +61,11 @@ void vmx_vmcs_end(u64 flags)
 /* Two pages per vCPU: the VMCS, then struct vmx_vcpu (no heap in the hypervisor). */
 #define VMX_VCPU_PAGES 2
 
-int vmx_vcpu_create(struct vcpu *vcpu)
+const char *vmx_vcpu_create(struct vcpu *vcpu)
 {
 	u64 pa = palloc(VMX_VCPU_PAGES, PAGE_SIZE);
 	if (!pa)
-		return -1;
+		return "out of memory for its VMCS";
 	memset((void *)pa, 0, VMX_VCPU_PAGES * PAGE_SIZE);
 
 	struct vmx_vcpu *vmx = (struct vmx_vcpu *)(pa + PAGE_SIZE);
@@ -82,7 +82,7 @@ int vmx_vcpu_create(struct vcpu *vcpu)
 	u64 flags = vmx_vmcs_begin(vcpu);
 	vmx_setup_vmcs(vcpu);
 	vmx_vmcs_end(flags);
-	return 0;
+	return NULL;
 }
 
 void vmx_vcpu_destroy(struct vcpu *vcpu)
