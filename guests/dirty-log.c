@@ -1,13 +1,14 @@
 /* Dirty logging (shared/design/MMU.md §1): with HC_MEMSLOT_F_DIRTY_LOG on a
  * slot, HC_MEMSLOT_DIRTY_GET returns exactly the pages written since the
  * last call and clears them; the pages are write-protected again, so a
- * second write to the same page is logged again. A logged slot cannot be
- * moved, resized or split. */
+ * second write to the same page is logged again; writes the hypervisor makes
+ * into the slot (hypercall output) are logged as well. A logged slot cannot
+ * be moved, resized or split. */
 #include "guest.h"
 
 #define SLOT 0x40000000ull
 #define PAGES 128
-#define TESTS 7
+#define TESTS 8
 
 static u64 bits[PAGES / 64 + 1]; /* one word more than needed: zeroed by the call */
 
@@ -69,6 +70,11 @@ void test_main(void)
 	   "hv: a page written again after the call is logged again (write-protected again)");
 	ok(*(volatile u64 *)(SLOT + 3 * PAGE_SIZE + 8) == 0x200 && *(volatile u64 *)(SLOT + 64 * PAGE_SIZE + 8) == 0x102,
 	   "hv: the writes reached memory");
+	static const u32 by_hv[] = { 10 };
+	struct hc_stats *out = (struct hc_stats *)(SLOT + 10 * PAGE_SIZE);
+	ok(hcall(HC_READ_STATS, (unsigned long)out, sizeof(*out), 0, 0, NULL) == HC_OK &&
+	   dirty_get() == HC_OK && exactly(by_hv, 1),
+	   "hv: a write the hypervisor makes for the guest (HC_READ_STATS into page 10) is logged too");
 	ok(memslot_op(HC_MEMSLOT_MOVE, SLOT, 0, 2 * SLOT, 0) == HC_EDIRTYLOG &&
 	   memslot_op(HC_MEMSLOT_SPLIT, SLOT, 0, SLOT + PAGE_SIZE, 0) == HC_EDIRTYLOG,
 	   "hv: a logged slot cannot be moved or split (HC_EDIRTYLOG)");

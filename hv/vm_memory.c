@@ -179,8 +179,10 @@ static bool walk_gpa(struct vm *vm, u64 gpa, u64 len, u8 *buf, enum gpa_op op)
 		u8 *host = gfn_host(vm, (gpa + done) >> PAGE_SHIFT, op == GPA_WRITE || op == GPA_CHECK_WRITE);
 		if (!host)
 			return false;
-		if (op == GPA_WRITE)
+		if (op == GPA_WRITE) {
 			memcpy(host + off, buf + done, n);
+			memslots_mark_dirty(vm->mem->mmu, (gpa + done) >> PAGE_SHIFT);
+		}
 		else if (op == GPA_READ)
 			memcpy(buf + done, host + off, n);
 		done += n;

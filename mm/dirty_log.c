@@ -24,6 +24,17 @@ static void write_protect(struct vm_mmu *vm, struct tdp_root *root, const struct
 	}
 }
 
+void memslots_mark_dirty(struct vm_mmu *vm, u64 gfn)
+{
+	spin_lock(&vm->slots_lock); /* the slot and its bitmap stay while we hold it */
+	const struct memslot *m = memslots_find(vm->slots, gfn, NULL);
+	if (m && m->dirty_bitmap) {
+		u64 bit = gfn - m->base_gfn;
+		__atomic_fetch_or(&m->dirty_bitmap[bit / 64], 1ull << (bit % 64), __ATOMIC_RELAXED);
+	}
+	spin_unlock(&vm->slots_lock);
+}
+
 int memslots_dirty_get_and_clear(struct vm_mmu *vm, u64 base_gfn, u64 *out, u64 nwords)
 {
 	spin_lock(&vm->slots_lock);

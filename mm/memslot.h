@@ -109,5 +109,12 @@ bool memslots_gfn_to_pfn(struct vm_mmu *vm, u64 gfn, u64 *pfn, u32 *flags);
  * logging on that slot) / MEMSLOT_E_RANGE (out too small).
  */
 int memslots_dirty_get_and_clear(struct vm_mmu *vm, u64 base_gfn, u64 *out, u64 nwords);
+/*
+ * A write to `gfn` the hypervisor made itself (hypercall output, device
+ * emulation), not through the guest's mappings: logged like a guest write
+ * when the page's slot has dirty logging on. Call it after the write, so a
+ * DIRTY_GET that reports the page finds the new contents.
+ */
+void memslots_mark_dirty(struct vm_mmu *vm, u64 gfn);
 
 #endif

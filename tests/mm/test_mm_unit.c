@@ -772,6 +772,12 @@ static void test_dirty_log(void **state)
 	assert_int_equal(fault(&s, v, 0x210, MM_WRITE), TDP_MAPPED);
 	assert_int_equal(memslots_dirty_get_and_clear(vm, 0x200, bits, 8), MEMSLOT_OK);
 	assert_int_equal(bits[0], 1ull << 0x10);
+	/* the hypervisor's own writes are logged too; outside a logged slot, nothing happens */
+	memslots_mark_dirty(vm, 0x241);
+	memslots_mark_dirty(vm, 0x100);
+	assert_int_equal(memslots_dirty_get_and_clear(vm, 0x200, bits, 8), MEMSLOT_OK);
+	assert_int_equal(bits[0], 0);
+	assert_int_equal(bits[1], 1ull << 1);
 	sim_vm_destroy(&s);
 }
 
