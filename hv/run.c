@@ -219,11 +219,12 @@ int hv_run(struct boot_info *bi)
 
 	vm_init();
 	u32 parallel = parallelism(), most;
-	u64 free_before = palloc_free_pages();
+	u64 free_before = palloc_free_pages(), start_ns = time_now_ns();
 	kprintf("hv: running %u VM%s from %s with %s, up to %u at once\n", suite.count,
 		suite.count == 1 ? "" : "s", name, vendor->name, parallel);
 	u32 passed = run_suite(bi, parallel, &most);
-	kprintf("hv: at most %u VM%s ran at once\n", most, most == 1 ? "" : "s");
+	kprintf("hv: at most %u VM%s ran at once; the suite took %lu ms\n", most, most == 1 ? "" : "s",
+		(unsigned long)((time_now_ns() - start_ns) / NSEC_PER_MSEC));
 	/* Every VM gives back all it took: a page missing here is a leak in the hypervisor. */
 	u64 free_after = palloc_free_pages();
 	bool leak = free_after != free_before;

@@ -24,11 +24,14 @@ $(BUILD)/guests/out/fails-%.bin: tests/suite-fails/%.asm
 
 # bench-svm: the cost of one guest exit under QEMU TCG (tools/bench-exits.sh).
 BENCH_OUT := $(BUILD)/guests/out
-BENCH_FILES := $(BENCH_OUT)/bench-exits.bin $(BENCH_OUT)/bench-idle.bin \
-	$(BENCH_OUT)/bench-exits.cfg $(BENCH_OUT)/bench-idle.cfg
+BENCH_FILES := $(BENCH_OUT)/bench-exits.bin $(BENCH_OUT)/bench-idle.bin $(BENCH_OUT)/bench-smp.bin \
+	$(BENCH_OUT)/bench-exits.cfg $(BENCH_OUT)/bench-idle.cfg $(BENCH_OUT)/bench-smp.cfg
 $(BENCH_OUT)/bench-exits.bin: tests/bench/exit-loop.asm
 	@mkdir -p $(dir $@)
 	$(NASM) -f bin -DEXITS=200000 -o $@ $<
+$(BENCH_OUT)/bench-smp.bin: tests/bench/exit-loop.asm
+	@mkdir -p $(dir $@)
+	$(NASM) -f bin -DEXITS=20000 -o $@ $<
 $(BENCH_OUT)/bench-idle.bin: tests/bench/exit-loop.asm
 	@mkdir -p $(dir $@)
 	$(NASM) -f bin -DEXITS=1 -o $@ $<
@@ -41,5 +44,6 @@ all: $(BENCH_FILES)
 bench: bench-svm
 bench-svm: all
 	BUILD=$(BUILD) tools/bench-exits.sh tools/run-qemu.sh svm
+	BUILD=$(BUILD) tools/bench-smp.sh tools/run-qemu.sh svm
 
 UNIT_SRC_npt := svm/npt.c mm/spte.c
