@@ -268,8 +268,8 @@ void vm_memory_print_reclaim(struct vm *vm)
 	struct tdp_stats t;
 
 	tdp_get_stats(vm->mem->mmu, &t);
-	kprintf("hv: VM %s: mmu: nx current %lu; roots invalidated %lu, freed %lu; tables freed %lu\n",
-		vm->name, t.nx_current, t.roots_invalidated, t.roots_freed, t.tables_freed);
+	kprintf("hv: VM %s: mmu: nx current %lu; roots invalidated %lu, zapped %lu, freed %lu; tables freed %lu\n",
+		vm->name, t.nx_current, t.roots_invalidated, t.roots_zapped, t.roots_freed, t.tables_freed);
 }
 
 bool vm_nx_recovery_running(struct vm *vm)

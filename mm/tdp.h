@@ -115,7 +115,7 @@ struct tdp_stats {
 	u64 sptes_zapped;        /* present entries cleared (a table entry counts once) */
 	u64 tlb_flushes;         /* mmp_flush_remote_tlbs() calls */
 	u64 lock_breaks;         /* mmu_lock dropped on purpose in a long operation */
-	u64 roots_created, roots_invalidated, roots_freed;
+	u64 roots_created, roots_invalidated, roots_zapped, roots_freed; /* zapped: by tdp_reclaim */
 	u64 mmio_faults;         /* TDP_MMIO returned */
 	u64 mmio_marker_hits, mmio_marker_misses, mmio_markers_installed;
 	u64 mmio_marker_wraps;   /* all markers zapped because the generation bits wrapped */

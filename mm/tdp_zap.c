@@ -218,6 +218,7 @@ u64 tdp_reclaim(struct vm_mmu *vm)
 			continue;
 		zap_root_range(&z, r, 0, TDP_GFN_END);
 		r->zapped = true;
+		STAT_INC(vm, roots_zapped);
 	}
 	zap_ctx_finish(&z);
 	write_unlock(&vm->mmu_lock);

@@ -21,8 +21,9 @@ status=$?
 # Sum of the numbers after "KEY " on the VMs' reclaim statistics lines.
 total() { grep -a "^hv: VM .*: mmu: nx current" "$log" | grep -oE "$1 [0-9]+" | awk '{ n += $NF } END { print n + 0 }'; }
 
-invalidated=$(total "roots invalidated") freed=$(total ", freed")
+invalidated=$(total "roots invalidated") zapped=$(total "zapped") freed=$(total ", freed")
 [ "$invalidated" -gt 0 ]; check "memslot changes invalidated roots ($invalidated)" $?
+[ "$zapped" -gt 0 ]; check "the worker zapped obsolete roots ($zapped)" $?
 [ "$freed" -gt 0 ]; check "the worker freed obsolete roots while the VMs ran ($freed)" $?
 # One VM's number after "KEY " on its first mmu statistics line (0 when missing).
 vm_stat() { grep -a "^hv: VM $1: mmu: mapped" "$log" | grep -oE "$2 [0-9]+" | head -n 1 | awk '{ print $NF + 0 }'; }

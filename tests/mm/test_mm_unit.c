@@ -711,6 +711,28 @@ static void test_fast_invalidate(void **state)
 	assert_int_equal(host_pages_live(), base_pages);
 }
 
+/* Z3: an obsolete root a vCPU still holds is zapped once, then skipped until it is freed. */
+static void test_zapped_held_root_is_skipped(void **state)
+{
+	struct sim_vm s;
+	sim_vm_init(&s, &test_ept, nx_off);
+	struct sim_vcpu *v = sim_vcpu_add(&s);
+	struct vm_mmu *vm = s.vm;
+	assert_int_equal(create_slot(vm, 0, 64, 0x100001, 0), MEMSLOT_OK);
+	for (u64 g = 0; g < 64; g++)
+		assert_int_equal(fault(&s, v, g, MM_READ), TDP_MAPPED);
+	tdp_invalidate_all(vm); /* v still holds its root: it has not entered since */
+	tdp_reclaim(vm);
+	assert_int_equal(stats(vm).roots_zapped, 1);
+	assert_int_equal(stats(vm).roots_freed, 0);
+	tdp_reclaim(vm);
+	tdp_reclaim(vm);
+	assert_int_equal(stats(vm).roots_zapped, 1); /* not revisited */
+	assert_int_equal(fault(&s, v, 3, MM_READ), TDP_MAPPED); /* v reloads: the old root goes */
+	assert_int_equal(stats(vm).roots_freed, 1);
+	sim_vm_destroy(&s);
+}
+
 static void test_move_and_split(void **state)
 {
 	struct sim_vm s;
@@ -840,6 +862,7 @@ int main(void)
 		cmocka_unit_test(test_mmio_marker_wrap),
 		cmocka_unit_test(test_zap_range),
 		cmocka_unit_test(test_fast_invalidate),
+		cmocka_unit_test(test_zapped_held_root_is_skipped),
 		cmocka_unit_test(test_move_and_split),
 		cmocka_unit_test(test_dirty_log),
 		cmocka_unit_test(test_nx_split_and_recover),
