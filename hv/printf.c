@@ -35,6 +35,16 @@ static void put_padded(struct out *o, const char *s, size_t len, int width, bool
 			put(o, ' ');
 }
 
+/* Length of s, stopping at max characters when max >= 0 (s need not be
+ * NUL-terminated then, as with a 4-byte ACPI signature). */
+static size_t string_length(const char *s, int max)
+{
+	size_t len = 0;
+	while ((max < 0 || len < (size_t)max) && s[len])
+		len++;
+	return len;
+}
+
 /* Writes the digits of v in base 10 or 16 into the end of tmp; returns the start. */
 static char *format_unsigned(char *end, u64 v, unsigned base)
 {
@@ -84,6 +94,17 @@ int kvsnprintf(char *buf, size_t n, const char *fmt, va_list ap_in)
 		int width = 0;
 		for (; *fmt >= '0' && *fmt <= '9'; fmt++)
 			width = width * 10 + (*fmt - '0');
+		int precision = -1; /* %.Ns / %.*s: at most N characters of the string */
+		if (*fmt == '.') {
+			fmt++;
+			precision = 0;
+			if (*fmt == '*') {
+				precision = va_arg(ap, int);
+				fmt++;
+			}
+			for (; *fmt >= '0' && *fmt <= '9'; fmt++)
+				precision = precision * 10 + (*fmt - '0');
+		}
 		int longs = 0;
 		for (; *fmt == 'l' || *fmt == 'z'; fmt++)
 			longs++;
@@ -95,7 +116,7 @@ int kvsnprintf(char *buf, size_t n, const char *fmt, va_list ap_in)
 			s = va_arg(ap, char *);
 			if (!s)
 				s = "(null)";
-			put_padded(&o, s, strlen(s), width, left, ' ');
+			put_padded(&o, s, string_length(s, precision), width, left, ' ');
 			break;
 		case 'c':
 			c = (char)va_arg(ap, int);

@@ -1,5 +1,6 @@
-/* A small kernel formatter: %s %d %u %x %lx %llx %p %c %%, with width, '0'
- * padding and '-' for left alignment. The console and panic() build on it. */
+/* The one formatter of the code base: %s %d %u %x %lx %llx %p %c %%, with
+ * width, '0' padding, '-' for left alignment and a precision for strings only
+ * (%.4s, %.*s). The console, panic() and every error message build on it. */
 #ifndef HV_PRINTF_H
 #define HV_PRINTF_H
 

@@ -37,6 +37,13 @@ static void test_width_and_padding(void **state)
 	SAME("%%d %s", "literal");
 }
 
+static void test_string_precision(void **state)
+{
+	static const char sig[4] = { 'A', 'P', 'I', 'C' }; /* not NUL-terminated */
+	SAME("[%.4s] [%.*s] [%.*s]", sig, 2, "abcdef", 0, "abc");
+	SAME("[%.*s] [%.9s] [%-6.2s]", -1, "whole", "short", "abcdef");
+}
+
 /* These feed the formatter what the compiler's format check rightly rejects. */
 #pragma GCC diagnostic ignored "-Wformat"
 #pragma GCC diagnostic ignored "-Wformat-extra-args"
@@ -76,6 +83,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_integers),
 		cmocka_unit_test(test_width_and_padding),
+		cmocka_unit_test(test_string_precision),
 		cmocka_unit_test(test_pointer_and_null_string),
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_unknown_conversion_is_visible),
