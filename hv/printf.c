@@ -167,3 +167,17 @@ int ksnprintf(char *buf, size_t n, const char *fmt, ...)
 	va_end(ap);
 	return r;
 }
+
+void kappendf(char *buf, size_t n, const char *fmt, ...)
+{
+	size_t len = 0;
+	va_list ap;
+
+	if (!n)
+		return;
+	while (len < n - 1 && buf[len])
+		len++;
+	va_start(ap, fmt);
+	kvsnprintf(buf + len, n - len, fmt, ap);
+	va_end(ap);
+}

@@ -12,4 +12,9 @@
 int kvsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
 int ksnprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Appends to the text already in buf (n bytes in all), for a message built in
+ * steps (a list, a shared prefix): never writes past buf + n, always
+ * NUL-terminates (when n > 0); what does not fit is cut off. */
+void kappendf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #endif

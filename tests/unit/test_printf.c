@@ -69,6 +69,19 @@ static void test_truncation(void **state)
 	assert_int_equal(ksnprintf(NULL, 0, "%d", 123), 3); /* size only */
 }
 
+static void test_append(void **state)
+{
+	char buf[12];
+	ksnprintf(buf, sizeof(buf), "a=%d", 1);
+	kappendf(buf, sizeof(buf), ", b=%s", "two");
+	assert_string_equal(buf, "a=1, b=two");
+	kappendf(buf, sizeof(buf), "%s", "XYZ"); /* one byte left: cut */
+	assert_string_equal(buf, "a=1, b=twoX");
+	kappendf(buf, sizeof(buf), "more");    /* full: unchanged, still terminated */
+	assert_string_equal(buf, "a=1, b=twoX");
+	kappendf(NULL, 0, "nothing");          /* no buffer is fine */
+}
+
 static void test_unknown_conversion_is_visible(void **state)
 {
 	char buf[32];
@@ -86,6 +99,7 @@ int main(void)
 		cmocka_unit_test(test_string_precision),
 		cmocka_unit_test(test_pointer_and_null_string),
 		cmocka_unit_test(test_truncation),
+		cmocka_unit_test(test_append),
 		cmocka_unit_test(test_unknown_conversion_is_visible),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
