@@ -1,7 +1,7 @@
 /* ACPI table walking and MADT parsing (layouts: ACPI 6.x, sections 5.2.5-5.2.12). */
 #include "hv/acpi.h"
 #include "kstring.h"
-#include "strbuf.h"
+#include "hv/printf.h"
 
 #define RSDP_V1_LEN 20      /* bytes covered by the first checksum */
 #define RSDP_V2_LEN 36
@@ -36,11 +36,7 @@ static u64 get64(const u8 *p)
 
 static int fail(char *err, size_t errlen, const char *what, const char *why)
 {
-	struct strbuf sb;
-	sb_init(&sb, err, errlen);
-	sb_puts(&sb, what);
-	sb_puts(&sb, ": ");
-	sb_puts(&sb, why);
+	ksnprintf(err, errlen, "%s: %s", what, why);
 	return -1;
 }
 
@@ -56,10 +52,7 @@ bool acpi_checksum_ok(const void *p, size_t len)
 static int check_sdt(const u8 *t, const char *sig, u32 min, char *err, size_t errlen)
 {
 	char what[32];
-	struct strbuf sb;
-	sb_init(&sb, what, sizeof(what));
-	sb_puts(&sb, "ACPI table ");
-	sb_putn(&sb, sig, 4);
+	ksnprintf(what, sizeof(what), "ACPI table %.4s", sig);
 	if (memcmp(t, sig, 4) != 0)
 		return fail(err, errlen, what, "wrong signature");
 	u32 len = get32(t + 4);
@@ -154,10 +147,7 @@ static int search_sdt(u64 sdt_pa, bool xsdt, const char *sig, u64 virt_offset, u
 		return 0;
 	}
 	char what[32];
-	struct strbuf sb;
-	sb_init(&sb, what, sizeof(what));
-	sb_puts(&sb, "ACPI table ");
-	sb_putn(&sb, sig, 4);
+	ksnprintf(what, sizeof(what), "ACPI table %.4s", sig);
 	return fail(err, errlen, what, xsdt ? "not listed in the XSDT" : "not listed in the RSDT");
 }
 

@@ -16,7 +16,7 @@ UNIT_SRC_guest_image := hv/guest_image.c
 UNIT_SRC_multiboot_info := hv/multiboot_info.c
 UNIT_SRC_printf := hv/printf.c
 UNIT_SRC_bootinfo := boot/bootinfo.c
-UNIT_SRC_acpi := hv/acpi.c
+UNIT_SRC_acpi := hv/acpi.c hv/printf.c
 UNIT_SRC_runqueue := hv/runqueue.c
 UNIT_SRC_hc_memslot := hv/hc_memslot.c $(MM_CORE_SRC) tests/mm/platform_host.c tests/mm/formats.c
 
