@@ -9,9 +9,9 @@
 #include "hv/cpu.h"
 #include "hv/percpu.h"
 #include "hv/panic.h"
+#include "hv/printf.h"
 #include "mm/page_alloc.h"
 #include "kstring.h"
-#include "strbuf.h"
 
 #define CPUID1_ECX_VMX (1u << 5)
 #define CPUID1_ECX_XSAVE (1u << 26)
@@ -91,13 +91,9 @@ static const char *feature_control_enable(void)
 static const char *missing_message(const struct vmx_config *cfg)
 {
 	static char msg[256];
-	struct strbuf sb;
-	sb_init(&sb, msg, sizeof(msg));
-	sb_puts(&sb, "VT-x: this CPU lacks what the hypervisor requires:");
-	for (int i = 0; i < cfg->nmissing; i++) {
-		sb_puts(&sb, i ? ", " : " ");
-		sb_puts(&sb, cfg->missing[i]);
-	}
+	ksnprintf(msg, sizeof(msg), "VT-x: this CPU lacks what the hypervisor requires:");
+	for (int i = 0; i < cfg->nmissing; i++)
+		kappendf(msg, sizeof(msg), "%s%s", i ? ", " : " ", cfg->missing[i]);
 	return msg;
 }
 
