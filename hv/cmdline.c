@@ -1,7 +1,7 @@
 /* Typed key tables over the keyval tokenizer; see cmdline.h for the contract. */
 #include "hv/cmdline.h"
 #include "kstring.h"
-#include "strbuf.h"
+#include "hv/printf.h"
 
 /* --- numbers --- */
 
@@ -61,52 +61,43 @@ bool cmdline_parse_size(const char *s, size_t len, u64 *out)
 }
 
 /* A size in the largest unit that divides it exactly: "64G", "1M", "4095". */
-static void put_size(struct strbuf *sb, u64 bytes)
+static void put_size(char *err, size_t errlen, u64 bytes)
 {
-	static const char units[] = "KMGT";
-	int u = -1;
-	while (u < 3 && bytes && bytes % 1024 == 0) {
+	static const char *const units[] = { "", "K", "M", "G", "T" };
+	int u = 0;
+	while (u < 4 && bytes && bytes % 1024 == 0) {
 		bytes /= 1024;
 		u++;
 	}
-	sb_putu(sb, bytes);
-	if (u >= 0)
-		sb_putc(sb, units[u]);
+	kappendf(err, errlen, "%lu%s", bytes, units[u]);
 }
 
 /* --- storing one typed value --- */
 
 /* What a key of this type accepts, for "bad value" messages. */
-static void put_expected(struct strbuf *sb, const struct cmdline_key *k)
+static void put_expected(char *err, size_t errlen, const struct cmdline_key *k)
 {
 	switch (k->type) {
 	case CMDLINE_BOOL:
-		sb_puts(sb, "expected on or off");
+		kappendf(err, errlen, "expected on or off");
 		break;
 	case CMDLINE_UINT:
-		sb_puts(sb, "expected a number from ");
-		sb_putu(sb, k->min);
-		sb_puts(sb, " to ");
-		sb_putu(sb, k->max);
+		kappendf(err, errlen, "expected a number from %lu to %lu", k->min, k->max);
 		break;
 	case CMDLINE_SIZE:
-		sb_puts(sb, "expected a size from ");
-		put_size(sb, k->min);
-		sb_puts(sb, " to ");
-		put_size(sb, k->max);
-		sb_puts(sb, " (a number with an optional K, M, G or T suffix)");
+		kappendf(err, errlen, "expected a size from ");
+		put_size(err, errlen, k->min);
+		kappendf(err, errlen, " to ");
+		put_size(err, errlen, k->max);
+		kappendf(err, errlen, " (a number with an optional K, M, G or T suffix)");
 		break;
 	case CMDLINE_ENUM:
-		sb_puts(sb, "expected one of ");
-		for (u32 i = 0; k->choices[i]; i++) {
-			sb_puts(sb, i ? ", " : "");
-			sb_puts(sb, k->choices[i]);
-		}
+		kappendf(err, errlen, "expected one of ");
+		for (u32 i = 0; k->choices[i]; i++)
+			kappendf(err, errlen, "%s%s", i ? ", " : "", k->choices[i]);
 		break;
 	case CMDLINE_STRING:
-		sb_puts(sb, "expected at most ");
-		sb_putu(sb, k->size - 1);
-		sb_puts(sb, " characters");
+		kappendf(err, errlen, "expected at most %zu characters", k->size - 1);
 		break;
 	case CMDLINE_CALLBACK:
 		break;
@@ -172,50 +163,45 @@ static const struct cmdline_key *find_key(const struct keyval *kv,
 	return NULL;
 }
 
-static void put_bad_value(struct strbuf *sb, const struct keyval *kv)
+/* No error: an empty message, as the contract promises on success. */
+static void clear_error(char *err, size_t errlen)
 {
-	sb_puts(sb, "bad value '");
-	sb_putn(sb, kv->value, kv->value_len);
-	sb_puts(sb, "' for '");
-	sb_putn(sb, kv->key, kv->key_len);
-	sb_puts(sb, "': ");
+	if (errlen)
+		err[0] = '\0';
 }
 
 int cmdline_apply(const struct keyval *kv, const struct cmdline_key *keys, u32 nkeys,
-		  char *errbuf, size_t errlen)
+		  char *err, size_t errlen)
 {
 	const struct cmdline_key *k = find_key(kv, keys, nkeys);
-	struct strbuf err;
 
-	sb_init(&err, errbuf, errlen);
 	if (!k) {
-		sb_puts(&err, "unknown key '");
-		sb_putn(&err, kv->key, kv->key_len);
-		sb_putc(&err, '\'');
+		ksnprintf(err, errlen, "unknown key '%.*s'", (int)kv->key_len, kv->key);
 		return -1;
 	}
-	put_bad_value(&err, kv); /* the prefix of any error below */
+	/* The prefix of any error below; a callback appends its reason after it. */
+	ksnprintf(err, errlen, "bad value '%.*s' for '%.*s': ", (int)kv->value_len, kv->value,
+		  (int)kv->key_len, kv->key);
 	if (k->type == CMDLINE_CALLBACK) {
-		if (k->fn(k->ctx, kv->value, kv->value_len, err.cap ? err.buf + err.len : NULL,
-			  err.cap - err.len))
+		size_t used = errlen ? strlen(err) : 0;
+		if (k->fn(k->ctx, kv->value, kv->value_len, errlen ? err + used : NULL, errlen - used))
 			return -1;
 	} else if (!store_value(k, kv->value, kv->value_len)) {
-		put_expected(&err, k);
+		put_expected(err, errlen, k);
 		return -1;
 	}
-	sb_init(&err, errbuf, errlen);
+	clear_error(err, errlen);
 	return 0;
 }
 
 /* --- whole texts --- */
 
-static int check_required(const struct cmdline_key *keys, u32 nkeys, u64 seen, struct strbuf *err)
+static int check_required(const struct cmdline_key *keys, u32 nkeys, u64 seen, char *err,
+			  size_t errlen)
 {
 	for (u32 i = 0; i < nkeys; i++) {
 		if ((keys[i].flags & CMDLINE_REQUIRED) && !(seen >> i & 1)) {
-			sb_puts(err, "missing key '");
-			sb_puts(err, keys[i].name);
-			sb_putc(err, '\'');
+			ksnprintf(err, errlen, "missing key '%s'", keys[i].name);
 			return -1;
 		}
 	}
@@ -223,34 +209,31 @@ static int check_required(const struct cmdline_key *keys, u32 nkeys, u64 seen, s
 }
 
 int cmdline_parse(const char *text, size_t len, const struct cmdline_key *keys, u32 nkeys,
-		  char *errbuf, size_t errlen)
+		  char *err, size_t errlen)
 {
 	struct keyval_iter it;
 	struct keyval kv;
-	struct strbuf err;
 	u64 seen = 0;
 	int r;
 
-	sb_init(&err, errbuf, errlen);
+	clear_error(err, errlen);
 	if (nkeys > CMDLINE_MAX_KEYS) {
-		sb_puts(&err, "key table too large");
+		ksnprintf(err, errlen, "key table too large");
 		return -1;
 	}
 	keyval_init(&it, text, len);
-	while ((r = keyval_next(&it, &kv, errbuf, errlen)) == 1) {
+	while ((r = keyval_next(&it, &kv, err, errlen)) == 1) {
 		const struct cmdline_key *k = find_key(&kv, keys, nkeys);
 		u64 bit = k ? 1ull << (k - keys) : 0;
 		if (k && k->type != CMDLINE_CALLBACK && (seen & bit)) {
-			sb_puts(&err, "key '");
-			sb_puts(&err, k->name);
-			sb_puts(&err, "' given twice");
+			ksnprintf(err, errlen, "key '%s' given twice", k->name);
 			return -1;
 		}
-		if (cmdline_apply(&kv, keys, nkeys, errbuf, errlen))
+		if (cmdline_apply(&kv, keys, nkeys, err, errlen))
 			return -1;
 		seen |= bit;
 	}
 	if (r < 0)
 		return -1;
-	return check_required(keys, nkeys, seen, &err);
+	return check_required(keys, nkeys, seen, err, errlen);
 }

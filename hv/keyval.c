@@ -1,7 +1,7 @@
 /* Tokenizer for key=value words and for lines; the grammar is in keyval.h. */
 #include "hv/keyval.h"
 #include "kstring.h"
-#include "strbuf.h"
+#include "hv/printf.h"
 
 static bool is_blank(char c)
 {
@@ -14,56 +14,47 @@ void keyval_init(struct keyval_iter *it, const char *text, size_t len)
 	it->end = text + len;
 }
 
-static void error_at(struct strbuf *sb, const struct keyval_iter *it, const char *at)
+/* The 1-based column of at, which error messages start with. */
+static unsigned long column(const struct keyval_iter *it, const char *at)
 {
-	sb_puts(sb, "column ");
-	sb_putu(sb, (u64)(at - it->start) + 1);
-	sb_puts(sb, ": ");
+	return (unsigned long)(at - it->start) + 1;
 }
 
-/* The rest of the word starting at p, quoted for an error message. */
-static void put_word(struct strbuf *sb, const struct keyval_iter *it, const char *p)
+/* The length of the word starting at p, quoted in error messages. */
+static int word_len(const struct keyval_iter *it, const char *p)
 {
 	const char *e = p;
 	while (e < it->end && !is_blank(*e))
 		e++;
-	sb_putc(sb, '\'');
-	sb_putn(sb, p, (size_t)(e - p));
-	sb_putc(sb, '\'');
+	return (int)(e - p);
 }
 
 /* Reads a quoted value after its opening quote; returns the end of the word or NULL. */
 static const char *read_quoted(struct keyval_iter *it, struct keyval *kv, const char *q,
-			       struct strbuf *err)
+			       char *err, size_t errlen)
 {
 	const char *close = q + 1;
 	while (close < it->end && *close != '"')
 		close++;
 	if (close == it->end) {
-		error_at(err, it, q);
-		sb_puts(err, "missing closing quote in the value of '");
-		sb_putn(err, kv->key, kv->key_len);
-		sb_putc(err, '\'');
+		ksnprintf(err, errlen, "column %lu: missing closing quote in the value of '%.*s'",
+			  column(it, q), (int)kv->key_len, kv->key);
 		return NULL;
 	}
 	kv->value = q + 1;
 	kv->value_len = (size_t)(close - q - 1);
 	if (close + 1 < it->end && !is_blank(close[1])) {
-		error_at(err, it, close + 1);
-		sb_puts(err, "expected a blank after the closing quote of '");
-		sb_putn(err, kv->key, kv->key_len);
-		sb_putc(err, '\'');
+		ksnprintf(err, errlen, "column %lu: expected a blank after the closing quote of '%.*s'",
+			  column(it, close + 1), (int)kv->key_len, kv->key);
 		return NULL;
 	}
 	return close + 1;
 }
 
-int keyval_next(struct keyval_iter *it, struct keyval *kv, char *errbuf, size_t errlen)
+int keyval_next(struct keyval_iter *it, struct keyval *kv, char *err, size_t errlen)
 {
-	struct strbuf err;
 	const char *p = it->p, *eq;
 
-	sb_init(&err, errbuf, errlen);
 	while (p < it->end && is_blank(*p))
 		p++;
 	if (p == it->end || *p == '#') {
@@ -73,15 +64,14 @@ int keyval_next(struct keyval_iter *it, struct keyval *kv, char *errbuf, size_t 
 	for (eq = p; eq < it->end && !is_blank(*eq) && *eq != '='; eq++)
 		;
 	if (eq == it->end || *eq != '=' || eq == p) {
-		error_at(&err, it, p);
-		sb_puts(&err, "expected key=value, found ");
-		put_word(&err, it, p);
+		ksnprintf(err, errlen, "column %lu: expected key=value, found '%.*s'", column(it, p),
+			  word_len(it, p), p);
 		return -1;
 	}
 	*kv = (struct keyval){ .key = p, .key_len = (size_t)(eq - p),
-			       .column = (size_t)(p - it->start) + 1 };
+			       .column = column(it, p) };
 	if (eq + 1 < it->end && eq[1] == '"') {
-		p = read_quoted(it, kv, eq + 1, &err);
+		p = read_quoted(it, kv, eq + 1, err, errlen);
 		if (!p)
 			return -1;
 	} else {

@@ -5,8 +5,8 @@
 UNIT_SRC_spinlock :=
 UNIT_SRC_memmap := mm/memmap.c
 UNIT_SRC_page_alloc := mm/page_alloc.c mm/memmap.c
-UNIT_SRC_keyval := hv/keyval.c
-UNIT_SRC_cmdline := hv/cmdline.c hv/keyval.c
+UNIT_SRC_keyval := hv/keyval.c hv/printf.c
+UNIT_SRC_cmdline := hv/cmdline.c hv/keyval.c hv/printf.c
 UNIT_SRC_insn_decode := hv/insn_decode.c
 UNIT_SRC_guest_walk := hv/guest_walk.c
 UNIT_SRC_vmx_caps := vmx/caps.c
