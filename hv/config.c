@@ -1,7 +1,7 @@
 /* The suite configuration (hv/config.h), built on the key=value parser (hv/cmdline.h). */
 #include "hv/config.h"
 #include "hv/cmdline.h"
-#include "strbuf.h"
+#include "hv/printf.h"
 #include "kstring.h"
 
 /* In the order of enum guest_image_kind and enum guest_cpu_mode (hv/guest_image.h). */
@@ -18,7 +18,6 @@ static int parse_expect(void *ctx, const char *v, size_t len, char *err, size_t 
 {
 	struct vm_config *cfg = ctx;
 	u64 status;
-	struct strbuf sb;
 
 	if (equals(v, len, "triple-fault")) {
 		cfg->expect = EXPECT_TRIPLE_FAULT;
@@ -31,8 +30,7 @@ static int parse_expect(void *ctx, const char *v, size_t len, char *err, size_t 
 		cfg->expect = EXPECT_EXIT;
 		cfg->expect_status = (u32)status;
 	} else {
-		sb_init(&sb, err, errlen);
-		sb_puts(&sb, "expected exit:N (N from 0 to 4294967295), triple-fault, halt or timeout");
+		ksnprintf(err, errlen, "expected exit:N (N from 0 to 4294967295), triple-fault, halt or timeout");
 		return -1;
 	}
 	return 0;
@@ -41,15 +39,13 @@ static int parse_expect(void *ctx, const char *v, size_t len, char *err, size_t 
 static int add_module(void *ctx, const char *v, size_t len, char *err, size_t errlen)
 {
 	struct vm_config *cfg = ctx;
-	struct strbuf sb;
 
-	sb_init(&sb, err, errlen);
 	if (cfg->nmodules == CONFIG_MAX_MODULES) {
-		sb_puts(&sb, "at most 4 modules per VM");
+		ksnprintf(err, errlen, "at most 4 modules per VM");
 		return -1;
 	}
 	if (len == 0 || len >= BOOT_NAME_MAX) {
-		sb_puts(&sb, "expected a file name of 1 to 63 characters");
+		ksnprintf(err, errlen, "expected a file name of 1 to 63 characters");
 		return -1;
 	}
 	memcpy(cfg->modules[cfg->nmodules], v, len);
@@ -142,9 +138,7 @@ static int parse_line(const char *line, size_t len, struct vm_config *cfg,
 	cfg->entry = entry == NOT_GIVEN ? cfg->load : entry;
 	const char *why = check_line(cfg, mode != ~0u, load != NOT_GIVEN, entry != NOT_GIVEN, suite);
 	if (why) {
-		struct strbuf sb;
-		sb_init(&sb, err, errlen);
-		sb_puts(&sb, why);
+		ksnprintf(err, errlen, "%s", why);
 		return -1;
 	}
 	return 0;
@@ -169,34 +163,26 @@ int config_parse(const char *file, const char *text, size_t len, struct suite_co
 	const char *line;
 	size_t n;
 	char why[160];
-	struct strbuf sb;
 
 	memset(out, 0, sizeof(*out));
 	line_iter_init(&it, text, len);
 	while (line_next(&it, &line, &n)) {
 		if (blank(line, n))
 			continue;
-		sb_init(&sb, err, errlen);
-		sb_puts(&sb, file);
-		sb_putc(&sb, ':');
-		sb_putu(&sb, it.lineno);
-		sb_puts(&sb, ": ");
 		if (out->count == CONFIG_MAX_VMS) {
-			sb_puts(&sb, "more than 32 VMs");
+			ksnprintf(err, errlen, "%s:%u: more than 32 VMs", file, it.lineno);
 			return -1;
 		}
 		struct vm_config *cfg = &out->vms[out->count];
 		memset(cfg, 0, sizeof(*cfg));
 		if (parse_line(line, n, cfg, out, why, sizeof(why))) {
-			sb_puts(&sb, why);
+			ksnprintf(err, errlen, "%s:%u: %s", file, it.lineno, why);
 			return -1;
 		}
 		out->count++;
 	}
 	if (out->count == 0) {
-		sb_init(&sb, err, errlen);
-		sb_puts(&sb, file);
-		sb_puts(&sb, ": no VM listed");
+		ksnprintf(err, errlen, "%s: no VM listed", file);
 		return -1;
 	}
 	return 0;
@@ -204,13 +190,8 @@ int config_parse(const char *file, const char *text, size_t len, struct suite_co
 
 void config_expect_str(const struct vm_config *cfg, char *buf, size_t len)
 {
-	struct strbuf sb;
-
-	sb_init(&sb, buf, len);
-	if (cfg->expect == EXPECT_EXIT) {
-		sb_puts(&sb, "exit:");
-		sb_putu(&sb, cfg->expect_status);
-	} else {
-		sb_puts(&sb, cfg->expect == EXPECT_HALT ? "halt" : cfg->expect == EXPECT_TIMEOUT ? "timeout" : "triple-fault");
-	}
+	if (cfg->expect == EXPECT_EXIT)
+		ksnprintf(buf, len, "exit:%u", cfg->expect_status);
+	else
+		ksnprintf(buf, len, "%s", cfg->expect == EXPECT_HALT ? "halt" : cfg->expect == EXPECT_TIMEOUT ? "timeout" : "triple-fault");
 }
