@@ -4,7 +4,7 @@
  * (1 or 2 bytes), ModRM [SIB] [displacement], immediate or moffs.
  */
 #include "hv/insn_decode.h"
-#include "strbuf.h"
+#include "hv/printf.h"
 
 struct cursor {
 	const u8 *bytes;
@@ -195,20 +195,18 @@ static const struct form *find_form(u8 op, bool two_byte)
 
 /* --- errors --- */
 
-static int fail(struct strbuf *err, int code, const char *what, const u8 *op, unsigned op_len)
+static int fail(char *err, size_t errlen, int code, const char *what, const u8 *op,
+		unsigned op_len)
 {
-	sb_puts(err, what);
-	for (unsigned i = 0; i < op_len; i++) {
-		sb_puts(err, " 0x");
-		sb_putc(err, "0123456789abcdef"[op[i] >> 4]);
-		sb_putc(err, "0123456789abcdef"[op[i] & 15]);
-	}
+	ksnprintf(err, errlen, "%s", what);
+	for (unsigned i = 0; i < op_len; i++)
+		kappendf(err, errlen, " 0x%02x", op[i]);
 	switch (code) {
 	case INSN_ERR_OPCODE:
-		sb_puts(err, " (not a MOV form an MMIO access can use)");
+		kappendf(err, errlen, " (not a MOV form an MMIO access can use)");
 		break;
 	case INSN_ERR_NOT_MEMORY:
-		sb_puts(err, " moves between registers, it cannot access MMIO");
+		kappendf(err, errlen, " moves between registers, it cannot access MMIO");
 		break;
 	default:
 		break;
@@ -230,7 +228,8 @@ static void set_sizes(struct mmio_insn *out, const struct form *f, u8 opsize)
  * opcode[] has room for the ModRM byte too, so messages can show it.
  */
 static int decode_operands(struct cursor *c, const struct form *f, const struct prefixes *p,
-			   struct mmio_insn *out, u8 *opcode, unsigned op_len, struct strbuf *err)
+			   struct mmio_insn *out, u8 *opcode, unsigned op_len, char *err,
+			   size_t errlen)
 {
 	bool stack = false;
 
@@ -243,9 +242,9 @@ static int decode_operands(struct cursor *c, const struct form *f, const struct 
 	if (c->truncated)
 		return INSN_OK; /* reported by the caller */
 	if (f->imm && (opcode[op_len] >> 3 & 7) != 0)
-		return fail(err, INSN_ERR_OPCODE, "unsupported opcode", opcode, op_len + 1);
+		return fail(err, errlen, INSN_ERR_OPCODE, "unsupported opcode", opcode, op_len + 1);
 	if (!skip_memory_operand(c, opcode[op_len], out->addr_size, p->rex, &stack))
-		return fail(err, INSN_ERR_NOT_MEMORY, "instruction", opcode, op_len + 1);
+		return fail(err, errlen, INSN_ERR_NOT_MEMORY, "instruction", opcode, op_len + 1);
 	if (!p->has_seg && stack)
 		out->seg = INSN_SEG_SS;
 	if (f->imm) {
@@ -258,17 +257,15 @@ static int decode_operands(struct cursor *c, const struct form *f, const struct 
 }
 
 int insn_decode(const u8 *bytes, size_t n, enum insn_mode mode, struct mmio_insn *out,
-		char *errbuf, size_t errlen)
+		char *err, size_t errlen)
 {
 	struct cursor c = { .bytes = bytes, .avail = MIN(n, (size_t)INSN_MAX_LEN) };
 	struct prefixes p = { .seg = INSN_SEG_DS };
-	struct strbuf err;
 	u8 opcode[3];
 	unsigned op_len = 1;
 	const struct form *f;
 	int r;
 
-	sb_init(&err, errbuf, errlen);
 	*out = (struct mmio_insn){ 0 };
 	opcode[0] = read_prefixes(&c, mode, &p);
 	if (opcode[0] == 0x0F && !c.truncated && !c.too_long)
@@ -276,16 +273,16 @@ int insn_decode(const u8 *bytes, size_t n, enum insn_mode mode, struct mmio_insn
 	if (c.truncated || c.too_long)
 		goto incomplete;
 	if (p.bad)
-		return fail(&err, INSN_ERR_PREFIX, "unsupported prefix", &p.bad, 1);
+		return fail(err, errlen, INSN_ERR_PREFIX, "unsupported prefix", &p.bad, 1);
 	f = find_form(opcode[op_len - 1], op_len == 2);
 	if (!f)
-		return fail(&err, INSN_ERR_OPCODE, "unsupported opcode", opcode, op_len);
+		return fail(err, errlen, INSN_ERR_OPCODE, "unsupported opcode", opcode, op_len);
 
 	out->write = f->write;
 	out->addr_size = address_size(mode, &p);
 	out->seg = p.seg;
 	set_sizes(out, f, operand_size(mode, &p));
-	r = decode_operands(&c, f, &p, out, opcode, op_len, &err);
+	r = decode_operands(&c, f, &p, out, opcode, op_len, err, errlen);
 	if (r != INSN_OK)
 		return r;
 	if (c.truncated || c.too_long)
@@ -294,12 +291,10 @@ int insn_decode(const u8 *bytes, size_t n, enum insn_mode mode, struct mmio_insn
 	return INSN_OK;
 incomplete:
 	if (c.too_long) {
-		sb_puts(&err, "instruction longer than 15 bytes");
+		ksnprintf(err, errlen, "instruction longer than 15 bytes");
 		return INSN_ERR_TOO_LONG;
 	}
-	sb_puts(&err, "instruction truncated: ");
-	sb_putu(&err, n);
-	sb_puts(&err, " bytes are not enough");
+	ksnprintf(err, errlen, "instruction truncated: %zu bytes are not enough", n);
 	return INSN_ERR_TRUNCATED;
 }
 
