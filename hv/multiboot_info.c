@@ -5,7 +5,7 @@
 #include "hv/multiboot_info.h"
 #include "hv/guest_image.h"
 #include "kstring.h"
-#include "strbuf.h"
+#include "hv/printf.h"
 
 #define LOW_RAM_END (640ull << 10)
 #define HIGH_RAM_START (1ull << 20)
@@ -66,30 +66,21 @@ static u32 put_string(u8 *buf, u32 *at, u32 base_gpa, const char *s)
 }
 
 static int check_fits(const struct mb_info_params *p, u32 base_gpa, u64 size, u32 cap,
-		      struct strbuf *e)
+		      char *err, size_t errlen)
 {
 	if (size > cap) {
-		sb_puts(e, "the Multiboot information needs ");
-		sb_putu(e, size);
-		sb_puts(e, " bytes, the buffer holds ");
-		sb_putu(e, cap);
+		ksnprintf(err, errlen, "the Multiboot information needs %lu bytes, the buffer holds %u",
+			  size, cap);
 		return -1;
 	}
 	if (base_gpa + size > 0x100000000ull) {
-		sb_puts(e, "the Multiboot information at ");
-		sb_putx(e, base_gpa);
-		sb_puts(e, " would cross 4 GiB");
+		ksnprintf(err, errlen, "the Multiboot information at 0x%x would cross 4 GiB", base_gpa);
 		return -1;
 	}
 	for (u32 i = 0; i < p->nmodules; i++) {
 		if (p->modules[i].end > 0xFFFFFFFFull || p->modules[i].start > p->modules[i].end) {
-			sb_puts(e, "module '");
-			sb_puts(e, p->modules[i].name);
-			sb_puts(e, "' at ");
-			sb_putx(e, p->modules[i].start);
-			sb_puts(e, "..");
-			sb_putx(e, p->modules[i].end);
-			sb_puts(e, " is not a range below 4 GiB");
+			ksnprintf(err, errlen, "module '%s' at 0x%lx..0x%lx is not a range below 4 GiB",
+				  p->modules[i].name, p->modules[i].start, p->modules[i].end);
 			return -1;
 		}
 	}
@@ -97,16 +88,14 @@ static int check_fits(const struct mb_info_params *p, u32 base_gpa, u64 size, u3
 }
 
 int multiboot_info_build(const struct mb_info_params *p, u32 base_gpa, u8 *buf, u32 cap,
-			 u32 *used, char *errbuf, size_t errlen)
+			 u32 *used, char *err, size_t errlen)
 {
-	struct strbuf err;
 	u64 rbase[3], rlen[3];
 	u32 nranges = ram_ranges(p->ram_size, rbase, rlen);
 	u64 size = block_size(p, nranges);
 	u32 at, mods = MBI_SIZE, mmap = mods + p->nmodules * MBI_MODULE_SIZE;
 
-	sb_init(&err, errbuf, errlen);
-	if (check_fits(p, base_gpa, size, cap, &err))
+	if (check_fits(p, base_gpa, size, cap, err, errlen))
 		return -1;
 	memset(buf, 0, (size_t)size);
 	wr32(buf + MBI_OFF_FLAGS, MBI_MEMORY | MBI_CMDLINE | MBI_MODULES | MBI_MMAP | MBI_LOADER_NAME);
