@@ -192,6 +192,10 @@ void config_expect_str(const struct vm_config *cfg, char *buf, size_t len)
 {
 	if (cfg->expect == EXPECT_EXIT)
 		ksnprintf(buf, len, "exit:%u", cfg->expect_status);
+	else if (cfg->expect == EXPECT_HALT)
+		ksnprintf(buf, len, "halt");
+	else if (cfg->expect == EXPECT_TIMEOUT)
+		ksnprintf(buf, len, "timeout");
 	else
-		ksnprintf(buf, len, "%s", cfg->expect == EXPECT_HALT ? "halt" : cfg->expect == EXPECT_TIMEOUT ? "timeout" : "triple-fault");
+		ksnprintf(buf, len, "triple-fault");
 }

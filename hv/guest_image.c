@@ -5,7 +5,7 @@
  */
 #include "hv/guest_image.h"
 #include "kstring.h"
-#include "strbuf.h"
+#include "hv/printf.h"
 
 #define ELF_PT_LOAD 1
 #define ELF_ET_EXEC 2
@@ -22,7 +22,8 @@ struct parser {
 	u64 size;
 	const struct guest_image_params *p;
 	struct guest_load_plan *plan;
-	struct strbuf *err;
+	char *err; /* the error message, errlen bytes */
+	size_t errlen;
 };
 
 /* Little-endian reads; callers have checked the bounds. */
@@ -40,13 +41,6 @@ static bool in_file(const struct parser *ps, u64 off, u64 len)
 	return off <= ps->size && len <= ps->size - off;
 }
 
-static void put_range(struct strbuf *sb, u64 start, u64 end)
-{
-	sb_putx(sb, start);
-	sb_puts(sb, "..");
-	sb_putx(sb, end);
-}
-
 /* --- RAM and segments --- */
 
 bool guest_ram_contains(u64 ram_size, u64 gpa, u64 len)
@@ -59,16 +53,14 @@ bool guest_ram_contains(u64 ram_size, u64 gpa, u64 len)
 	return gpa >= GUEST_HOLE_END && gpa + len - GUEST_HOLE_END <= high;
 }
 
-/* Starts an error about a segment: "program header 3: ", "the flat image: ". */
-static struct strbuf *segment_error(struct parser *ps, const char *what, s64 index)
+/* Starts an error about a segment: "program header 3: ", "the flat image: ";
+ * the caller appends the reason. */
+static void segment_error(struct parser *ps, const char *what, s64 index)
 {
-	sb_puts(ps->err, what);
-	if (index >= 0) {
-		sb_putc(ps->err, ' ');
-		sb_putu(ps->err, (u64)index);
-	}
-	sb_puts(ps->err, ": ");
-	return ps->err;
+	if (index >= 0)
+		ksnprintf(ps->err, ps->errlen, "%s %ld: ", what, index);
+	else
+		ksnprintf(ps->err, ps->errlen, "%s: ", what);
 }
 
 static const struct guest_segment *overlapping(const struct guest_load_plan *plan, u64 gpa, u64 len)
@@ -92,46 +84,35 @@ static int add_segment(struct parser *ps, const char *what, s64 index, u64 gpa, 
 {
 	struct guest_load_plan *plan = ps->plan;
 	const struct guest_segment *other = overlapping(plan, gpa, memsz);
-	struct strbuf *e;
 
 	if (filesz > memsz) {
-		e = segment_error(ps, what, index);
-		sb_puts(e, "file size ");
-		sb_putx(e, filesz);
-		sb_puts(e, " exceeds memory size ");
-		sb_putx(e, memsz);
+		segment_error(ps, what, index);
+		kappendf(ps->err, ps->errlen, "file size 0x%lx exceeds memory size 0x%lx", filesz, memsz);
 		return -1;
 	}
 	if (!in_file(ps, off, filesz)) {
-		e = segment_error(ps, what, index);
-		sb_puts(e, "file bytes ");
-		put_range(e, off, off + filesz);
-		sb_puts(e, " run past the end of the ");
-		sb_putx(e, ps->size);
-		sb_puts(e, "-byte image");
+		segment_error(ps, what, index);
+		kappendf(ps->err, ps->errlen,
+			 "file bytes 0x%lx..0x%lx run past the end of the 0x%lx-byte image",
+			 off, off + filesz, ps->size);
 		return -1;
 	}
 	if (!guest_ram_contains(ps->p->ram_size, gpa, memsz)) {
-		e = segment_error(ps, what, index);
-		sb_puts(e, "guest-physical ");
-		put_range(e, gpa, gpa + memsz);
-		sb_puts(e, " is outside the guest's RAM (");
-		sb_putx(e, ps->p->ram_size);
-		sb_puts(e, " bytes)");
+		segment_error(ps, what, index);
+		kappendf(ps->err, ps->errlen,
+			 "guest-physical 0x%lx..0x%lx is outside the guest's RAM (0x%lx bytes)",
+			 gpa, gpa + memsz, ps->p->ram_size);
 		return -1;
 	}
 	if (other) {
-		e = segment_error(ps, what, index);
-		put_range(e, gpa, gpa + memsz);
-		sb_puts(e, " overlaps the segment at ");
-		put_range(e, other->gpa, other->gpa + other->mem_size);
+		segment_error(ps, what, index);
+		kappendf(ps->err, ps->errlen, "0x%lx..0x%lx overlaps the segment at 0x%lx..0x%lx", gpa,
+			 gpa + memsz, other->gpa, other->gpa + other->mem_size);
 		return -1;
 	}
 	if (plan->nsegments == GUEST_IMAGE_MAX_SEGMENTS) {
-		e = segment_error(ps, what, index);
-		sb_puts(e, "more than ");
-		sb_putu(e, GUEST_IMAGE_MAX_SEGMENTS);
-		sb_puts(e, " loadable segments");
+		segment_error(ps, what, index);
+		kappendf(ps->err, ps->errlen, "more than %d loadable segments", GUEST_IMAGE_MAX_SEGMENTS);
 		return -1;
 	}
 	plan->seg[plan->nsegments++] = (struct guest_segment){ gpa, off, filesz, memsz };
@@ -156,42 +137,38 @@ static bool has_elf_magic(const struct parser *ps)
 static int read_elf_header(struct parser *ps, struct elf_layout *l)
 {
 	const u8 *h = ps->img;
-	struct strbuf *e = ps->err;
+	char *e = ps->err;
+	size_t n = ps->errlen;
 	u64 ehsize, machine, want_machine, min_phent;
 
 	if (!has_elf_magic(ps)) {
-		sb_puts(e, "not an ELF file: bad magic (expected 7f 45 4c 46)");
+		ksnprintf(e, n, "not an ELF file: bad magic (expected 7f 45 4c 46)");
 		return -1;
 	}
 	if (ps->size < 16 || (h[4] != 1 && h[4] != 2)) {
-		sb_puts(e, "unknown ELF class: expected 1 (ELF32) or 2 (ELF64)");
+		ksnprintf(e, n, "unknown ELF class: expected 1 (ELF32) or 2 (ELF64)");
 		return -1;
 	}
 	l->is64 = h[4] == 2;
 	ehsize = l->is64 ? 64 : 52;
 	if (h[5] != 1) {
-		sb_puts(e, "not a little-endian ELF file");
+		ksnprintf(e, n, "not a little-endian ELF file");
 		return -1;
 	}
 	if (ps->size < ehsize) {
-		sb_puts(e, "ELF header truncated: the file has ");
-		sb_putu(e, ps->size);
-		sb_puts(e, " bytes, the header needs ");
-		sb_putu(e, ehsize);
+		ksnprintf(e, n, "ELF header truncated: the file has %lu bytes, the header needs %lu",
+			  ps->size, ehsize);
 		return -1;
 	}
 	if (rd(h + 16, 2) != ELF_ET_EXEC) {
-		sb_puts(e, "not an executable ELF file: e_type ");
-		sb_putu(e, rd(h + 16, 2));
-		sb_puts(e, ", expected 2 (ET_EXEC)");
+		ksnprintf(e, n, "not an executable ELF file: e_type %lu, expected 2 (ET_EXEC)", rd(h + 16, 2));
 		return -1;
 	}
 	machine = rd(h + 18, 2);
 	want_machine = l->is64 ? ELF_EM_X86_64 : ELF_EM_386;
 	if (machine != want_machine) {
-		sb_puts(e, "wrong machine ");
-		sb_putu(e, machine);
-		sb_puts(e, l->is64 ? " for ELF64: expected 62 (x86-64)" : " for ELF32: expected 3 (i386)");
+		ksnprintf(e, n, "wrong machine %lu%s", machine,
+			  l->is64 ? " for ELF64: expected 62 (x86-64)" : " for ELF32: expected 3 (i386)");
 		return -1;
 	}
 	l->entry = rd(h + 24, l->is64 ? 8 : 4);
@@ -200,26 +177,16 @@ static int read_elf_header(struct parser *ps, struct elf_layout *l)
 	l->phnum = rd(h + (l->is64 ? 56 : 44), 2);
 	min_phent = l->is64 ? 56 : 32;
 	if (l->phnum == 0) {
-		sb_puts(e, "no program headers");
+		ksnprintf(e, n, "no program headers");
 		return -1;
 	}
 	if (l->phentsize < min_phent) {
-		sb_puts(e, "program header size ");
-		sb_putu(e, l->phentsize);
-		sb_puts(e, " is smaller than ");
-		sb_putu(e, min_phent);
+		ksnprintf(e, n, "program header size %lu is smaller than %lu", l->phentsize, min_phent);
 		return -1;
 	}
 	if (!in_file(ps, l->phoff, l->phnum * l->phentsize)) {
-		sb_puts(e, "program headers truncated: ");
-		sb_putu(e, l->phnum);
-		sb_puts(e, " x ");
-		sb_putu(e, l->phentsize);
-		sb_puts(e, " bytes at offset ");
-		sb_putx(e, l->phoff);
-		sb_puts(e, " run past the end of the ");
-		sb_putx(e, ps->size);
-		sb_puts(e, "-byte file");
+		ksnprintf(e, n, "program headers truncated: %lu x %lu bytes at offset 0x%lx run past the end "
+			  "of the 0x%lx-byte file", l->phnum, l->phentsize, l->phoff, ps->size);
 		return -1;
 	}
 	return 0;
@@ -249,13 +216,11 @@ static int parse_elf(struct parser *ps)
 		}
 	}
 	if (ps->plan->nsegments == 0) {
-		sb_puts(ps->err, "no loadable (PT_LOAD) segments");
+		ksnprintf(ps->err, ps->errlen, "no loadable (PT_LOAD) segments");
 		return -1;
 	}
 	if (!entry_found) {
-		sb_puts(ps->err, "entry point ");
-		sb_putx(ps->err, l.entry);
-		sb_puts(ps->err, " lies in no loaded segment");
+		ksnprintf(ps->err, ps->errlen, "entry point 0x%lx lies in no loaded segment", l.entry);
 		return -1;
 	}
 	ps->plan->mode = l.is64 ? GUEST_MODE_LONG64 : GUEST_MODE_PROT32;
@@ -273,49 +238,31 @@ static s64 find_multiboot_header(const struct parser *ps)
 	return -1;
 }
 
-static void put_header_at(struct strbuf *e, u64 off)
-{
-	sb_puts(e, "Multiboot header at offset ");
-	sb_putx(e, off);
-}
-
 /* Loading by the header's address fields (flag 16): the file need not be ELF. */
 static int load_by_address_fields(struct parser *ps, u64 off)
 {
 	const u8 *h = ps->img + off;
-	struct strbuf *e = ps->err;
+	char *e = ps->err;
+	size_t n = ps->errlen;
 	u64 header_addr = rd(h + 12, 4), load = rd(h + 16, 4), load_end = rd(h + 20, 4);
 	u64 bss_end = rd(h + 24, 4), entry = rd(h + 28, 4), filesz, memsz;
 
 	if (load > header_addr || header_addr - load > off) {
-		put_header_at(e, off);
-		sb_puts(e, ": load_addr ");
-		sb_putx(e, load);
-		sb_puts(e, " and header_addr ");
-		sb_putx(e, header_addr);
-		sb_puts(e, " put the start of the file before its first byte");
+		ksnprintf(e, n, "Multiboot header at offset 0x%lx: load_addr 0x%lx and header_addr 0x%lx put "
+			  "the start of the file before its first byte", off, load, header_addr);
 		return -1;
 	}
 	if ((load_end && load_end < load) || (bss_end && bss_end < MAX(load_end, load))) {
-		put_header_at(e, off);
-		sb_puts(e, ": load_addr ");
-		sb_putx(e, load);
-		sb_puts(e, ", load_end_addr ");
-		sb_putx(e, load_end);
-		sb_puts(e, ", bss_end_addr ");
-		sb_putx(e, bss_end);
-		sb_puts(e, " are out of order");
+		ksnprintf(e, n, "Multiboot header at offset 0x%lx: load_addr 0x%lx, load_end_addr 0x%lx, "
+			  "bss_end_addr 0x%lx are out of order", off, load, load_end, bss_end);
 		return -1;
 	}
 	off -= header_addr - load; /* file offset of load_addr */
 	filesz = load_end ? load_end - load : ps->size - off;
 	memsz = bss_end ? bss_end - load : filesz;
 	if (entry < load || entry >= load + memsz) {
-		put_header_at(e, off + (header_addr - load));
-		sb_puts(e, ": entry_addr ");
-		sb_putx(e, entry);
-		sb_puts(e, " lies outside the loaded range ");
-		put_range(e, load, load + memsz);
+		ksnprintf(e, n, "Multiboot header at offset 0x%lx: entry_addr 0x%lx lies outside the loaded "
+			  "range 0x%lx..0x%lx", off + (header_addr - load), entry, load, load + memsz);
 		return -1;
 	}
 	ps->plan->entry = entry;
@@ -326,28 +273,25 @@ static int parse_multiboot(struct parser *ps, u64 off)
 {
 	const u8 *h = ps->img + off;
 	u32 flags = (u32)rd(h + 4, 4), checksum = (u32)rd(h + 8, 4);
-	struct strbuf *e = ps->err;
+	char *e = ps->err;
+	size_t n = ps->errlen;
 
 	if ((u32)(MULTIBOOT_HEADER_MAGIC + flags + checksum) != 0) {
-		put_header_at(e, off);
-		sb_puts(e, " has a bad checksum ");
-		sb_putx(e, checksum);
-		sb_puts(e, " (magic + flags + checksum must be 0)");
+		ksnprintf(e, n, "Multiboot header at offset 0x%lx has a bad checksum 0x%x (magic + flags + "
+			  "checksum must be 0)", off, checksum);
 		return -1;
 	}
 	if (flags & 0xFFFF & ~MB_SUPPORTED) {
-		put_header_at(e, off);
-		sb_puts(e, " requires features ");
-		sb_putx(e, flags & 0xFFFF & ~MB_SUPPORTED);
-		sb_puts(e, " this loader does not provide (supported: page-aligned modules 0x1, "
-			   "memory information 0x2)");
+		ksnprintf(e, n, "Multiboot header at offset 0x%lx requires features 0x%x this loader does not "
+			  "provide (supported: page-aligned modules 0x1, memory information 0x2)", off,
+			  flags & 0xFFFF & ~MB_SUPPORTED);
 		return -1;
 	}
 	ps->plan->multiboot_flags = flags;
 	ps->plan->mode = GUEST_MODE_PROT32;
 	if (!(flags & MB_FLAG_ADDRESS)) {
 		if (has_elf_magic(ps) && ps->size > 4 && ps->img[4] == 2) {
-			sb_puts(e, "a Multiboot kernel without address fields must be ELF32, this is ELF64");
+			ksnprintf(e, n, "a Multiboot kernel without address fields must be ELF32, this is ELF64");
 			return -1;
 		}
 		if (parse_elf(ps))
@@ -356,8 +300,8 @@ static int parse_multiboot(struct parser *ps, u64 off)
 		return 0;
 	}
 	if (!in_file(ps, off, 32)) {
-		put_header_at(e, off);
-		sb_puts(e, " is truncated: its address fields need 32 bytes");
+		ksnprintf(e, n, "Multiboot header at offset 0x%lx is truncated: its address fields need 32 bytes",
+			  off);
 		return -1;
 	}
 	return load_by_address_fields(ps, off);
@@ -369,24 +313,22 @@ static int parse_flat(struct parser *ps)
 {
 	const struct guest_image_params *p = ps->p;
 	u64 entry = p->entry ? p->entry : p->load_addr;
-	struct strbuf *e = ps->err;
+	char *e = ps->err;
+	size_t n = ps->errlen;
 
 	if (ps->size == 0) {
-		sb_puts(e, "the image is empty");
+		ksnprintf(e, n, "the image is empty");
 		return -1;
 	}
 	if (add_segment(ps, "the flat image", -1, p->load_addr, 0, ps->size, ps->size))
 		return -1;
 	if (entry < p->load_addr || entry - p->load_addr >= ps->size) {
-		sb_puts(e, "entry ");
-		sb_putx(e, entry);
-		sb_puts(e, " lies outside the image loaded at ");
-		put_range(e, p->load_addr, p->load_addr + ps->size);
+		ksnprintf(e, n, "entry 0x%lx lies outside the image loaded at 0x%lx..0x%lx", entry,
+			  p->load_addr, p->load_addr + ps->size);
 		return -1;
 	}
 	if (p->mode == GUEST_MODE_REAL && entry >= REAL_MODE_LIMIT) {
-		sb_puts(e, "a real-mode entry must lie below 1 MiB, not at ");
-		sb_putx(e, entry);
+		ksnprintf(e, n, "a real-mode entry must lie below 1 MiB, not at 0x%lx", entry);
 		return -1;
 	}
 	ps->plan->entry = entry;
@@ -397,14 +339,12 @@ static int parse_flat(struct parser *ps)
 /* --- the plan --- */
 
 int guest_image_plan(const u8 *image, u64 size, const struct guest_image_params *p,
-		     struct guest_load_plan *plan, char *errbuf, size_t errlen)
+		     struct guest_load_plan *plan, char *err, size_t errlen)
 {
-	struct strbuf err;
-	struct parser ps = { image, size, p, plan, &err };
+	struct parser ps = { image, size, p, plan, err, errlen };
 	s64 mb = -1;
 	enum guest_image_kind kind = p->kind;
 
-	sb_init(&err, errbuf, errlen);
 	memset(plan, 0, sizeof(*plan));
 	if (kind == GUEST_IMAGE_DETECT || kind == GUEST_IMAGE_MULTIBOOT)
 		mb = find_multiboot_header(&ps);
@@ -419,13 +359,14 @@ int guest_image_plan(const u8 *image, u64 size, const struct guest_image_params 
 	case GUEST_IMAGE_MULTIBOOT:
 		if (mb >= 0)
 			return parse_multiboot(&ps, (u64)mb);
-		sb_puts(&err, "no Multiboot header (magic 0x1badb002 at a 4-byte boundary) in the first 8 KiB");
+		ksnprintf(err, errlen,
+			  "no Multiboot header (magic 0x1badb002 at a 4-byte boundary) in the first 8 KiB");
 		return -1;
 	case GUEST_IMAGE_DETECT:
 		break;
 	}
-	sb_puts(&err, "cannot tell the kind of image: no Multiboot header in the first 8 KiB and no "
-		      "ELF magic (for a flat binary give kind=flat, mode= and load=)");
+	ksnprintf(err, errlen, "cannot tell the kind of image: no Multiboot header in the first 8 KiB and no "
+			       "ELF magic (for a flat binary give kind=flat, mode= and load=)");
 	return -1;
 }
 
