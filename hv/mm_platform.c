@@ -2,10 +2,12 @@
  * The hypervisor's side of mm/platform.h: pages from palloc (identity
  * mapped, so an address is both virtual and physical), remote TLB flushes
  * through the callback the VM code registers, "should yield" and "yield"
- * from the scheduler (hv/sched.h).
+ * from the scheduler (hv/sched.h), messages from the kernel's formatter.
  */
+#include <stdarg.h>
 #include "mm/platform.h"
 #include "mm/page_alloc.h"
+#include "hv/printf.h"
 #include "hv/sched.h"
 #include "kstring.h"
 
@@ -69,4 +71,13 @@ void mmp_yield(void)
 u64 mmp_now_ns(void)
 {
 	return clock_ns ? clock_ns() : 0;
+}
+
+int mmp_snprintf(char *buf, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = kvsnprintf(buf, n, fmt, ap);
+	va_end(ap);
+	return r;
 }

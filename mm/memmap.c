@@ -6,7 +6,7 @@
  * hundred and this runs once per boot.
  */
 #include "mm/memmap.h"
-#include "strbuf.h"
+#include "mm/platform.h"
 
 static const char *const type_names[] = {
 	[BOOT_MEM_USABLE] = "usable",
@@ -53,26 +53,19 @@ static bool adjusted_bounds(const struct boot_mem_range *r, u64 *start, u64 *end
  * Every range must have a known type, and its page-rounded end must fit in
  * 64 bits (the last page of the address space is given up for that).
  */
-static int validate(const struct boot_mem_range *in, u32 n, struct strbuf *err)
+static int validate(const struct boot_mem_range *in, u32 n, char *err, size_t errlen)
 {
 	for (u32 i = 0; i < n; i++) {
 		const struct boot_mem_range *r = &in[i];
 		if (r->type < BOOT_MEM_USABLE || r->type > BOOT_MEM_HV) {
-			sb_puts(err, "memory map entry ");
-			sb_putu(err, i);
-			sb_puts(err, " has unknown type ");
-			sb_putu(err, r->type);
+			mmp_snprintf(err, errlen, "memory map entry %u has unknown type %u", i, r->type);
 			return -1;
 		}
 		if (r->len && (r->base + r->len - 1 < r->base ||
 			       r->base + r->len - 1 >= ~(u64)0 - PAGE_SIZE + 1)) {
-			sb_puts(err, "memory map entry ");
-			sb_putu(err, i);
-			sb_puts(err, " (base ");
-			sb_putx(err, r->base);
-			sb_puts(err, ", length ");
-			sb_putx(err, r->len);
-			sb_puts(err, ") runs past the top of the address space");
+			mmp_snprintf(err, errlen,
+				     "memory map entry %u (base 0x%lx, length 0x%lx) runs past the top of "
+				     "the address space", i, r->base, r->len);
 			return -1;
 		}
 	}
@@ -123,14 +116,12 @@ static int emit(struct boot_mem_range *out, u32 cap, u32 *count, u64 start, u64 
 
 int memmap_normalize(const struct boot_mem_range *in, u32 n,
 		     struct boot_mem_range *out, u32 cap, u32 *n_out,
-		     char *errbuf, size_t errlen)
+		     char *err, size_t errlen)
 {
-	struct strbuf err;
 	u64 a = 0;
 
-	sb_init(&err, errbuf, errlen);
 	*n_out = 0;
-	if (validate(in, n, &err))
+	if (validate(in, n, err, errlen))
 		return -1;
 	if (type_at(in, n, 0) == 0 && (a = next_boundary(in, n, 0)) == 0)
 		return 0; /* nothing but empty ranges */
@@ -138,9 +129,7 @@ int memmap_normalize(const struct boot_mem_range *in, u32 n,
 		u64 next = next_boundary(in, n, a); /* a covered piece always has an end */
 		u32 t = type_at(in, n, a);
 		if (t && emit(out, cap, n_out, a, next, t)) {
-			sb_puts(&err, "normalized memory map needs more than ");
-			sb_putu(&err, cap);
-			sb_puts(&err, " entries");
+			mmp_snprintf(err, errlen, "normalized memory map needs more than %u entries", cap);
 			*n_out = 0;
 			return -1;
 		}
@@ -159,12 +148,8 @@ int boot_info_normalize(struct boot_info *bi, char *err, size_t errlen)
 	u32 out_n;
 
 	if (n > BOOT_MAX_MEM) {
-		struct strbuf sb;
-		sb_init(&sb, err, errlen);
-		sb_puts(&sb, "boot_info claims ");
-		sb_putu(&sb, n);
-		sb_puts(&sb, " memory ranges, the array holds ");
-		sb_putu(&sb, BOOT_MAX_MEM);
+		mmp_snprintf(err, errlen, "boot_info claims %u memory ranges, the array holds %d", n,
+			     BOOT_MAX_MEM);
 		return -1;
 	}
 	for (u32 i = 0; i < n; i++)

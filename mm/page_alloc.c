@@ -6,8 +6,8 @@
  */
 #include "mm/page_alloc.h"
 #include "mm/memmap.h"
+#include "mm/platform.h"
 #include "mm/spinlock.h"
-#include "strbuf.h"
 
 #define LOW_MEMORY_END (1ull << 20) /* metadata stays above: low pages are scarce */
 
@@ -55,18 +55,16 @@ static bool is_free_type(u32 type, u32 flags)
 	       (type == BOOT_MEM_RECLAIMABLE && (flags & PALLOC_USE_RECLAIMABLE));
 }
 
-static int check_normalized(const struct boot_mem_range *map, u32 n, struct strbuf *err)
+static int check_normalized(const struct boot_mem_range *map, u32 n, char *err, size_t errlen)
 {
 	for (u32 i = 0; i < n; i++) {
 		const struct boot_mem_range *r = &map[i];
 		bool aligned = r->base % PAGE_SIZE == 0 && r->len % PAGE_SIZE == 0 && r->len;
 		bool ordered = i == 0 || r->base >= map[i - 1].base + map[i - 1].len;
 		if (!aligned || !ordered) {
-			sb_puts(err, "memory map entry ");
-			sb_putu(err, i);
-			sb_puts(err, aligned ? " overlaps or precedes the one before it"
-					     : " is empty or not page-aligned");
-			sb_puts(err, ": normalize the map first");
+			mmp_snprintf(err, errlen, "memory map entry %u %s: normalize the map first", i,
+				     aligned ? "overlaps or precedes the one before it"
+					     : "is empty or not page-aligned");
 			return -1;
 		}
 	}
@@ -98,19 +96,17 @@ static void withhold(u64 first, u64 count)
 }
 
 int palloc_init(const struct boot_mem_range *map, u32 n, u32 flags, u64 virt_offset,
-		char *errbuf, size_t errlen)
+		char *err, size_t errlen)
 {
-	struct strbuf err;
 	u64 top = 0, words, meta_bytes, meta;
 
-	sb_init(&err, errbuf, errlen);
-	if (check_normalized(map, n, &err))
+	if (check_normalized(map, n, err, errlen))
 		return -1;
 	for (u32 i = 0; i < n; i++)
 		if (is_free_type(map[i].type, flags))
 			top = map[i].base + map[i].len;
 	if (top == 0) {
-		sb_puts(&err, "the memory map has no free RAM");
+		mmp_snprintf(err, errlen, "the memory map has no free RAM");
 		return -1;
 	}
 	words = (top / PAGE_SIZE + 63) / 64;
@@ -119,9 +115,8 @@ int palloc_init(const struct boot_mem_range *map, u32 n, u32 flags, u64 virt_off
 	if (!meta)
 		meta = find_meta_home(map, n, flags, meta_bytes, PAGE_SIZE);
 	if (!meta) {
-		sb_puts(&err, "no free range can hold the allocator's ");
-		sb_putu(&err, meta_bytes);
-		sb_puts(&err, "-byte bitmaps");
+		mmp_snprintf(err, errlen, "no free range can hold the allocator's %lu-byte bitmaps",
+			     meta_bytes);
 		return -1;
 	}
 

@@ -1,7 +1,8 @@
 /*
  * The only way mm/ reaches outside itself. Two implementations exist:
- * hv/mm_platform.c (the hypervisor: palloc, identity mapping, vCPU kicks)
- * and tests/mm/platform_host.c (pthreads, malloc, an instrumented flush).
+ * hv/mm_platform.c (the hypervisor: palloc, identity mapping, vCPU kicks,
+ * ksnprintf) and tests/mm/platform_host.c (pthreads, malloc, an
+ * instrumented flush, vsnprintf).
  *
  * "Physical" addresses are what the second-level tables hold. In the
  * hypervisor they are real (identity-mapped); in host tests they are the
@@ -37,5 +38,10 @@ void mmp_yield(void);
 
 /* A monotonic clock in nanoseconds (statistics and benchmarks only). */
 u64 mmp_now_ns(void);
+
+/* Formats an error message like snprintf: NUL-terminated when n > 0, returns
+ * the length the whole text needs. Only the conversions of hv/printf.h (the
+ * kernel's formatter; libc's vsnprintf in host tests). */
+int mmp_snprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -3,8 +3,8 @@
 # Each program is built twice: plain, and with AddressSanitizer + UBSan.
 
 UNIT_SRC_spinlock :=
-UNIT_SRC_memmap := mm/memmap.c
-UNIT_SRC_page_alloc := mm/page_alloc.c mm/memmap.c
+UNIT_SRC_memmap := mm/memmap.c tests/mm/platform_host.c
+UNIT_SRC_page_alloc := mm/page_alloc.c mm/memmap.c tests/mm/platform_host.c
 UNIT_SRC_keyval := hv/keyval.c hv/printf.c
 UNIT_SRC_cmdline := hv/cmdline.c hv/keyval.c hv/printf.c
 UNIT_SRC_insn_decode := hv/insn_decode.c hv/printf.c
@@ -45,7 +45,7 @@ check-unit: $(UNIT_BINS)
 check: check-unit
 
 # Benchmarks of the same portable code (optimized, no sanitizers).
-$(BUILD)/unit/bench_page_alloc: tests/unit/bench_page_alloc.c mm/page_alloc.c mm/memmap.c
+$(BUILD)/unit/bench_page_alloc: tests/unit/bench_page_alloc.c mm/page_alloc.c mm/memmap.c tests/mm/platform_host.c
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) -Wno-missing-field-initializers -o $@ $(filter %.c,$^)
 

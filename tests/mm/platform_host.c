@@ -1,7 +1,10 @@
-/* The hosted mm/platform.h: C heap pages, poisoned quarantine, counted flushes. */
+/* The hosted mm/platform.h: C heap pages, poisoned quarantine, counted flushes,
+ * libc's formatter. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -108,4 +111,13 @@ u64 mmp_now_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+int mmp_snprintf(char *buf, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vsnprintf(buf, n, fmt, ap);
+	va_end(ap);
+	return r;
 }
