@@ -21,6 +21,7 @@
 /* A VM in flight. */
 struct running {
 	struct vm *vm;
+	u64 started_ns;
 	u64 deadline_ns; /* 0: no time limit */
 };
 
@@ -69,8 +70,8 @@ static void print_stats(struct vm *vm)
 	vm_memory_print_reclaim(vm);
 }
 
-/* Prints the verdict on one VM; true when it passed. */
-static bool report(const struct vm_config *cfg, struct vm *vm, const char *why)
+/* Prints the verdict on one VM (ran_ms: how long it ran); true when it passed. */
+static bool report(const struct vm_config *cfg, struct vm *vm, const char *why, u64 ran_ms)
 {
 	char why_buf[96];
 
@@ -81,9 +82,9 @@ static bool report(const struct vm_config *cfg, struct vm *vm, const char *why)
 	if (why)
 		kprintf("hv: VM %s: FAILED: %s\n", cfg->name, why);
 	else
-		kprintf("hv: VM %s: passed (%s, %u test%s ok)\n", cfg->name,
+		kprintf("hv: VM %s: passed (%s, %u test%s ok, %lu ms)\n", cfg->name,
 			vm->outcome == VM_EXITED ? "exit" : vm_outcome_name(vm->outcome),
-			vm->tap.passed, vm->tap.passed == 1 ? "" : "s");
+			vm->tap.passed, vm->tap.passed == 1 ? "" : "s", (unsigned long)ran_ms);
 	return !why;
 }
 
@@ -113,18 +114,18 @@ static struct vm *start_one(const struct boot_info *bi, const struct vm_config *
 			print_placement(vm);
 		return vm;
 	}
-	report(cfg, vm, err);
+	report(cfg, vm, err, 0);
 	if (vm)
 		vm_destroy(vm);
 	return NULL;
 }
 
 /* Waits for the VM's threads, judges it and frees it; true when it passed. */
-static bool finish_one(struct vm *vm)
+static bool finish_one(const struct running *r)
 {
-	vm_join(vm);
-	bool passed = report(vm->cfg, vm, NULL);
-	vm_destroy(vm);
+	vm_join(r->vm);
+	bool passed = report(r->vm->cfg, r->vm, NULL, (time_now_ns() - r->started_ns) / NSEC_PER_MSEC);
+	vm_destroy(r->vm);
 	return passed;
 }
 
@@ -176,14 +177,15 @@ static u32 run_suite(const struct boot_info *bi, u32 parallel, u32 *most_at_once
 			struct vm *vm = start_one(bi, cfg);
 			if (!vm)
 				continue;
-			fly[n++] = (struct running){ vm, cfg->timeout_ms ?
-				time_now_ns() + (u64)cfg->timeout_ms * NSEC_PER_MSEC : 0 };
+			u64 now = time_now_ns();
+			fly[n++] = (struct running){ vm, now,
+				cfg->timeout_ms ? now + (u64)cfg->timeout_ms * NSEC_PER_MSEC : 0 };
 			*most_at_once = MAX(*most_at_once, n);
 		}
 		if (!n)
 			break;
 		u32 i = wait_for_one(fly, n);
-		passed += finish_one(fly[i].vm);
+		passed += finish_one(&fly[i]);
 		fly[i] = fly[--n];
 	}
 	return passed;
