@@ -28,7 +28,7 @@
 #define BIG 0x50001000ull
 #define BIG_PAGES ((u64)1022)
 #define BIG_POOL_OFFSET (2 * REGION_SIZE) /* after the region and its re-creation */
-#define BIG_TRIES 50
+#define BIG_TRIES 20
 #define TESTS 9
 
 enum phase { SAME_PAGES, MOVING, DELETED, BIG_READ, BIG_GONE, STOP, PHASES };

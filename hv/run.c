@@ -141,6 +141,19 @@ static u32 parallelism(void)
 	return MAX(MIN(n, (u32)RUN_MAX_PARALLEL), 1u);
 }
 
+/* A VM at its time limit: stop it, saying what each vCPU was doing. */
+static void time_out(struct vm *vm)
+{
+	char states[48 * VM_MAX_VCPUS];
+
+	states[0] = '\0';
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		kappendf(states, sizeof(states), "%s%u %s (%lu exits)", i ? ", " : "", i,
+			 vcpu_mp_state_name(&vm->vcpus[i]), (unsigned long)vm->vcpus[i].exits);
+	kprintf("hv: VM %s: time limit (%u ms) reached; vCPUs: %s\n", vm->name, vm->cfg->timeout_ms, states);
+	vm_stop(vm, VM_TIMED_OUT, 0);
+}
+
 /*
  * Blocks until one of the VMs in flight finished (returns its index) or a
  * time limit passed (stops that VM, which then finishes). Every vCPU
@@ -154,7 +167,7 @@ static u32 wait_for_one(struct running *fly, u32 n)
 			if (vm_finished(fly[i].vm))
 				return i;
 			if (fly[i].deadline_ns && fly[i].deadline_ns <= now) {
-				vm_stop(fly[i].vm, VM_TIMED_OUT, 0);
+				time_out(fly[i].vm);
 				fly[i].deadline_ns = 0;
 			} else if (fly[i].deadline_ns && (!next || fly[i].deadline_ns < next)) {
 				next = fly[i].deadline_ns;

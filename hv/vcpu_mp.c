@@ -47,6 +47,16 @@ static void check_halted(struct vm *vm)
 	vm_stop(vm, VM_HALTED, 0);
 }
 
+const char *vcpu_mp_state_name(const struct vcpu *vcpu)
+{
+	switch (__atomic_load_n(&vcpu->mp_state, __ATOMIC_RELAXED)) {
+	case VCPU_RUNNABLE: return "running";
+	case VCPU_HALTED: return "halted";
+	case VCPU_WAIT_SIPI: return "waiting for SIPI";
+	}
+	return "?";
+}
+
 void vcpu_halt(struct vcpu *vcpu)
 {
 	vcpu->mp_state = VCPU_HALTED;

@@ -30,4 +30,7 @@ void vcpu_halt(struct vcpu *vcpu);
 /* On the vCPU's thread (takes vm->lock): applies a posted INIT, then a posted SIPI. */
 void vcpu_mp_events(struct vcpu *vcpu);
 
+/* "running", "halted", "waiting for SIPI" (a snapshot, for messages). */
+const char *vcpu_mp_state_name(const struct vcpu *vcpu);
+
 #endif

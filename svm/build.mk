@@ -6,7 +6,7 @@
 check-svm: check-svm-suite check-svm-fails
 check-svm-suite: all
 	BUILD=$(BUILD) tools/run-suite.sh tools/run-qemu.sh svm
-	tools/check-suite-facts.sh $(BUILD)/suite-svm.log
+	tools/check-suite-facts.sh $(BUILD)/suite-svm.log --report-lock-breaks
 check-svm-fails: all
 	BUILD=$(BUILD) tools/check-suite-fails.sh tools/run-qemu.sh svm
 

@@ -4,10 +4,17 @@
 # multi-vCPU VM spread over CPUs, a VM spinning with interrupts off did not
 # hold up the others nor the MMU worker, and the MMU statistics that the
 # MMU guests must drive above zero. Ends with `N passed, N failed`.
-# usage: tools/check-suite-facts.sh LOG
+# usage: tools/check-suite-facts.sh LOG [--report-lock-breaks]
+#   --report-lock-breaks: print memslot-live's MMU lock breaks but do not
+#   require them. Whether a vCPU is waiting for the lock while a zap holds it
+#   is up to the host's scheduling under QEMU TCG; the fact is required where
+#   it does not depend on that: under Bochs (deterministic) and in
+#   check-svm-mmu-reclaim (every memslot change a fast invalidate).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-log=${1:?usage: $0 LOG}
+log=${1:?usage: $0 LOG [--report-lock-breaks]}
+lock_breaks_required=1
+[ "${2:-}" = --report-lock-breaks ] && lock_breaks_required=0
 . tools/suite-checks.sh
 
 # The line number of the first line matching ERE $1 (empty when none).
@@ -42,6 +49,10 @@ check "mmio-cache: MMIO marker hits ($(count mmio-cache hits))" "$(above_zero "$
 kicked=$(count memslot-live 'kicked')
 check "memslot-live: remote TLB flushes that kicked a vCPU in guest mode (${kicked:-none})" "$(above_zero "${kicked:-}"; echo $?)"
 breaks=$(stat memslot-live 'lock breaks')
-check "memslot-live: MMU lock breaks (${breaks:-none})" "$(above_zero "${breaks:-}"; echo $?)"
+if [ $lock_breaks_required = 1 ]; then
+	check "memslot-live: MMU lock breaks (${breaks:-none})" "$(above_zero "${breaks:-}"; echo $?)"
+else
+	echo "info - memslot-live: MMU lock breaks (${breaks:-none}; not required here)"
+fi
 
 checks_done check-suite-facts
