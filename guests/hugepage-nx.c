@@ -19,7 +19,9 @@ static bool mapped_huge_by(u64 offset, struct hc_stats *after)
 	read_stats(&before);
 	(void)*(volatile u64 *)(REGION + offset);
 	read_stats(after);
-	return after->mapped_2m - before.mapped_2m == 1;
+	/* At least one: the recovery thread may meanwhile zap a split region of
+	 * this guest's own code or data, which its next access maps huge again. */
+	return after->mapped_2m - before.mapped_2m >= 1;
 }
 
 /* Puts "mov eax, 42; ret" in the region and calls it. */

@@ -4,15 +4,12 @@
 #include "hv/console.h"
 #include "kstring.h"
 
+/* One console write per line: VMs and the hypervisor print at once, lines stay whole. */
 static void emit_line(struct vm *vm)
 {
 	struct guest_console *c = &vm->console;
 
-	console_write("[", 1);
-	console_write(vm->name, strlen(vm->name));
-	console_write("] ", 2);
-	console_write(c->line, c->len);
-	console_write("\n", 1);
+	kprintf("[%s] %.*s\n", vm->name, (int)c->len, c->line);
 	tap_line(&vm->tap, c->line, c->len);
 	c->len = 0;
 }

@@ -1,6 +1,7 @@
 /* The guest's port and MMIO devices (hv/io.c, uart.c, fw_cfg.c, testdev.c, vlapic.c) and its console. */
 #include "tests/unit/unit.h"
 #include <string.h>
+#include <stdio.h>
 #include <stdarg.h>
 
 #include "hv/vm.h"
@@ -11,11 +12,12 @@
 /* --- what the devices call outside themselves --- */
 static char console[1024];
 static size_t console_len;
-void console_write(const char *s, size_t n)
+void kprintf(const char *fmt, ...)
 {
-	memcpy(console + console_len, s, n);
-	console_len += n;
-	console[console_len] = '\0';
+	va_list ap;
+	va_start(ap, fmt);
+	console_len += vsnprintf(console + console_len, sizeof(console) - console_len, fmt, ap);
+	va_end(ap);
 }
 
 void vm_stop(struct vm *vm, enum vm_outcome outcome, u32 status)
