@@ -1,10 +1,13 @@
 /* Port I/O: the serial port, fw_cfg values against the configuration (the
- * suite passes them as args "mem=SIZE cpus=N"), the PIC mask registers, and
- * ports nobody claims (all-ones reads, ignored writes, counted). */
+ * suite passes them as args "mem=SIZE cpus=N"), the PIC mask registers,
+ * ports nobody claims (all-ones reads, ignored writes, counted), and the
+ * string forms INS/OUTS with and without REP, both directions of DF. */
 #include "guest.h"
 
 #define PIC1_DATA 0x21
 #define UNKNOWN_PORT 0x200 /* game port: no device on the platform */
+#define FW_CFG_SEL 0x510
+#define FW_CFG_DATA 0x511
 
 static u64 expected(const char *key)
 {
@@ -34,9 +37,47 @@ static void unknown_port_counts(void)
 		     b.unknown_port_writes, a.unknown_port_writes);
 }
 
+/* REP INSB of the fw_cfg signature: the bytes, RDI moved on by 4, RCX counted down. */
+static void rep_insb_signature(void)
+{
+	char sig[8] = { 0 };
+	u64 rdi = (u64)sig, rcx = 4;
+	outw(FW_CFG_SEL, FW_CFG_SIGNATURE);
+	__asm__ volatile("rep insb" : "+D"(rdi), "+c"(rcx) : "d"(FW_CFG_DATA) : "memory");
+	ok(!memcmp(sig, "QEMU", 5) && rdi == (u64)sig + 4 && rcx == 0,
+	   "REP INSB reads the fw_cfg signature (\"%s\"), RDI +4, RCX 0 (%lu)", sig, rcx);
+}
+
+static const char out_bytes[] = "abcde";
+static u64 outs_rsi, outs_rcx;
+
+/* REP OUTSB backwards (DF=1) from the last byte; then a single OUTSW forwards. */
+static void outs_both_ways(void *arg)
+{
+	u64 rsi = (u64)&out_bytes[4], rcx = 5;
+	__asm__ volatile("std; rep outsb; cld" : "+S"(rsi), "+c"(rcx) : "d"(UNKNOWN_PORT) : "memory");
+	outs_rsi = rsi;
+	outs_rcx = rcx;
+	rsi = (u64)out_bytes;
+	__asm__ volatile("outsw" : "+S"(rsi) : "d"(UNKNOWN_PORT) : "memory");
+	outs_rsi = outs_rsi == (u64)out_bytes - 1 && rsi == (u64)out_bytes + 2;
+}
+
+static void outs_counted(void)
+{
+	struct hc_stats b, a;
+	bool got = stats_around(outs_both_ways, NULL, &b, &a);
+	if (!got)
+		outs_both_ways(NULL); /* no statistics (plain QEMU): the registers still tell */
+	ok(outs_rsi && outs_rcx == 0, "STD; REP OUTSB walks RSI down by 5, RCX to 0; OUTSW moves RSI +2");
+	ok(got && a.unknown_port_writes == b.unknown_port_writes + 6,
+	   "hv: REP OUTSB of 5 bytes and one OUTSW are 6 writes to the unknown port (%lu)",
+	   got ? a.unknown_port_writes - b.unknown_port_writes : 0);
+}
+
 void test_main(void)
 {
-	plan(12);
+	plan(15);
 	serial_flush();
 	ok((inb(COM1 + UART_LSR) & (LSR_THR_EMPTY | LSR_TX_EMPTY)) == (LSR_THR_EMPTY | LSR_TX_EMPTY),
 	   "serial LSR reports the transmitter empty (bits 5 and 6)");
@@ -61,4 +102,6 @@ void test_main(void)
 	outb(UNKNOWN_PORT, 0x5A);
 	ok_eq(inb(UNKNOWN_PORT), 0xFF, "a write to an unknown port is ignored");
 	unknown_port_counts();
+	rep_insb_signature();
+	outs_counted();
 }

@@ -1,7 +1,8 @@
 ; A flat image that stays in 16-bit real mode (suite.cfg kind=flat
 ; mode=real load=0x8000): TAP over COM1 with port I/O, exit through 0xF4.
 ; Checks real-mode behaviour: CR0.PE clear, segment arithmetic, the IVT,
-; far calls to another code segment, 32-bit operands, and the whole image.
+; far calls to another code segment, 32-bit operands, the whole image, and
+; REP INSB with 16-bit addressing through ES (the fw_cfg signature).
 BITS 16
 ORG 0x8000
 IVT_ENTRY_0x80 equ 0x80 * 4
@@ -16,7 +17,7 @@ start:
 
 main:
 	call serial_init16
-	PLAN "6"
+	PLAN "7"
 
 	smsw ax
 	test al, 1
@@ -48,6 +49,24 @@ main:
 
 	cmp dword [end_marker], 'END!'
 	CHECK e, "the whole image was loaded (marker at its end)"
+
+	mov dx, 0x510                   ; fw_cfg: select the signature...
+	xor ax, ax
+	out dx, ax
+	inc dx                          ; ...and read 4 bytes into 0x1000:0x0020
+	mov ax, 0x1000
+	mov es, ax
+	mov di, 0x0020
+	mov cx, 4
+	cld
+	rep insb
+	cmp dword [es:0x0020], 'QEMU'
+	jne .insb_done
+	cmp di, 0x0024                  ; DI moved on by 4, CX counted down
+	jne .insb_done
+	test cx, cx
+.insb_done:
+	CHECK e, "REP INSB with 16-bit DI through ES reads the fw_cfg signature"
 
 	jmp finish16
 

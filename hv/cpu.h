@@ -94,6 +94,7 @@ static inline void invlpg(u64 addr) { __asm__ volatile("invlpg (%0)" : : "r"(add
 #define CR0_NW (1ull << 29)
 #define CR0_CD (1ull << 30)
 #define RFLAGS_IF (1ull << 9)
+#define RFLAGS_DF (1ull << 10)
 
 /* More of them, for guest state (hv/vcpu.c, hv/msr.c, the backends); spelled as
  * in the files that still define their own copy, which C allows. */

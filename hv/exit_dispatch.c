@@ -87,7 +87,7 @@ static void handle_locked(struct vcpu *vcpu, const struct vm_exit *exit)
 	case EXIT_KIND_TDP_FAULT:
 		return;
 	case EXIT_KIND_IO:
-		done = io_exit(vcpu, exit);
+		done = exit->io.string ? io_string_exit(vcpu, exit) : io_exit(vcpu, exit);
 		break;
 	case EXIT_KIND_MSR_READ:
 	case EXIT_KIND_MSR_WRITE:

@@ -29,5 +29,6 @@ void inject_exception(struct vcpu *vcpu, u8 vector, bool has_error_code, u32 err
 
 #define VECTOR_UD 6
 #define VECTOR_GP 13
+#define VECTOR_PF 14
 
 #endif

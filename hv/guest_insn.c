@@ -5,9 +5,16 @@
 #include "hv/vm_memory.h"
 
 
-static bool read_guest_ram(void *ctx, u64 gpa, void *dst, u32 len)
+bool guest_ram_read(void *vm, u64 gpa, void *dst, u32 len)
 {
-	return vm_read_gpa(ctx, gpa, dst, len);
+	return vm_read_gpa(vm, gpa, dst, len);
+}
+
+enum insn_mode guest_code_mode(const struct vcpu_sregs *s)
+{
+	if (sregs_64bit_code(s))
+		return INSN_MODE_64;
+	return ((s->cr0 & CR0_PE) && s->seg[SEG_CS].db) ? INSN_MODE_32 : INSN_MODE_16;
 }
 
 u32 guest_fetch_insn(struct vcpu *vcpu, const struct vcpu_sregs *s, u8 *buf, u32 n)
@@ -21,5 +28,5 @@ u32 guest_fetch_insn(struct vcpu *vcpu, const struct vcpu_sregs *s, u8 *buf, u32
 
 	if (!long64)
 		linear &= 0xffffffffu; /* outside 64-bit mode linear addresses wrap at 4 GiB */
-	return guest_read_linear(&pg, linear, access, buf, n, read_guest_ram, vcpu->vm, &fault, &walk);
+	return guest_read_linear(&pg, linear, access, buf, n, guest_ram_read, vcpu->vm, &fault, &walk);
 }

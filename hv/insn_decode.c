@@ -50,7 +50,8 @@ struct prefixes {
 	bool has_seg;
 	enum insn_seg seg;
 	u8 rex; /* 0 when absent */
-	u8 bad; /* first unsupported prefix byte, 0 when none */
+	u8 rep; /* F2 or F3 (the last one), 0 when absent */
+	u8 bad; /* LOCK (F0), 0 when absent */
 };
 
 static bool segment_prefix(u8 b, enum insn_seg *seg)
@@ -83,8 +84,10 @@ static u8 read_prefixes(struct cursor *c, enum insn_mode mode, struct prefixes *
 			p->addrsize = true;
 		else if (segment_prefix(b, &p->seg))
 			p->has_seg = true;
-		else if (b == 0xF0 || b == 0xF2 || b == 0xF3)
-			p->bad = p->bad ? p->bad : b;
+		else if (b == 0xF2 || b == 0xF3)
+			p->rep = b;
+		else if (b == 0xF0)
+			p->bad = b;
 		else
 			return b;
 		p->rex = 0;
@@ -256,6 +259,16 @@ static int decode_operands(struct cursor *c, const struct form *f, const struct 
 	return INSN_OK;
 }
 
+static int incomplete(const struct cursor *c, size_t n, char *err, size_t errlen)
+{
+	if (c->too_long) {
+		ksnprintf(err, errlen, "instruction longer than 15 bytes");
+		return INSN_ERR_TOO_LONG;
+	}
+	ksnprintf(err, errlen, "instruction truncated: %zu bytes are not enough", n);
+	return INSN_ERR_TRUNCATED;
+}
+
 int insn_decode(const u8 *bytes, size_t n, enum insn_mode mode, struct mmio_insn *out,
 		char *err, size_t errlen)
 {
@@ -272,8 +285,8 @@ int insn_decode(const u8 *bytes, size_t n, enum insn_mode mode, struct mmio_insn
 		opcode[op_len++] = next_byte(&c);
 	if (c.truncated || c.too_long)
 		goto incomplete;
-	if (p.bad)
-		return fail(err, errlen, INSN_ERR_PREFIX, "unsupported prefix", &p.bad, 1);
+	if (p.bad || p.rep)
+		return fail(err, errlen, INSN_ERR_PREFIX, "unsupported prefix", p.bad ? &p.bad : &p.rep, 1);
 	f = find_form(opcode[op_len - 1], op_len == 2);
 	if (!f)
 		return fail(err, errlen, INSN_ERR_OPCODE, "unsupported opcode", opcode, op_len);
@@ -290,12 +303,30 @@ int insn_decode(const u8 *bytes, size_t n, enum insn_mode mode, struct mmio_insn
 	out->len = (u8)c.pos;
 	return INSN_OK;
 incomplete:
-	if (c.too_long) {
-		ksnprintf(err, errlen, "instruction longer than 15 bytes");
-		return INSN_ERR_TOO_LONG;
+	return incomplete(&c, n, err, errlen);
+}
+
+int insn_decode_string_io(const u8 *bytes, size_t n, enum insn_mode mode, struct string_io_insn *out,
+			  char *err, size_t errlen)
+{
+	struct cursor c = { .bytes = bytes, .avail = MIN(n, (size_t)INSN_MAX_LEN) };
+	struct prefixes p = { .seg = INSN_SEG_DS };
+
+	*out = (struct string_io_insn){ 0 };
+	u8 opcode = read_prefixes(&c, mode, &p);
+	if (c.truncated || c.too_long)
+		return incomplete(&c, n, err, errlen);
+	if (p.bad)
+		return fail(err, errlen, INSN_ERR_PREFIX, "LOCK prefix on", &opcode, 1);
+	if (opcode < 0x6C || opcode > 0x6F) {
+		ksnprintf(err, errlen, "opcode 0x%02x where INS or OUTS was executed", opcode);
+		return INSN_ERR_OPCODE;
 	}
-	ksnprintf(err, errlen, "instruction truncated: %zu bytes are not enough", n);
-	return INSN_ERR_TRUNCATED;
+	out->len = (u8)c.pos;
+	out->rep = p.rep != 0; /* for INS/OUTS, F2 repeats like F3 */
+	out->addr_size = address_size(mode, &p);
+	out->seg = p.seg;
+	return INSN_OK;
 }
 
 /* --- applying a decoded access --- */

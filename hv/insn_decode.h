@@ -4,7 +4,8 @@
  * else with a message naming the opcode:
  *   88/89 store reg   8A/8B load reg   C6/C7 store immediate
  *   A0-A3 moffs load/store of AL/eAX   0F B6/B7 MOVZX   0F BE/BF MOVSX
- * with prefixes 66, 67, segment overrides and (64-bit code) REX.
+ * with prefixes 66, 67, segment overrides and (64-bit code) REX. It also
+ * decodes the prefixes of INS/OUTS (insn_decode_string_io) for hv/io_string.c.
  * The address comes from the exit itself, so only lengths of the memory
  * operand are decoded, not its effective address.
  */
@@ -56,6 +57,18 @@ struct mmio_insn {
  */
 int insn_decode(const u8 *bytes, size_t n, enum insn_mode mode, struct mmio_insn *out,
 		char *err, size_t errlen);
+
+/* INS/OUTS (6C-6F) with their prefixes: what emulating a string port access needs. */
+struct string_io_insn {
+	u8 len;            /* instruction length in bytes */
+	bool rep;          /* a REP (F3) or REPNE (F2) prefix: RCX counts the elements */
+	u8 addr_size;      /* of RSI/RDI/RCX: 2, 4 or 8 */
+	enum insn_seg seg; /* OUTS's source segment (DS or an override); INS always writes ES */
+};
+
+/* Decodes the INS or OUTS at bytes[0..n); INSN_OK or an insn_error with a message in err. */
+int insn_decode_string_io(const u8 *bytes, size_t n, enum insn_mode mode, struct string_io_insn *out,
+			  char *err, size_t errlen);
 
 /* For a write: the value to store, from the register file (rAX..r15) or the immediate. */
 u64 insn_store_value(const struct mmio_insn *in, const u64 gprs[16]);

@@ -87,10 +87,6 @@ bool io_exit(struct vcpu *vcpu, const struct vm_exit *exit)
 	struct vm *vm = vcpu->vm;
 
 	vm->stats.exits_io++;
-	if (exit->io.string) {
-		vm_fail(vcpu, "string port I/O (INS/OUTS) at port 0x%x is not supported", exit->io.port);
-		return false;
-	}
 	if (!exit->io.in) {
 		io_write(vm, exit->io.port, exit->io.size, exit->io.data);
 		return true;

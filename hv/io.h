@@ -21,6 +21,9 @@ struct port_device {
 
 /* Emulate the IN or OUT of an EXIT_KIND_IO exit; true when the instruction is done. */
 bool io_exit(struct vcpu *vcpu, const struct vm_exit *exit);
+/* INS/OUTS (hv/io_string.c): true when the instruction completed (skip it);
+ * false when a REP goes on, the guest takes a fault, or the VM was stopped. */
+bool io_string_exit(struct vcpu *vcpu, const struct vm_exit *exit);
 
 /* What a read of `port` by a `size`-byte access returns, and a write (also used by tests). */
 u32 io_read(struct vm *vm, u16 port, u8 size);

@@ -58,15 +58,6 @@ static const struct mmio_device *find_device(struct vm *vm, u64 gpa)
 	return NULL;
 }
 
-static enum insn_mode code_mode(const struct vcpu_sregs *s)
-{
-	const struct vcpu_segment *cs = &s->seg[SEG_CS];
-
-	if (sregs_64bit_code(s))
-		return INSN_MODE_64;
-	return ((s->cr0 & 1) && cs->db) ? INSN_MODE_32 : INSN_MODE_16;
-}
-
 static u64 size_mask(u8 size)
 {
 	return size == 8 ? ~0ull : (1ull << (8 * size)) - 1;
@@ -88,7 +79,7 @@ void mmio_exit(struct vcpu *vcpu, u64 gpa)
 	}
 	vendor->get_sregs(vcpu, &s);
 	u32 n = guest_fetch_insn(vcpu, &s, bytes, sizeof(bytes));
-	if (insn_decode(bytes, n, code_mode(&s), &in, err, sizeof(err)) != INSN_OK) {
+	if (insn_decode(bytes, n, guest_code_mode(&s), &in, err, sizeof(err)) != INSN_OK) {
 		vm_fail(vcpu, "cannot emulate the %s access at 0x%lx: %s", dev->name, gpa, err);
 		return;
 	}

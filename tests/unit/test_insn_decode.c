@@ -214,6 +214,42 @@ static void test_rejections_name_the_opcode(void **state)
 	}
 }
 
+static void test_string_io(void **state)
+{
+	const struct { const char *what; enum insn_mode mode; u8 bytes[6]; size_t n; u8 len; bool rep; u8 addr_size;
+		       enum insn_seg seg; } good[] = {
+		{ "insb", M64, { 0x6C }, 1, 1, false, 8, INSN_SEG_DS },
+		{ "rep outsb", M64, { 0xF3, 0x6E }, 2, 2, true, 8, INSN_SEG_DS },
+		{ "repne insd: F2 repeats too", M64, { 0xF2, 0x6D }, 2, 2, true, 8, INSN_SEG_DS },
+		{ "rep outs dword with an FS override", M64, { 0x64, 0xF3, 0x6F }, 3, 3, true, 8, INSN_SEG_FS },
+		{ "a32 rep outsw (66 67 F3 6F)", M64, { 0x66, 0x67, 0xF3, 0x6F }, 4, 4, true, 4, INSN_SEG_DS },
+		{ "REX.W before INS", M64, { 0xF3, 0x48, 0x6D }, 3, 3, true, 8, INSN_SEG_DS },
+		{ "16-bit rep insb", M16, { 0xF3, 0x6C }, 2, 2, true, 2, INSN_SEG_DS },
+		{ "16-bit a32 outsb with ES", M16, { 0x26, 0x67, 0x6E }, 3, 3, false, 4, INSN_SEG_ES },
+		{ "32-bit rep outsb, then more bytes", M32, { 0xF3, 0x6E, 0x90, 0x90 }, 4, 2, true, 4, INSN_SEG_DS },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		struct string_io_insn in;
+		char err[96];
+		CHECK(good[i].what, insn_decode_string_io(good[i].bytes, good[i].n, good[i].mode, &in, err,
+							   sizeof(err)) == INSN_OK);
+		CHECK(good[i].what, in.len == good[i].len && in.rep == good[i].rep &&
+				    in.addr_size == good[i].addr_size && in.seg == good[i].seg);
+	}
+	const struct bad bad[] = {
+		{ M64, { 0xF0, 0x6E }, 2, INSN_ERR_PREFIX, "LOCK prefix on 0x6e" },
+		{ M64, { 0xF3, 0xA4 }, 2, INSN_ERR_OPCODE, "opcode 0xa4 where INS or OUTS was executed" },
+		{ M64, { 0xF3 }, 1, INSN_ERR_TRUNCATED, "instruction truncated: 1 bytes are not enough" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct string_io_insn in;
+		char err[96];
+		CHECK(bad[i].message, insn_decode_string_io(bad[i].bytes, bad[i].n, bad[i].mode, &in, err,
+							     sizeof(err)) == bad[i].error);
+		assert_string_equal(err, bad[i].message);
+	}
+}
+
 static void test_address_size(void **state)
 {
 	const struct { enum insn_mode mode; u8 bytes[4]; u8 addr_size; } cases[] = {
@@ -281,6 +317,7 @@ int main(void)
 		cmocka_unit_test(test_store_immediate_forms),
 		cmocka_unit_test(test_rejections_name_the_opcode),
 		cmocka_unit_test(test_address_size),
+		cmocka_unit_test(test_string_io),
 		cmocka_unit_test(test_store_value),
 		cmocka_unit_test(test_load_result),
 	};
