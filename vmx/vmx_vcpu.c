@@ -58,6 +58,8 @@ void vmx_vmcs_end(u64 flags)
 	irq_restore(flags);
 }
 
+static void arm_slice_timer(void);
+
 /* Two pages per vCPU: the VMCS, then struct vmx_vcpu (no heap in the hypervisor). */
 #define VMX_VCPU_PAGES 2
 
@@ -81,6 +83,7 @@ const char *vmx_vcpu_create(struct vcpu *vcpu)
 		panic("vmx: VMCLEAR of a new VMCS at 0x%lx failed", (unsigned long)pa);
 	u64 flags = vmx_vmcs_begin(vcpu);
 	vmx_setup_vmcs(vcpu);
+	arm_slice_timer();
 	vmx_vmcs_end(flags);
 	return NULL;
 }
@@ -206,12 +209,13 @@ static bool knob_breaks(struct vcpu *vcpu)
 }
 
 /*
- * Every entry arms the VMX-preemption timer (when the CPU has it) for one
- * scheduler tick: a guest never runs longer than that without an exit, even
- * if the host timer's interrupt does not force one. On hardware it does
- * (external-interrupt exiting); Bochs 2.7 forgets to after an exit taken
- * with guest RFLAGS.IF clear, and a guest spinning with interrupts off would
- * keep its CPU for good (TESTING.md).
+ * The VMX-preemption timer (when the CPU has it) ends every guest run after
+ * one scheduler tick: a guest never runs longer than that without an exit,
+ * even if the host timer's interrupt does not force one. On hardware it
+ * does (external-interrupt exiting); Bochs 2.7 forgets to after an exit
+ * taken with guest RFLAGS.IF clear, and a guest spinning with interrupts off
+ * would keep its CPU for good. Written once: without the "save timer value"
+ * exit control every entry reloads it from the VMCS.
  */
 static void arm_slice_timer(void)
 {
@@ -239,7 +243,6 @@ void vmx_run(struct vcpu *vcpu, struct vm_exit *exit)
 		flush_now(vmx);
 	load_guest(vcpu, vmx);
 	vmx_load_lazy_state(vcpu);
-	arm_slice_timer();
 
 	if (vmx->exit_tsc) {
 		vmx->host_tsc += rdtsc() - vmx->exit_tsc;
