@@ -4,7 +4,8 @@
  * together: the BSP ends the guest only after every vCPU has left the
  * barrier. Each vCPU also learns its index the documented ways (its local
  * APIC ID and CPUID leaf 1 EBX[31:24], GUEST-PLATFORM.md): together they
- * must be 0..n-1, each once. */
+ * must be 0..n-1, each once. Then, with the others halted (CLI; HLT), a
+ * second INIT-SIPI must wake and restart them all. */
 #include "guest.h"
 
 #define ROUNDS 1000
@@ -13,6 +14,7 @@ static volatile u32 arrived, left;
 static volatile u64 seen[SMP_MAX_CPUS];
 static volatile u64 counter;
 static volatile u32 apic_ids; /* bit i: some vCPU read APIC ID i, and CPUID agreed */
+static volatile u32 restarted; /* bit i: vCPU i ran again after the second INIT-SIPI */
 static volatile u32 id_mismatch;
 static u32 cpus;
 
@@ -46,9 +48,16 @@ static void ap(u32 index)
 		__asm__ volatile("cli; hlt");
 }
 
+static void ap_again(u32 index)
+{
+	__atomic_fetch_or(&restarted, 1u << (*(volatile u32 *)(LAPIC_BASE + 0x20) >> 24), __ATOMIC_SEQ_CST);
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
 void test_main(void)
 {
-	plan(5);
+	plan(6);
 	cpus = smp_cpu_count();
 	diag("%u vCPUs", cpus);
 	ok(cpus >= 2, "the platform reports several vCPUs (%u)", cpus);
@@ -63,4 +72,8 @@ void test_main(void)
 	ok_eq(counter, (u64)cpus * ROUNDS, "the atomic counter holds every vCPU's additions");
 	ok(!id_mismatch && apic_ids == (1u << cpus) - 1,
 	   "APIC IDs and CPUID say 0..%u, each once (seen 0x%x, %u disagree)", cpus - 1, apic_ids, id_mismatch);
+	/* they are halted now (or about to be): INIT wakes a halted CPU */
+	bool again = smp_start_aps(cpus, ap_again);
+	ok(again && restarted == (1u << cpus) - 2,
+	   "a second INIT-SIPI restarts every halted vCPU (0x%x)", restarted);
 }

@@ -56,6 +56,7 @@ bool smp_start_aps(u32 count, void (*fn)(u32 index))
 		return false;
 	}
 	ap_fn = fn;
+	aps_in = 0; /* a second start (after INIT) counts afresh */
 	memcpy((void *)AP_BASE, ap_blob, ap_blob_end - ap_blob);
 	*(u64 *)in_copy(ap_cr3) = read_cr3();
 	*(u64 *)in_copy(ap_entry) = (u64)ap_main;

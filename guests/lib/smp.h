@@ -15,7 +15,8 @@
 /* The vCPUs the platform reports (fw_cfg key 0x05), at least 1. */
 u32 smp_cpu_count(void);
 /* Starts every other vCPU in fn(index); returns once `count - 1` of them
- * have entered fn, false (with a diagnostic) if they did not in time. */
+ * have entered fn, false (with a diagnostic) if they did not in time. May be
+ * called again once the others have halted: INIT restarts them. */
 bool smp_start_aps(u32 count, void (*fn)(u32 index));
 
 #endif
