@@ -74,6 +74,9 @@ void test_main(void)
 	   "APIC IDs and CPUID say 0..%u, each once (seen 0x%x, %u disagree)", cpus - 1, apic_ids, id_mismatch);
 	/* they are halted now (or about to be): INIT wakes a halted CPU */
 	bool again = smp_start_aps(cpus, ap_again);
+	/* each counted itself in before calling ap_again: give them time to mark */
+	for (u64 i = 0; i < 100000000ull && again && restarted != (1u << cpus) - 2; i++)
+		__asm__ volatile("pause");
 	ok(again && restarted == (1u << cpus) - 2,
 	   "a second INIT-SIPI restarts every halted vCPU (0x%x)", restarted);
 }
