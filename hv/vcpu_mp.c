@@ -1,7 +1,6 @@
 /* INIT, SIPI and HLT: a vCPU's multiprocessor state (hv/vcpu_mp.h). */
 #include "hv/vcpu_mp.h"
 #include "hv/vm.h"
-#include "hv/sched.h"
 
 void vcpu_mp_reset(struct vcpu *vcpu)
 {
