@@ -154,10 +154,11 @@ struct vm_exit {
  * Invariant (the core's promise to the backends): every op that takes a
  * vcpu (vcpu_create, set_sregs, run, ..., vcpu_destroy) is called on that
  * vCPU's own thread, which is pinned to one CPU that vendor_cpu_ready()
- * said is ready. So a VMCS is only ever current on one CPU, the host state a
- * backend records at vcpu_create (GDTR, TR, GS base: hv/percpu.h) is that
- * CPU's, and the per-CPU state a backend hangs on this_cpu()->vendor (VMXON
- * region, SVM host-save area and host VMCB) is the one the vCPU always uses.
+ * said is ready. So a vCPU's control structure is only ever loaded on one
+ * CPU, the host state a backend records at vcpu_create (GDTR, TR, GS base:
+ * hv/percpu.h) is that CPU's, and the per-CPU state a backend hangs on
+ * this_cpu()->vendor (its host-save areas, its tags for guest TLB entries)
+ * is the one the vCPU always uses.
  */
 struct vendor_ops {
 	const char *name; /* "svm" or "vmx" */
