@@ -30,9 +30,7 @@ static s64 hc_read_stats(struct vm *vm, u64 gpa, u64 size)
 {
 	if (size < HC_STATS_MIN_SIZE)
 		return HC_ELENGTH;
-	vm->stats.size = sizeof(vm->stats);
-	vm->stats.vcpus = vm->nvcpus;
-	vm_memory_stats(vm, &vm->stats);
+	vm_stats_update(vm);
 	if (!vm_write_gpa(vm, gpa, &vm->stats, MIN(size, sizeof(vm->stats))))
 		return HC_EFAULT;
 	return HC_OK;

@@ -55,12 +55,12 @@ static void print_stats(struct vm *vm)
 {
 	struct hc_stats *s = &vm->stats;
 
+	vm_stats_update(vm);
 	kprintf("hv: VM %s: %lu exits (io %lu, cpuid %lu, msr %lu, hlt %lu, hypercall %lu, tdp-fault %lu, "
 		"mmio %lu), unknown ports: %lu reads, %lu writes\n",
 		vm->name, s->exits, s->exits_io, s->exits_cpuid, s->exits_msr, s->exits_hlt,
 		s->exits_hypercall, s->exits_tdp_fault, s->mmio_accesses, s->unknown_port_reads,
 		s->unknown_port_writes);
-	vm_memory_stats(vm, s);
 	kprintf("hv: VM %s: mmu: mapped 4K %lu, 2M %lu, 1G %lu; nx splits %lu, recovered %lu; "
 		"mmio markers %lu installed, %lu hits, %lu misses; lock breaks %lu, tlb flushes %lu "
 		"(%lu kicked a vCPU in guest mode); memslot calls %lu\n",

@@ -157,7 +157,6 @@ static void vcpu_run(struct vcpu *vcpu)
 		}
 		if (vm_stopped(vm) || !enter_guest(vcpu, &exit))
 			continue;
-		__atomic_fetch_add(&vm->stats.exits, 1, __ATOMIC_RELAXED);
 		__atomic_store_n(&vcpu->exits, vcpu->exits + 1, __ATOMIC_RELAXED);
 		exit_dispatch(vcpu, &exit);
 	}

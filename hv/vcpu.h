@@ -35,7 +35,7 @@ struct vcpu {
 	u64 requests;           /* enum vcpu_request bits, set atomically */
 	struct guest_presence presence; /* in guest mode or not, for kicks (hv/kick.h) */
 	struct thread *thread;  /* runs vcpu_thread(); NULL until the VM starts */
-	u64 exits;              /* this vCPU's exits (its thread alone writes it) */
+	u64 exits;              /* this vCPU's exits (its thread alone writes it; vm_stats_update sums them) */
 	u32 cpu;                /* the CPU that thread is pinned to */
 
 	/* under vm->lock (hv/vcpu_mp.h, hv/vlapic.h) */

@@ -178,6 +178,18 @@ void vm_fail(struct vcpu *vcpu, const char *fmt, ...)
 	vendor->dump(vcpu);
 }
 
+void vm_stats_update(struct vm *vm)
+{
+	struct hc_stats *s = &vm->stats;
+
+	s->size = sizeof(*s);
+	s->vcpus = vm->nvcpus;
+	s->exits = 0;
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		s->exits += __atomic_load_n(&vm->vcpus[i].exits, __ATOMIC_RELAXED);
+	vm_memory_stats(vm, s);
+}
+
 const char *vm_outcome_name(enum vm_outcome outcome)
 {
 	switch (outcome) {

@@ -95,4 +95,8 @@ void vm_fail(struct vcpu *vcpu, const char *fmt, ...) __attribute__((format(prin
 
 const char *vm_outcome_name(enum vm_outcome outcome);
 
+/* Brings vm->stats up to date: the derived counters (exits, summed over the
+ * vCPUs) and the MMU's (hv/vm_memory.c). Before reading or handing them out. */
+void vm_stats_update(struct vm *vm);
+
 #endif
