@@ -5,9 +5,9 @@
 #include "hv/vm_memory.h"
 
 
-bool guest_ram_read(void *vm, u64 gpa, void *dst, u32 len)
+struct guest_paging guest_paging_of(const struct vcpu_sregs *s)
 {
-	return vm_read_gpa(vm, gpa, dst, len);
+	return (struct guest_paging){ .cr0 = s->cr0, .cr3 = s->cr3, .cr4 = s->cr4, .efer = s->efer };
 }
 
 enum insn_mode guest_code_mode(const struct vcpu_sregs *s)
@@ -19,7 +19,7 @@ enum insn_mode guest_code_mode(const struct vcpu_sregs *s)
 
 u32 guest_fetch_insn(struct vcpu *vcpu, const struct vcpu_sregs *s, u8 *buf, u32 n)
 {
-	struct guest_paging pg = { .cr0 = s->cr0, .cr3 = s->cr3, .cr4 = s->cr4, .efer = s->efer };
+	struct guest_paging pg = guest_paging_of(s);
 	bool long64 = sregs_64bit_code(s);
 	u64 linear = s->seg[SEG_CS].base + vcpu->regs.rip;
 	u32 access = GUEST_FETCH | (s->seg[SEG_SS].dpl == 3 ? GUEST_USER : 0);

@@ -5,6 +5,7 @@
 #include "types.h"
 #include "hv/vendor.h"
 #include "hv/insn_decode.h"
+#include "hv/guest_walk.h"
 
 /* Copies up to n bytes at CS:RIP into buf; returns how many could be read
  * (fewer when the instruction runs into a page the guest cannot reach). */
@@ -13,7 +14,7 @@ u32 guest_fetch_insn(struct vcpu *vcpu, const struct vcpu_sregs *sregs, u8 *buf,
 /* The code segment's mode, for the instruction decoder (hv/insn_decode.h). */
 enum insn_mode guest_code_mode(const struct vcpu_sregs *sregs);
 
-/* A guest_read_fn (hv/guest_walk.h) over a VM's RAM; ctx is the struct vm. */
-bool guest_ram_read(void *vm, u64 gpa, void *dst, u32 len);
+/* The paging controls a guest walk needs, from the vCPU's state. */
+struct guest_paging guest_paging_of(const struct vcpu_sregs *sregs);
 
 #endif

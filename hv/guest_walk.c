@@ -191,8 +191,9 @@ int guest_walk(const struct guest_paging *pg, u64 gla, u32 access, guest_read_fn
 	return walk_tables(&w, read, ctx, out);
 }
 
-u32 guest_read_linear(const struct guest_paging *pg, u64 gla, u32 access, void *dst, u32 len,
-		      guest_read_fn read, void *ctx, int *fault, struct guest_walk *walk)
+/* Page by page between buf and gla: into buf with `read`, or out of it with `write` when given. */
+static u32 copy_linear(const struct guest_paging *pg, u64 gla, u32 access, u8 *buf, u32 len,
+		       guest_read_fn read, guest_write_fn write, void *ctx, int *fault, struct guest_walk *walk)
 {
 	u32 done = 0;
 
@@ -203,7 +204,8 @@ u32 guest_read_linear(const struct guest_paging *pg, u64 gla, u32 access, void *
 		*fault = guest_walk(pg, at, access, read, ctx, walk);
 		if (*fault != GUEST_WALK_OK)
 			break;
-		if (!read(ctx, walk->gpa, (u8 *)dst + done, chunk)) {
+		bool copied = write ? write(ctx, walk->gpa, buf + done, chunk) : read(ctx, walk->gpa, buf + done, chunk);
+		if (!copied) {
 			walk->bad_gpa = walk->gpa;
 			*fault = GUEST_WALK_NO_MEMORY;
 			break;
@@ -211,4 +213,18 @@ u32 guest_read_linear(const struct guest_paging *pg, u64 gla, u32 access, void *
 		done += chunk;
 	}
 	return done;
+}
+
+u32 guest_read_linear(const struct guest_paging *pg, u64 gla, u32 access, void *dst, u32 len,
+		      guest_read_fn read, void *ctx, int *fault, struct guest_walk *walk)
+{
+	return copy_linear(pg, gla, access, dst, len, read, NULL, ctx, fault, walk);
+}
+
+u32 guest_write_linear(const struct guest_paging *pg, u64 gla, u32 access, const void *src, u32 len,
+		       guest_read_fn read, guest_write_fn write, void *ctx, int *fault, struct guest_walk *walk)
+{
+	/* buf is only read from on this path */
+	return copy_linear(pg, gla, access | GUEST_WRITE, (u8 *)(uintptr_t)src, len, read, write, ctx, fault,
+			   walk);
 }

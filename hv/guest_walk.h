@@ -2,7 +2,8 @@
  * Translating a guest-linear address through the guest's own page tables,
  * as the guest's CPU would: paging off, 32-bit (with 4 MiB PSE pages), PAE,
  * 4-level and 5-level long mode, with the present, reserved-bit, write, user,
- * NX and SMEP checks. Used to fetch the instruction behind an MMIO exit.
+ * NX and SMEP checks. Used to fetch the instruction behind an exit and to
+ * copy the data of INS/OUTS (hv/io_string.c).
  * Read-only: accessed/dirty bits are not set; SMAP and protection keys are
  * not checked. PAE PDPTEs are read from memory rather than from the copy a
  * CPU caches at the CR3 load.
@@ -11,6 +12,7 @@
 #define HV_GUEST_WALK_H
 
 #include "types.h"
+#include "hv/guest_image.h"
 
 /* The guest's paging controls, as the vCPU has them. */
 struct guest_paging {
@@ -36,7 +38,7 @@ enum guest_access {
  * Reads len bytes of guest-physical memory at gpa (never across a page
  * boundary) into dst. Returns false when no RAM backs gpa.
  */
-typedef bool (*guest_read_fn)(void *ctx, u64 gpa, void *dst, u32 len);
+typedef bool (*guest_read_fn)(void *ctx, u64 gpa, void *dst, u64 len);
 
 enum guest_walk_status {
 	GUEST_WALK_OK = 0,
@@ -65,5 +67,11 @@ int guest_walk(const struct guest_paging *pg, u64 gla, u32 access, guest_read_fn
  */
 u32 guest_read_linear(const struct guest_paging *pg, u64 gla, u32 access, void *dst, u32 len,
 		      guest_read_fn read, void *ctx, int *fault, struct guest_walk *walk);
+
+/* The same in the other direction: copies src to gla (a GUEST_WRITE access),
+ * reading the tables with `read` and writing the data, a page's part at a
+ * time, with `write` (hv/guest_image.h's writer). */
+u32 guest_write_linear(const struct guest_paging *pg, u64 gla, u32 access, const void *src, u32 len,
+		       guest_read_fn read, guest_write_fn write, void *ctx, int *fault, struct guest_walk *walk);
 
 #endif

@@ -22,11 +22,6 @@
 _Static_assert((int)INSN_SEG_ES == SEG_ES && (int)INSN_SEG_GS == SEG_GS,
 	       "the decoder and the vendor seam number segments in hardware order");
 
-static struct guest_paging paging_of(const struct vcpu_sregs *s)
-{
-	return (struct guest_paging){ .cr0 = s->cr0, .cr3 = s->cr3, .cr4 = s->cr4, .efer = s->efer };
-}
-
 /* The guest takes the fault a walk ran into; a buffer outside RAM stops the VM. */
 static void guest_fault(struct vcpu *vcpu, struct vcpu_sregs *s, int fault, const struct guest_walk *w,
 			u64 linear)
@@ -47,33 +42,18 @@ static void guest_fault(struct vcpu *vcpu, struct vcpu_sregs *s, int fault, cons
 static bool copy_element(struct vcpu *vcpu, struct vcpu_sregs *s, u64 linear, void *buf, u8 size,
 			 bool to_guest)
 {
-	struct guest_paging pg = paging_of(s);
+	struct guest_paging pg = guest_paging_of(s);
 	u32 user = s->seg[SEG_SS].dpl == 3 ? GUEST_USER : 0;
 	struct guest_walk w;
-	int fault = GUEST_WALK_OK;
-
-	if (!to_guest) {
-		if (guest_read_linear(&pg, linear, GUEST_READ | user, buf, size, guest_ram_read, vcpu->vm,
-				      &fault, &w) == size)
-			return true;
-		guest_fault(vcpu, s, fault, &w, linear);
-		return false;
-	}
-	for (u8 done = 0; done < size;) {
-		u64 at = linear + done;
-		u8 chunk = (u8)MIN((u64)(size - done), PAGE_SIZE - (at & (PAGE_SIZE - 1)));
-		fault = guest_walk(&pg, at, GUEST_WRITE | user, guest_ram_read, vcpu->vm, &w);
-		if (fault == GUEST_WALK_OK && !vm_write_gpa(vcpu->vm, w.gpa, (u8 *)buf + done, chunk)) {
-			fault = GUEST_WALK_NO_MEMORY;
-			w.bad_gpa = w.gpa;
-		}
-		if (fault != GUEST_WALK_OK) {
-			guest_fault(vcpu, s, fault, &w, at);
-			return false;
-		}
-		done += chunk;
-	}
-	return true;
+	int fault;
+	u32 n = to_guest ? guest_write_linear(&pg, linear, user, buf, size, guest_ram_read, guest_ram_write,
+					      vcpu->vm, &fault, &w)
+			 : guest_read_linear(&pg, linear, GUEST_READ | user, buf, size, guest_ram_read, vcpu->vm,
+					     &fault, &w);
+	if (n == size)
+		return true;
+	guest_fault(vcpu, s, fault, &w, linear + n); /* the first byte it could not reach */
+	return false;
 }
 
 /* A register as an `addr_size`-byte address register: 32-bit writes clear the upper half. */

@@ -214,12 +214,12 @@ bool vm_gpa_is_rom(struct vm *vm, u64 gpa)
 	       (flags & MEMSLOT_READONLY);
 }
 
-static bool guest_read(void *vm, u64 gpa, void *buf, u64 len)
+bool guest_ram_read(void *vm, u64 gpa, void *buf, u64 len)
 {
 	return vm_read_gpa(vm, gpa, buf, len);
 }
 
-static bool guest_write(void *vm, u64 gpa, const void *buf, u64 len)
+bool guest_ram_write(void *vm, u64 gpa, const void *buf, u64 len)
 {
 	return vm_write_gpa(vm, gpa, buf, len);
 }
@@ -231,7 +231,7 @@ s64 vm_memory_memslot_call(struct vm *vm, u64 ops_gpa, u64 count, u64 *bad)
 		.mmu = mem->mmu,
 		.pool_pfn = mem->pool_pa >> PAGE_SHIFT, .pool_pages = mem->pool_pages,
 		.ram_pfn = mem->ram_pa >> PAGE_SHIFT, .ram_pages = mem->ram_pages,
-		.read = guest_read, .write = guest_write, .ctx = vm,
+		.read = guest_ram_read, .write = guest_ram_write, .ctx = vm,
 	};
 	s64 r = hc_memslot(&target, ops_gpa, count, bad);
 	nx_recovery_reclaim_soon(&mem->nx); /* a fast invalidate leaves obsolete roots to zap */

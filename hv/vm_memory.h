@@ -33,6 +33,10 @@ bool vm_gpa_is_ram(struct vm *vm, u64 gpa, u64 len);
  * all of [gpa, gpa + len) is guest RAM (writable RAM, for a write: not a read-only slot). */
 bool vm_read_gpa(struct vm *vm, u64 gpa, void *buf, u64 len);
 bool vm_write_gpa(struct vm *vm, u64 gpa, const void *buf, u64 len);
+/* The same with the VM as an untyped context: the readers and writers that
+ * guest page walks (hv/guest_walk.h) and HC_MEMSLOT (hv/hc_memslot.h) take. */
+bool guest_ram_read(void *vm, u64 gpa, void *buf, u64 len);
+bool guest_ram_write(void *vm, u64 gpa, const void *buf, u64 len);
 
 /* True when gpa is in a read-only slot (a write there is ignored MMIO). */
 bool vm_gpa_is_rom(struct vm *vm, u64 gpa);

@@ -7,7 +7,7 @@
 #define RAM_SIZE (8u << 20)
 static u8 ram[RAM_SIZE];
 
-static bool read_ram(void *ctx, u64 gpa, void *dst, u32 len)
+static bool read_ram(void *ctx, u64 gpa, void *dst, u64 len)
 {
 	if (gpa >= RAM_SIZE || len > RAM_SIZE - gpa)
 		return false;
@@ -264,6 +264,37 @@ static void test_read_linear_across_pages(void **state)
 	assert_int_equal(gw.pfec, PFEC_FETCH);
 }
 
+static bool write_ram(void *ctx, u64 gpa, const void *src, u64 len)
+{
+	if (gpa >= RAM_SIZE || len > RAM_SIZE - gpa)
+		return false;
+	memcpy(ram + gpa, src, len);
+	return true;
+}
+
+/* The writer's path: split at the page end, a read-only page is a write fault, the bytes before it arrive. */
+static void test_write_linear_across_pages(void **state)
+{
+	struct guest_paging pg = setup_long();
+	const u64 t = P | RW | US;
+	put64(0x4000 + 8 * 8, 0x8000 | t);
+	int fault;
+	struct guest_walk gw;
+	u32 n = guest_write_linear(&pg, 0xFFFFFFFF80207FFEull, 0, "WXYZ", 4, read_ram, write_ram, NULL,
+				   &fault, &gw);
+	assert_int_equal(n, 4);
+	assert_int_equal(fault, GUEST_WALK_OK);
+	assert_memory_equal(ram + 0x6FFE, "WX", 2);
+	assert_memory_equal(ram + 0x8000, "YZ", 2);
+	put64(0x4000 + 8 * 8, 0x8000 | P | US); /* second page read-only (CR0.WP is set) */
+	n = guest_write_linear(&pg, 0xFFFFFFFF80207FFEull, 0, "abcd", 4, read_ram, write_ram, NULL, &fault, &gw);
+	assert_int_equal(n, 2);
+	assert_int_equal(fault, GUEST_WALK_PAGE_FAULT);
+	assert_int_equal(gw.pfec, PFEC_PRESENT | PFEC_WRITE);
+	assert_memory_equal(ram + 0x6FFE, "ab", 2);
+	assert_memory_equal(ram + 0x8000, "YZ", 2);
+}
+
 #define T(f) cmocka_unit_test_setup(f, clear_ram)
 int main(void)
 {
@@ -272,7 +303,7 @@ int main(void)
 		T(test_32bit_write_protect_and_user), T(test_pae_4k_and_2m), T(test_pae_nx_and_reserved_pdpte),
 		T(test_long_mode_4k_2m_1g), T(test_long_mode_faults),
 		T(test_smep_blocks_supervisor_fetch_from_user_page), T(test_five_level),
-		T(test_read_linear_across_pages),
+		T(test_read_linear_across_pages), T(test_write_linear_across_pages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
