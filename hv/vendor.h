@@ -158,7 +158,8 @@ struct vm_exit {
  * CPU, the host state a backend records at vcpu_create (GDTR, TR, GS base:
  * hv/percpu.h) is that CPU's, and the per-CPU state a backend hangs on
  * this_cpu()->vendor (its host-save areas, its tags for guest TLB entries)
- * is the one the vCPU always uses.
+ * is the one the vCPU always uses. VT-x checks it at every VMCS load
+ * (vmx_load_vmcs panics when a VMCS active on one CPU is used on another).
  */
 struct vendor_ops {
 	const char *name; /* "svm" or "vmx" */

@@ -13,6 +13,7 @@
 struct vmx_vcpu {
 	void *vmcs;              /* one page, identity-mapped: pointer == physical address */
 	u64 vmcs_pa;
+	u32 cpu;                 /* the CPU the VMCS is active on; VMX_NO_CPU before its first load */
 	bool launched;           /* VMLAUNCH done: the next entry is VMRESUME */
 	u16 vpid;                /* 0 when VPID is not used */
 	u64 eptp;                /* 0 until the core gives a root */
@@ -40,6 +41,8 @@ extern struct vmx_caps vmx_caps;
 extern struct vmx_config vmx_cfg;
 
 /* What VMX keeps per physical CPU (hv/percpu.h's `vendor` points here). */
+#define VMX_NO_CPU (~0u)
+
 struct vmx_cpu {
 	u64 vmxon_pa;             /* the VMXON region; 0 while VMX is off on this CPU */
 	u64 current_vmcs;         /* the VMCS VMPTRLD made current here, 0 for none */

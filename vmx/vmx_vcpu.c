@@ -33,12 +33,21 @@ static void vpid_free(u16 v)
 		__atomic_fetch_and(&vpid_used[v / 64], ~(1ull << (v % 64)), __ATOMIC_RELEASE);
 }
 
-/* VMPTRLD only when the VMCS changes. A vCPU stays on one CPU (its thread is
- * pinned), so its VMCS never needs a VMCLEAR to move. */
+/* VMPTRLD only when the VMCS changes. A vCPU stays on one CPU (every vendor
+ * op runs on its pinned thread, hv/vendor.h), so its VMCS never needs a
+ * VMCLEAR to move; loading it on a second CPU while it is active on the
+ * first would corrupt it, so that is checked here. */
 void vmx_load_vmcs(struct vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	struct vmx_cpu *cpu = vmx_this_cpu();
+	u32 here = this_cpu()->id;
+	if (vmx->cpu != here) {
+		if (vmx->cpu != VMX_NO_CPU)
+			panic("vmx: vCPU %u's VMCS is active on CPU %u, used on CPU %u (a vendor op ran off "
+			      "the vCPU's thread)", vcpu->id, vmx->cpu, here);
+		vmx->cpu = here;
+	}
 	if (cpu->current_vmcs == vmx->vmcs_pa)
 		return;
 	if (!vmptrld(vmx->vmcs_pa))
@@ -73,6 +82,7 @@ const char *vmx_vcpu_create(struct vcpu *vcpu)
 	struct vmx_vcpu *vmx = (struct vmx_vcpu *)(pa + PAGE_SIZE);
 	vmx->vmcs = (void *)pa;
 	vmx->vmcs_pa = pa;
+	vmx->cpu = VMX_NO_CPU;
 	vmx->vpid = vmx_cfg.vpid ? vpid_alloc() : 0;
 	vmx->flush_pending = true; /* the VPID may hold a previous vCPU's translations */
 	vmx->xcr0 = 1;             /* x87 only, the power-on value */
