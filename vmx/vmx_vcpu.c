@@ -41,15 +41,13 @@ void vmx_load_vmcs(struct vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	struct vmx_cpu *cpu = vmx_this_cpu();
-	u32 here = this_cpu()->id;
-	if (vmx->cpu != here) {
-		if (vmx->cpu != VMX_NO_CPU)
-			panic("vmx: vCPU %u's VMCS is active on CPU %u, used on CPU %u (a vendor op ran off "
-			      "the vCPU's thread)", vcpu->id, vmx->cpu, here);
-		vmx->cpu = here;
-	}
 	if (cpu->current_vmcs == vmx->vmcs_pa)
-		return;
+		return; /* current here, so active here */
+	u32 here = this_cpu()->id;
+	if (vmx->cpu != here && vmx->cpu != VMX_NO_CPU)
+		panic("vmx: vCPU %u's VMCS is active on CPU %u, used on CPU %u (a vendor op ran off "
+		      "the vCPU's thread)", vcpu->id, vmx->cpu, here);
+	vmx->cpu = here;
 	if (!vmptrld(vmx->vmcs_pa))
 		panic("vmx: VMPTRLD of the VMCS at 0x%lx failed", (unsigned long)vmx->vmcs_pa);
 	cpu->current_vmcs = vmx->vmcs_pa;
