@@ -20,8 +20,8 @@ KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -fno-stack-protector \
 NASM := nasm
 
 # Everything in these folders is kernel code; boot/ picks its own entry objects.
-KERNEL_C   := $(sort $(wildcard hv/*.c mm/*.c svm/*.c vmx/*.c))
-KERNEL_ASM := $(sort $(wildcard hv/*.asm svm/*.asm vmx/*.asm))
+KERNEL_C   := $(sort $(wildcard hv/*.c hv/*/*.c mm/*.c svm/*.c vmx/*.c))
+KERNEL_ASM := $(sort $(wildcard hv/*.asm hv/*/*.asm svm/*.asm vmx/*.asm))
 KERNEL_OBJS := $(KERNEL_C:%.c=$(BUILD)/k/%.o) $(KERNEL_ASM:%.asm=$(BUILD)/k/%.asm.o)
 
 $(BUILD)/k/%.o: %.c

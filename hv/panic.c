@@ -1,10 +1,10 @@
 /* panic(): one place where the hypervisor gives up, with a status tools recognize. */
 #include <stdarg.h>
 #include "hv/panic.h"
-#include "hv/console.h"
-#include "hv/printf.h"
-#include "hv/exit.h"
-#include "hv/cpu.h"
+#include "hv/console/console.h"
+#include "hv/console/printf.h"
+#include "hv/hv_exit.h"
+#include "hv/cpu/cpu.h"
 
 void panic(const char *fmt, ...)
 {

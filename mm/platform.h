@@ -1,6 +1,6 @@
 /*
  * The only way mm/ reaches outside itself. Two implementations exist:
- * hv/mm_platform.c (the hypervisor: palloc, identity mapping, vCPU kicks,
+ * hv/vm/mm_platform.c (the hypervisor: palloc, identity mapping, vCPU kicks,
  * ksnprintf) and tests/mm/platform_host.c (pthreads, malloc, an
  * instrumented flush, vsnprintf).
  *
@@ -40,7 +40,7 @@ void mmp_yield(void);
 u64 mmp_now_ns(void);
 
 /* Formats an error message like snprintf: NUL-terminated when n > 0, returns
- * the length the whole text needs. Only the conversions of hv/printf.h (the
+ * the length the whole text needs. Only the conversions of hv/console/printf.h (the
  * kernel's formatter; libc's vsnprintf in host tests). */
 int mmp_snprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

@@ -3,14 +3,14 @@
  * so guest translations of different vCPUs never mix in that CPU's TLB.
  * ASID 0 is the host's. The bitmap is per CPU (struct svm_cpu): a vCPU is
  * created, run and destroyed on its own thread, pinned to one CPU
- * (hv/vendor.h), so every CPU offers all the ASIDs the hardware has (QEMU:
+ * (hv/vm/vendor.h), so every CPU offers all the ASIDs the hardware has (QEMU:
  * 15 each). Threads of one CPU may preempt each other: atomic operations.
  *
  * A freed ASID can still tag a dead vCPU's translations in this CPU's TLB;
  * its next owner flushes at its first VMRUN (flush_pending).
  */
 #include "svm/svm.h"
-#include "hv/percpu.h"
+#include "hv/cpu/percpu.h"
 
 #define ASID_MAX 64 /* the bitmap's size */
 

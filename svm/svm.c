@@ -3,16 +3,16 @@
  * shared by every guest. The backend's entry points are in svm_ops at the end.
  */
 #include "svm/svm.h"
-#include "hv/cpu.h"
-#include "hv/console.h"
-#include "hv/percpu.h"
+#include "hv/cpu/cpu.h"
+#include "hv/console/console.h"
+#include "hv/cpu/percpu.h"
 #include "mm/page_alloc.h"
 #include "kstring.h"
 
 struct svm_caps svm_caps;
 
 /* Every port and every MSR exits: the core's device model and MSR
- * allow-list decide (hv/io.c, hv/msr.c), so the maps are all ones. */
+ * allow-list decide (hv/devices/io.c, hv/vm/msr.c), so the maps are all ones. */
 static u8 iopm[3 * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static u8 msrpm[2 * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 

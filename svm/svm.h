@@ -3,7 +3,7 @@
 #define SVM_SVM_H
 
 #include "types.h"
-#include "hv/vcpu.h"
+#include "hv/vm/vcpu.h"
 #include "svm/vmcb.h"
 
 #define MSR_VM_CR       0xC0010114u
@@ -30,7 +30,7 @@ struct svm_vcpu {
 	bool entered;            /* VMRUN was issued at least once */
 };
 
-/* What SVM keeps per physical CPU (hv/percpu.h's `vendor` points here),
+/* What SVM keeps per physical CPU (hv/cpu/percpu.h's `vendor` points here),
  * two pages from palloc: the host-save area, then the host VMCB. */
 #define SVM_CPU_PAGES 2
 struct svm_cpu {

@@ -1,9 +1,9 @@
 ; Enter an SVM guest and come back. VMRUN itself swaps only RAX, RSP, RIP
 ; and RFLAGS (kept in the VMCB); this stub swaps the other guest GPRs with
-; struct vcpu_regs (offsets = 8 * hardware register number, see hv/vendor.h)
+; struct vcpu_regs (offsets = 8 * hardware register number, see hv/vm/vendor.h)
 ; and keeps the host's FS/GS/TR/LDTR/syscall MSRs with VMSAVE/VMLOAD.
 ; GIF stays clear from before the host state is saved until it is back.
-; Called with interrupts disabled (hv/vcpu.c, the kick protocol of hv/kick.h);
+; Called with interrupts disabled (hv/vm/vcpu.c, the kick protocol of hv/cpu/kick.h);
 ; returns with them disabled: VMRUN runs with the host's IF set, so any
 ; physical interrupt (a kick IPI, the scheduler's tick) ends the guest.
 
@@ -11,8 +11,8 @@ bits 64
 default rel
 section .text
 
-%include "hv/callee_saved.inc"
-%include "hv/vcpu_regs.inc"
+%include "hv/cpu/callee_saved.inc"
+%include "hv/vm/vcpu_regs.inc"
 %define R(n) VCPU_GPR(n)
 
 ; void svm_enter(struct vcpu_regs *regs /* rdi */, u64 vmcb_pa /* rsi */, u64 host_vmcb_pa /* rdx */)

@@ -1,6 +1,6 @@
 /* Guest system state: neutral struct vcpu_sregs <-> the VMCB save area. */
 #include "svm/svm.h"
-#include "hv/cpu.h"
+#include "hv/cpu/cpu.h"
 
 static u16 attrib_from(const struct vcpu_segment *s)
 {
@@ -92,7 +92,7 @@ void svm_set_sregs(struct vcpu *vcpu, const struct vcpu_sregs *sregs)
 		save->cpl = 0;
 }
 
-/* The guest MSRs VMLOAD/VMSAVE and VMRUN switch (hv/vendor.h, get_msr). */
+/* The guest MSRs VMLOAD/VMSAVE and VMRUN switch (hv/vm/vendor.h, get_msr). */
 static u64 *msr_slot(struct vmcb_save *save, u32 index)
 {
 	switch (index) {

@@ -1,8 +1,8 @@
 /* Per-vCPU SVM operations: the VMCB's life, running the guest, events, TLB. */
 #include "svm/svm.h"
-#include "hv/console.h"
-#include "hv/options.h"
-#include "hv/vm.h"
+#include "hv/console/console.h"
+#include "hv/runner/options.h"
+#include "hv/vm/vm.h"
 #include "mm/page_alloc.h"
 #include "kstring.h"
 
@@ -113,7 +113,7 @@ void svm_flush_tlb(struct vcpu *vcpu)
 	to_svm(vcpu)->flush_pending = true;
 }
 
-/* The test knob test_bad_guest_state=NAME (hv/options.h): that VM's first
+/* The test knob test_bad_guest_state=NAME (hv/runner/options.h): that VM's first
  * VMRUN must fail. EFER.SVME clear is a state VMRUN always refuses. */
 static void apply_test_knob(struct vcpu *vcpu, struct vmcb *vmcb)
 {

@@ -5,20 +5,20 @@
 UNIT_SRC_spinlock :=
 UNIT_SRC_memmap := mm/memmap.c tests/mm/platform_host.c
 UNIT_SRC_page_alloc := mm/page_alloc.c mm/memmap.c tests/mm/platform_host.c
-UNIT_SRC_keyval := hv/keyval.c hv/printf.c
-UNIT_SRC_cmdline := hv/cmdline.c hv/keyval.c hv/printf.c
-UNIT_SRC_insn_decode := hv/insn_decode.c hv/printf.c
-UNIT_SRC_guest_walk := hv/guest_walk.c
+UNIT_SRC_keyval := hv/runner/keyval.c hv/console/printf.c
+UNIT_SRC_cmdline := hv/runner/cmdline.c hv/runner/keyval.c hv/console/printf.c
+UNIT_SRC_insn_decode := hv/emulate/insn_decode.c hv/console/printf.c
+UNIT_SRC_guest_walk := hv/emulate/guest_walk.c
 UNIT_SRC_vmx_caps := vmx/caps.c
 UNIT_SRC_vmx_guest_check := vmx/guest_check.c
 UNIT_SRC_vmx_ept := vmx/ept.c mm/spte.c
-UNIT_SRC_guest_image := hv/guest_image.c hv/printf.c
-UNIT_SRC_multiboot_info := hv/multiboot_info.c hv/printf.c
-UNIT_SRC_printf := hv/printf.c
+UNIT_SRC_guest_image := hv/runner/guest_image.c hv/console/printf.c
+UNIT_SRC_multiboot_info := hv/runner/multiboot_info.c hv/console/printf.c
+UNIT_SRC_printf := hv/console/printf.c
 UNIT_SRC_bootinfo := boot/bootinfo.c
-UNIT_SRC_acpi := hv/acpi.c hv/printf.c
-UNIT_SRC_runqueue := hv/runqueue.c
-UNIT_SRC_hc_memslot := hv/hc_memslot.c $(MM_CORE_SRC) tests/mm/platform_host.c tests/mm/formats.c
+UNIT_SRC_acpi := hv/cpu/acpi.c hv/console/printf.c
+UNIT_SRC_runqueue := hv/sched/runqueue.c
+UNIT_SRC_hc_memslot := hv/vm/hc_memslot.c $(MM_CORE_SRC) tests/mm/platform_host.c tests/mm/formats.c
 
 UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(sort $(wildcard tests/unit/test_*.c)))
 # Tests write struct literals positionally, leaving padding fields out.

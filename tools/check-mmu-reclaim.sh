@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Shows each VM's MMU worker thread (hv/nx_recovery.c) does its two jobs
+# Shows each VM's MMU worker thread (hv/vm/nx_recovery.c) does its two jobs
 # while the VMs run: boots the guest suite with mmu_zap=fast, so every memslot change the
 # guests make through HC_MEMSLOT obsoletes all roots, and checks that the
 # suite still passes, that the worker zapped and freed obsolete roots (and gave

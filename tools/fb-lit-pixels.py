@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Counts the pixels of the hypervisor's console colour (hv/fbcon.c: pale green
+"""Counts the pixels of the hypervisor's console colour (hv/console/fbcon.c: pale green
 E0 FF E0, which firmware text never uses) in the top rows of a QEMU
 screendump (binary PPM).
 usage: fb-lit-pixels.py FILE.ppm [ROWS]   prints the count"""

@@ -6,7 +6,7 @@
  * they are rewritten only when another vCPU ran here with different ones.
  */
 #include "vmx/vmx.h"
-#include "hv/cpu.h"
+#include "hv/cpu/cpu.h"
 
 #define MSR_SYSENTER_CS 0x174
 #define MSR_SYSENTER_ESP 0x175

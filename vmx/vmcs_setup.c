@@ -4,7 +4,7 @@
  * will run the vCPU: the host state is this CPU's.
  */
 #include "vmx/vmx.h"
-#include "hv/cpu.h"
+#include "hv/cpu/cpu.h"
 
 #define MSR_PAT 0x277
 #define MSR_FS_BASE 0xc0000100

@@ -5,11 +5,11 @@
 #include "vmx/vmx.h"
 #include "vmx/ept.h"
 #include "vmx/names.h"
-#include "hv/console.h"
-#include "hv/cpu.h"
-#include "hv/percpu.h"
+#include "hv/console/console.h"
+#include "hv/cpu/cpu.h"
+#include "hv/cpu/percpu.h"
 #include "hv/panic.h"
-#include "hv/printf.h"
+#include "hv/console/printf.h"
 #include "mm/page_alloc.h"
 #include "kstring.h"
 
@@ -23,7 +23,7 @@ struct vmx_config vmx_cfg;
 static struct vmx_cpu vmx_cpus[MAX_CPUS];
 
 /* Every port and every MSR exits: the core's device model and MSR allow-list
- * decide (hv/io.c, hv/msr.c) and pass nothing through, so the bitmaps are all ones. */
+ * decide (hv/devices/io.c, hv/vm/msr.c) and pass nothing through, so the bitmaps are all ones. */
 static u8 io_bitmaps[2 * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static u8 msr_bitmap[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 

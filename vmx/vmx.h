@@ -3,7 +3,7 @@
 #define VMX_VMX_H
 
 #include "types.h"
-#include "hv/vcpu.h"
+#include "hv/vm/vcpu.h"
 #include "vmx/caps.h"
 #include "vmx/insn.h"
 #include "vmx/vmcs.h"
@@ -40,7 +40,7 @@ static inline struct vmx_vcpu *to_vmx(struct vcpu *vcpu) { return vcpu->vendor; 
 extern struct vmx_caps vmx_caps;
 extern struct vmx_config vmx_cfg;
 
-/* What VMX keeps per physical CPU (hv/percpu.h's `vendor` points here). */
+/* What VMX keeps per physical CPU (hv/cpu/percpu.h's `vendor` points here). */
 #define VMX_NO_CPU (~0u)
 
 struct vmx_cpu {

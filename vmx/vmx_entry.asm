@@ -8,7 +8,7 @@
 ; where the guest's GPRs and CR2 are stored back and 0 is returned.
 ; If the instruction fails instead, returns 1 (VMfailInvalid: CF) or
 ; 2 (VMfailValid: ZF, the VM-instruction error field says why).
-; Offsets follow struct vcpu_regs: gpr[n] at 8 * n (hv/vendor.h).
+; Offsets follow struct vcpu_regs: gpr[n] at 8 * n (hv/vm/vendor.h).
 
 bits 64
 default rel
@@ -16,8 +16,8 @@ section .text
 
 VMCS_HOST_RSP equ 0x6c14
 
-%include "hv/callee_saved.inc"
-%include "hv/vcpu_regs.inc"
+%include "hv/cpu/callee_saved.inc"
+%include "hv/vm/vcpu_regs.inc"
 %define G(n) [rdi + VCPU_GPR(n)]
 
 global vmx_enter

@@ -7,7 +7,7 @@
  */
 #include "vmx/vmx.h"
 #include "vmx/names.h"
-#include "hv/cpu.h"
+#include "hv/cpu/cpu.h"
 
 #define VECTOR_UD 6
 #define VECTOR_GP 13

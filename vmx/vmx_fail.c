@@ -7,8 +7,8 @@
 #include "vmx/vmx.h"
 #include "vmx/guest_check.h"
 #include "vmx/names.h"
-#include "hv/console.h"
-#include "hv/printf.h"
+#include "hv/console/console.h"
+#include "hv/console/printf.h"
 
 static struct vmx_guest_state snapshot_guest(void)
 {

@@ -7,9 +7,9 @@
  * The vCPU's VMCS must be current.
  */
 #include "vmx/vmx.h"
-#include "hv/cpu.h"
-#include "hv/vm.h"
-#include "hv/vm_memory.h"
+#include "hv/cpu/cpu.h"
+#include "hv/vm/vm.h"
+#include "hv/vm/vm_memory.h"
 
 static u32 seg_to_ar(const struct vcpu_segment *s)
 {

@@ -1,14 +1,14 @@
 /* Per-vCPU VT-x operations: the VMCS's life, entering the guest, events, TLB. */
 #include "vmx/vmx.h"
 #include "vmx/ept.h"
-#include "hv/console.h"
-#include "hv/cpu.h"
-#include "hv/irq.h"
-#include "hv/options.h"
-#include "hv/vm.h"
+#include "hv/console/console.h"
+#include "hv/cpu/cpu.h"
+#include "hv/cpu/irq.h"
+#include "hv/runner/options.h"
+#include "hv/vm/vm.h"
 #include "hv/panic.h"
-#include "hv/sched.h"
-#include "hv/time.h"
+#include "hv/sched/sched.h"
+#include "hv/cpu/time.h"
 #include "mm/page_alloc.h"
 #include "kstring.h"
 
@@ -34,7 +34,7 @@ static void vpid_free(u16 v)
 }
 
 /* VMPTRLD only when the VMCS changes. A vCPU stays on one CPU (every vendor
- * op runs on its pinned thread, hv/vendor.h), so its VMCS never needs a
+ * op runs on its pinned thread, hv/vm/vendor.h), so its VMCS never needs a
  * VMCLEAR to move; loading it on a second CPU while it is active on the
  * first would corrupt it, so that is checked here. */
 void vmx_load_vmcs(struct vcpu *vcpu)

@@ -1,5 +1,5 @@
 /* Printing through the firmware's console before the hand-off. The
- * hypervisor's own console (hv/console.c) takes over after ExitBootServices. */
+ * hypervisor's own console (hv/console/console.c) takes over after ExitBootServices. */
 #include "boot/efi/loader.h"
 
 void efi_print(const char *s)

@@ -1,7 +1,7 @@
 ; Multiboot2 entry. GRUB enters in 32-bit protected mode with paging off,
 ; EAX = 0x36D76289 and EBX = the boot information. We identity-map the first
 ; 4 GiB with 2 MiB pages, enter long mode and call mb2_main(magic, info).
-; hv/paging.c replaces these tables with the hypervisor's own later.
+; hv/cpu/paging.c replaces these tables with the hypervisor's own later.
 
 MB2_HEADER_MAGIC  equ 0xE85250D6
 MB2_ARCH_I386     equ 0

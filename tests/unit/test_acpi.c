@@ -2,7 +2,7 @@
 #include "tests/unit/unit.h"
 #include <string.h>
 
-#include "hv/acpi.h"
+#include "hv/cpu/acpi.h"
 
 static u8 mem[8192]; /* "physical memory": address = offset into mem */
 static char err[160];

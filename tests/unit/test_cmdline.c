@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hv/cmdline.h"
+#include "hv/runner/cmdline.h"
 
 static bool nx;
 static u64 ratio, mem;

@@ -2,7 +2,7 @@
 #include "tests/unit/unit.h"
 #include <string.h>
 
-#include "hv/config.h"
+#include "hv/runner/config.h"
 
 static struct suite_config suite;
 static char err[200];

@@ -1,9 +1,9 @@
-/* CPUID as guests see it (hv/cpuid.c), filtered from this host's real CPUID. */
+/* CPUID as guests see it (hv/vm/cpuid.c), filtered from this host's real CPUID. */
 #include "tests/unit/unit.h"
 #include <string.h>
 
-#include "hv/vm.h"
-#include "hv/exit_dispatch.h"
+#include "hv/vm/vm.h"
+#include "hv/vm/exit_dispatch.h"
 
 static struct vm vm = { .nvcpus = 1 };
 static struct vcpu vcpu = { .vm = &vm };

@@ -1,13 +1,13 @@
-/* The guest's port and MMIO devices (hv/io.c, uart.c, fw_cfg.c, testdev.c, vlapic.c) and its console. */
+/* The guest's port and MMIO devices (hv/devices/io.c, uart.c, fw_cfg.c, testdev.c, vlapic.c) and its console. */
 #include "tests/unit/unit.h"
 #include <string.h>
 #include <stdio.h>
 #include <stdarg.h>
 
-#include "hv/vm.h"
-#include "hv/io.h"
-#include "hv/mmio.h"
-#include "hv/vlapic.h"
+#include "hv/vm/vm.h"
+#include "hv/devices/io.h"
+#include "hv/devices/mmio.h"
+#include "hv/devices/vlapic.h"
 
 /* --- what the devices call outside themselves --- */
 static char console[1024];
@@ -31,7 +31,7 @@ void vm_fail(struct vcpu *vcpu, const char *fmt, ...)
 	vcpu->vm->outcome = VM_FAILED;
 }
 
-/* INIT and SIPI as the local APIC posts them: which vCPUs got what (hv/vcpu_mp.c). */
+/* INIT and SIPI as the local APIC posts them: which vCPUs got what (hv/vm/vcpu_mp.c). */
 static u32 inits, sipis, sipi_vector;
 void vcpu_send_init(struct vcpu *target) { inits |= 1u << target->id; }
 void vcpu_send_sipi(struct vcpu *target, u8 vector) { sipis |= 1u << target->id; sipi_vector = vector; }

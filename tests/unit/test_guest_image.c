@@ -2,7 +2,7 @@
 #include "tests/unit/unit.h"
 #include <string.h>
 
-#include "hv/guest_image.h"
+#include "hv/runner/guest_image.h"
 
 #define KiB (1ull << 10)
 #define MiB (1ull << 20)

@@ -2,7 +2,7 @@
 #include "tests/unit/unit.h"
 #include <string.h>
 
-#include "hv/guest_walk.h"
+#include "hv/emulate/guest_walk.h"
 
 #define RAM_SIZE (8u << 20)
 static u8 ram[RAM_SIZE];

@@ -6,7 +6,7 @@
 #include "tests/unit/unit.h"
 #include <string.h>
 #include "tests/mm/host.h"
-#include "hv/hc_memslot.h"
+#include "hv/vm/hc_memslot.h"
 
 #define KB 1024ull
 #define MB (1024ull * KB)

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hv/insn_decode.h"
+#include "hv/emulate/insn_decode.h"
 
 #define M16 INSN_MODE_16
 #define M32 INSN_MODE_32

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hv/keyval.h"
+#include "hv/runner/keyval.h"
 
 static char err[128];
 

@@ -2,7 +2,7 @@
 #include "tests/unit/unit.h"
 #include <string.h>
 
-#include "hv/multiboot_info.h"
+#include "hv/runner/multiboot_info.h"
 
 #define MiB (1ull << 20)
 #define GiB (1ull << 30)

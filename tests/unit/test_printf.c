@@ -1,10 +1,10 @@
-/* The kernel formatter (hv/printf.c), checked against the C library's
+/* The kernel formatter (hv/console/printf.c), checked against the C library's
  * snprintf for the conversions the kernel supports. */
 #include "tests/unit/unit.h"
 #include <stdio.h>
 #include <string.h>
 
-#include "hv/printf.h"
+#include "hv/console/printf.h"
 
 /* Formats with both and expects the same text and the same return value. */
 #define SAME(fmt, ...)                                                                      \

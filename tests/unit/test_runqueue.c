@@ -1,7 +1,7 @@
 /* Run-queue bookkeeping: FIFO order, deadline order, removal, CPU placement. */
 #include "tests/unit/unit.h"
 
-#include "hv/runqueue.h"
+#include "hv/sched/runqueue.h"
 
 static struct rq_node nodes[8];
 

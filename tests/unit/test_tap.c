@@ -2,7 +2,7 @@
 #include "tests/unit/unit.h"
 #include <string.h>
 
-#include "hv/tap.h"
+#include "hv/runner/tap.h"
 
 static void feed(struct tap *t, const char *text)
 {

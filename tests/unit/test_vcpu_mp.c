@@ -1,8 +1,8 @@
-/* INIT, SIPI and HLT: the vCPU multiprocessor state machine (hv/vcpu_mp.c). */
+/* INIT, SIPI and HLT: the vCPU multiprocessor state machine (hv/vm/vcpu_mp.c). */
 #include "tests/unit/unit.h"
 #include <string.h>
 
-#include "hv/vm.h"
+#include "hv/vm/vm.h"
 
 /* --- what vcpu_mp.c calls outside itself, recorded --- */
 static enum vm_outcome stopped_as;

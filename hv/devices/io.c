@@ -1,0 +1,102 @@
+/* Port I/O dispatch (hv/devices/io.h): the port map, and the small devices that need no file. */
+#include "hv/devices/io.h"
+#include "hv/vm/vm.h"
+
+#define PORT_DEBUG_EXIT 0xf4
+#define PORT_PIC1_DATA 0x21
+#define PORT_PIC2_DATA 0xa1
+#define PORT_PCI_ADDR 0xcf8
+#define PORT_PCI_DATA 0xcfc
+
+static u32 all_ones(u8 size)
+{
+	return 0xffffffffu >> (32 - 8 * size);
+}
+
+/* isa-debug-exit: the value written ends the VM (QEMU would exit with (value << 1) | 1). */
+static void debug_exit_write(struct vm *vm, u16 port, u8 size, u32 value)
+{
+	vm_stop(vm, VM_EXITED, value);
+}
+
+/* The two PICs' mask registers remember what was written; nothing else of the PIC exists. */
+static u32 pic_mask_read(struct vm *vm, u16 port, u8 size)
+{
+	return vm->pic_mask[port == PORT_PIC2_DATA];
+}
+
+static void pic_mask_write(struct vm *vm, u16 port, u8 size, u32 value)
+{
+	vm->pic_mask[port == PORT_PIC2_DATA] = (u8)value;
+}
+
+/* PCI configuration mechanism #1 with no devices: the address latch works, data reads all-ones. */
+static u32 pci_addr_read(struct vm *vm, u16 port, u8 size)
+{
+	return size == 4 ? vm->pci_addr : all_ones(size);
+}
+
+static void pci_addr_write(struct vm *vm, u16 port, u8 size, u32 value)
+{
+	if (size == 4)
+		vm->pci_addr = value;
+}
+
+static const struct port_device devices[] = {
+	{ UART_COM1, UART_COM1 + 7, "uart", uart_read, uart_write },
+	{ PORT_DEBUG_EXIT, PORT_DEBUG_EXIT, "debug-exit", NULL, debug_exit_write },
+	{ FW_CFG_PORT_SEL, FW_CFG_PORT_DATA, "fw_cfg", fw_cfg_read, fw_cfg_write },
+	{ PORT_PIC1_DATA, PORT_PIC1_DATA, "pic1-mask", pic_mask_read, pic_mask_write },
+	{ PORT_PIC2_DATA, PORT_PIC2_DATA, "pic2-mask", pic_mask_read, pic_mask_write },
+	{ PORT_PCI_ADDR, PORT_PCI_ADDR + 3, "pci-addr", pci_addr_read, pci_addr_write },
+	{ PORT_PCI_DATA, PORT_PCI_DATA + 3, "pci-data", NULL, NULL },
+};
+
+static const struct port_device *find_device(u16 port)
+{
+	for (u32 i = 0; i < ARRAY_SIZE(devices); i++) {
+		if (port >= devices[i].first && port <= devices[i].last)
+			return &devices[i];
+	}
+	return NULL;
+}
+
+u32 io_read(struct vm *vm, u16 port, u8 size)
+{
+	const struct port_device *dev = find_device(port);
+
+	if (!dev)
+		vm->stats.unknown_port_reads++;
+	if (!dev || !dev->read)
+		return all_ones(size);
+	return dev->read(vm, port, size) & all_ones(size);
+}
+
+void io_write(struct vm *vm, u16 port, u8 size, u32 value)
+{
+	const struct port_device *dev = find_device(port);
+
+	if (!dev)
+		vm->stats.unknown_port_writes++;
+	else if (dev->write)
+		dev->write(vm, port, size, value & all_ones(size));
+}
+
+bool io_exit(struct vcpu *vcpu, const struct vm_exit *exit)
+{
+	struct vm *vm = vcpu->vm;
+
+	vm->stats.exits_io++;
+	if (!exit->io.in) {
+		io_write(vm, exit->io.port, exit->io.size, exit->io.data);
+		return true;
+	}
+	/* IN writes AL/AX/EAX; a 32-bit IN zero-extends into RAX like any 32-bit write. */
+	u64 *rax = &vcpu->regs.gpr[GPR_RAX];
+	u32 value = io_read(vm, exit->io.port, exit->io.size);
+	if (exit->io.size == 4)
+		*rax = value;
+	else
+		*rax = (*rax & ~(u64)all_ones(exit->io.size)) | value;
+	return true;
+}

@@ -1,0 +1,178 @@
+/* Loading a guest image into a VM (hv/runner/loader.h). */
+#include "hv/runner/loader.h"
+#include "hv/vm/vm.h"
+#include "hv/vm/vm_memory.h"
+#include "hv/console/printf.h"
+#include "kstring.h"
+#include "hv/runner/multiboot_info.h"
+
+#define LOADER_GDT 0x1000ull
+#define LOADER_PAGING 0x2000ull
+#define LOADER_PAGING_END 0x8000ull
+#define LOADER_MBI 0x9000ull
+#define LOADER_MBI_END 0xa000ull
+
+#define PTE_P (1ull << 0)
+#define PTE_RW (1ull << 1)
+#define PTE_PS (1ull << 7)
+
+const struct boot_image *boot_find_image(const struct boot_info *bi, const char *name)
+{
+	for (u32 i = 0; i < bi->image_count; i++) {
+		if (strcmp(bi->images[i].name, name) == 0)
+			return &bi->images[i];
+	}
+	return NULL;
+}
+
+/* Flat descriptors for the start states (hv/vm/vcpu.h: GUEST_GDT_*). */
+static bool write_gdt(struct vm *vm)
+{
+	static const u64 gdt[] = {
+		0,
+		0x00cf9b000000ffffull, /* 0x08: 32-bit code, base 0, 4 GiB */
+		0x00cf93000000ffffull, /* 0x10: data, base 0, 4 GiB */
+		0x00af9b000000ffffull, /* 0x18: 64-bit code */
+	};
+	_Static_assert(sizeof(gdt) == GUEST_GDT_LIMIT + 1, "GDT size");
+	return vm_write_gpa(vm, LOADER_GDT, gdt, sizeof(gdt));
+}
+
+/* Identity map of the low 4 GiB with 2 MiB pages; returns CR3. */
+static u64 write_identity_paging(struct vm *vm)
+{
+	u64 pml4 = LOADER_PAGING, pdpt = pml4 + PAGE_SIZE, pd = pdpt + PAGE_SIZE;
+	u64 e;
+
+	e = pdpt | PTE_P | PTE_RW;
+	vm_write_gpa(vm, pml4, &e, sizeof(e));
+	for (u64 i = 0; i < 4; i++) {
+		e = (pd + i * PAGE_SIZE) | PTE_P | PTE_RW;
+		vm_write_gpa(vm, pdpt + 8 * i, &e, sizeof(e));
+	}
+	for (u64 i = 0; i < 4 * 512; i++) {
+		e = (i * SZ_2M) | PTE_P | PTE_RW | PTE_PS;
+		vm_write_gpa(vm, pd + 8 * i, &e, sizeof(e));
+	}
+	return pml4;
+}
+
+static bool write_guest(void *ctx, u64 gpa, const void *src, u64 len)
+{
+	struct vm *vm = ctx;
+	static const u8 zeros[256];
+
+	if (src)
+		return vm_write_gpa(vm, gpa, src, len);
+	for (u64 done = 0; done < len;) { /* bss */
+		u64 n = MIN(len - done, sizeof(zeros));
+		if (!vm_write_gpa(vm, gpa + done, zeros, n))
+			return false;
+		done += n;
+	}
+	return true;
+}
+
+/* Copies the configured modules page-aligned after the image. */
+static int load_modules(struct vm *vm, const struct boot_info *bi, const struct guest_load_plan *plan,
+			struct mb_module *list, char *err, size_t errlen)
+{
+	const struct vm_config *cfg = vm->cfg;
+	u64 at = ALIGN_UP(plan->end, PAGE_SIZE);
+
+	for (u32 i = 0; i < cfg->nmodules; i++) {
+		const struct boot_image *m = boot_find_image(bi, cfg->modules[i]);
+		if (!m) {
+			ksnprintf(err, errlen, "module '%s' is not among the boot images", cfg->modules[i]);
+			return -1;
+		}
+		if (!guest_ram_contains(vm->ram_bytes, at, m->size) ||
+		    !vm_write_gpa(vm, at, (const void *)m->addr, m->size)) {
+			ksnprintf(err, errlen, "module '%s' (%lu bytes) does not fit in guest RAM after the image",
+				  cfg->modules[i], m->size);
+			return -1;
+		}
+		list[i] = (struct mb_module){ .start = at, .end = at + m->size, .name = cfg->modules[i] };
+		at = ALIGN_UP(at + m->size, PAGE_SIZE);
+	}
+	return 0;
+}
+
+/* The Multiboot information block (hv/runner/multiboot_info.h) at LOADER_MBI, EAX and EBX as the protocol says. */
+static int load_multiboot(struct vm *vm, const struct boot_info *bi, const struct guest_load_plan *plan,
+			  char *err, size_t errlen)
+{
+	static u8 block[LOADER_MBI_END - LOADER_MBI]; /* VMs are loaded one at a time */
+	struct mb_module modules[CONFIG_MAX_MODULES];
+	const struct vm_config *cfg = vm->cfg;
+	struct mb_info_params p = { .ram_size = vm->ram_bytes, .name = cfg->name, .args = cfg->args,
+				    .modules = modules, .nmodules = cfg->nmodules };
+	char why[128];
+	u32 used;
+
+	if (load_modules(vm, bi, plan, modules, err, errlen))
+		return -1;
+	if (multiboot_info_build(&p, LOADER_MBI, block, sizeof(block), &used, why, sizeof(why))) {
+		ksnprintf(err, errlen, "image '%s': Multiboot information: %s", cfg->image, why);
+		return -1;
+	}
+	vm_write_gpa(vm, LOADER_MBI, block, used);
+	vm->vcpus[0].regs.gpr[GPR_RAX] = MULTIBOOT_BOOTLOADER_MAGIC;
+	vm->vcpus[0].regs.gpr[GPR_RBX] = LOADER_MBI;
+	return 0;
+}
+
+/* The loader's own areas a start mode needs must not collide with the image. */
+static const char *check_areas(const struct guest_load_plan *plan)
+{
+	if (plan->mode != GUEST_MODE_REAL && guest_plan_overlaps(plan, LOADER_GDT, PAGE_SIZE))
+		return "overlaps the loader's GDT at 0x1000";
+	if (plan->mode == GUEST_MODE_LONG64 &&
+	    guest_plan_overlaps(plan, LOADER_PAGING, LOADER_PAGING_END - LOADER_PAGING))
+		return "overlaps the loader's page tables at 0x2000-0x7fff";
+	if (plan->kind == GUEST_IMAGE_MULTIBOOT &&
+	    guest_plan_overlaps(plan, LOADER_MBI, LOADER_MBI_END - LOADER_MBI))
+		return "overlaps the Multiboot information at 0x9000-0x9fff";
+	return NULL;
+}
+
+int loader_load(struct vm *vm, const struct boot_info *bi, char *err, size_t errlen)
+{
+	const struct vm_config *cfg = vm->cfg;
+	const struct boot_image *img = boot_find_image(bi, cfg->image);
+	struct guest_image_params params = {
+		.kind = cfg->kind, .ram_size = vm->ram_bytes,
+		.mode = cfg->mode, .load_addr = cfg->load, .entry = cfg->entry,
+	};
+	struct guest_load_plan plan;
+	char why[200];
+	const char *problem;
+	u64 cr3 = 0;
+
+	if (!img) {
+		ksnprintf(err, errlen, "image '%s' is not among the %u boot images", cfg->image,
+			  bi->image_count);
+		return -1;
+	}
+	if (guest_image_plan((const u8 *)img->addr, img->size, &params, &plan, why, sizeof(why))) {
+		ksnprintf(err, errlen, "image '%s': %s", cfg->image, why);
+		return -1;
+	}
+	problem = check_areas(&plan);
+	if (problem) {
+		ksnprintf(err, errlen, "image '%s' %s", cfg->image, problem);
+		return -1;
+	}
+	if (!guest_image_load(&plan, (const u8 *)img->addr, write_guest, vm)) {
+		ksnprintf(err, errlen, "image '%s': cannot copy it into guest RAM", cfg->image);
+		return -1;
+	}
+	if (plan.mode != GUEST_MODE_REAL)
+		write_gdt(vm);
+	if (plan.mode == GUEST_MODE_LONG64)
+		cr3 = write_identity_paging(vm);
+	vcpu_reset(&vm->vcpus[0], plan.mode, plan.entry, cr3);
+	if (plan.kind == GUEST_IMAGE_MULTIBOOT)
+		return load_multiboot(vm, bi, &plan, err, errlen);
+	return 0;
+}
