@@ -1,12 +1,11 @@
 /* CPUID as the hypervisor shows it: the hypervisor-present bit, its leaf
  * 0x40000000 (include/hypercall.h) and features hidden from the guest. */
 #include "guest.h"
+#include "x86.h"
 
 #define CPUID1_ECX_VMX (1u << 5)
 #define CPUID1_ECX_X2APIC (1u << 21)
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
-#define CPUID_EXT1_ECX_SVM (1u << 2)
-#define CPUID_EXT1_EDX_LM (1u << 29)
 
 void test_main(void)
 {

@@ -5,26 +5,13 @@
  * read. Anything else raises #GP inside the guest.
  */
 #include "guest.h"
+#include "x86.h"
 
-#define MSR_APIC_BASE 0x1B
-#define MSR_SYSENTER_CS 0x174
-#define MSR_SYSENTER_ESP 0x175
-#define MSR_SYSENTER_EIP 0x176
-#define MSR_PAT 0x277
-#define MSR_STAR 0xC0000081u
-#define MSR_LSTAR 0xC0000082u
-#define MSR_CSTAR 0xC0000083u
-#define MSR_SFMASK 0xC0000084u
-#define MSR_FS_BASE 0xC0000100u
-#define MSR_GS_BASE 0xC0000101u
-#define MSR_KERNEL_GS_BASE 0xC0000102u
-#define MSR_TSC_AUX 0xC0000103u
 #define MSR_VM_HSAVE_PA 0xC0010117u /* the hypervisor's own: never the guest's */
 #define MSR_UNDEFINED 0x1234u       /* no CPU defines it */
 
 #define APIC_BASE_BSP (1u << 8)
 #define APIC_BASE_ENABLE (1u << 11)
-#define CPUID_EXT1_EDX_RDTSCP (1u << 27)
 
 struct msr_access {
 	u32 index;

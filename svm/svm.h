@@ -5,12 +5,12 @@
 #include "types.h"
 #include "hv/vm/vcpu.h"
 #include "svm/vmcb.h"
+#include "x86.h"
 
 #define MSR_VM_CR       0xC0010114u
 #define VM_CR_LOCK      (1ull << 3)
 #define VM_CR_SVMDIS    (1ull << 4)
 #define MSR_VM_HSAVE_PA 0xC0010117u
-#define EFER_SVME       (1ull << 12)
 
 /* CPUID 0x8000000A EDX: optional SVM features this backend uses when present. */
 #define SVM_FEATURE_NPT          (1u << 0)

@@ -1,5 +1,6 @@
 /* Decoding an SVM #VMEXIT into the neutral struct vm_exit the core dispatches. */
 #include "svm/svm.h"
+#include "x86.h"
 
 /* Instruction lengths for CPUs without next-RIP saving (QEMU TCG: NRIP is 0). */
 #define LEN_CPUID 2
@@ -42,8 +43,6 @@ static void decode_npf(const struct vmcb *vmcb, struct vm_exit *exit)
 	exit->tdp.in_walk = info & NPF_IN_WALK;
 }
 
-#define CR0_NW (1ull << 29)
-#define CR0_CD (1ull << 30)
 #define CR4_RESERVED 0xffffffff00008000ull /* bit 15 and 32-63: reserved on every CPU */
 
 /*

@@ -5,12 +5,12 @@
 #include "hv/vm/vm.h"
 #include "mm/page_alloc.h"
 #include "kstring.h"
+#include "x86.h"
 
 /* Values the guest sees at power-on (APM vol. 2, "Processor initialization state"). */
 #define PAT_POWER_ON 0x0007040600070406ull
 #define DR6_POWER_ON 0xffff0ff0ull
 #define DR7_POWER_ON 0x400ull
-#define CR0_POWER_ON 0x60000010ull /* CD, NW, ET */
 
 #define VECTOR_UD 6
 

@@ -7,9 +7,9 @@
 #define VMX_CAPS_H
 
 #include "types.h"
+#include "x86.h"
 
 /* VMX capability MSRs (SDM vol. 3, appendix A). */
-#define MSR_FEATURE_CONTROL 0x3a
 #define FEATURE_CONTROL_LOCKED (1ull << 0)
 #define FEATURE_CONTROL_VMX_OUTSIDE_SMX (1ull << 2)
 #define MSR_VMX_BASIC 0x480
@@ -49,15 +49,6 @@
 #define VPID_CAP_INVVPID_ALL (1ull << 42)
 
 /* CR bits the VMX code reasons about. */
-#define CR0_PE (1ull << 0)
-#define CR0_NE (1ull << 5)
-#define CR0_NW (1ull << 29)
-#define CR0_CD (1ull << 30)
-#define CR0_PG (1ull << 31)
-#define CR4_PAE (1ull << 5)
-#define CR4_VMXE (1ull << 13)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
 
 /* Raw capability MSR values; the control MSRs are the TRUE ones when available. */
 struct vmx_caps {

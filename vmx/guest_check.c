@@ -6,6 +6,7 @@
 #include "vmx/guest_check.h"
 #include "vmx/caps.h"
 #include "vmx/vmcs.h"
+#include "x86.h"
 
 static const char *const seg_names[VMX_NSEG] = {
 	"guest ES", "guest CS", "guest SS", "guest DS", "guest FS", "guest GS", "guest LDTR", "guest TR",
@@ -18,11 +19,7 @@ static const char *const seg_names[VMX_NSEG] = {
 		return true;                                                  \
 	} while (0)
 
-#define RFLAGS_FIXED1 (1ull << 1)
 #define RFLAGS_RESERVED (~0x3f7fd7ull) /* bits 3, 5, 15 and 22-63 must be 0 */
-#define RFLAGS_IF (1ull << 9)
-#define RFLAGS_VM (1ull << 17)
-#define CR4_PCIDE (1ull << 17)
 #define EFER_RESERVED (~0xd01ull) /* SCE, LME, LMA, NXE */
 
 static bool check_control_regs(const struct vmx_guest_state *g, struct vmx_check_failure *f)

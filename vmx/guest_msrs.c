@@ -8,11 +8,6 @@
 #include "vmx/vmx.h"
 #include "hv/cpu/cpu.h"
 
-#define MSR_SYSENTER_CS 0x174
-#define MSR_SYSENTER_ESP 0x175
-#define MSR_SYSENTER_EIP 0x176
-#define MSR_PAT 0x277
-#define CR4_OSXSAVE (1ull << 18)
 
 static const u32 lazy_msrs[VMX_LAZY_MSRS] = { 0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, 0xc0000102 };
 

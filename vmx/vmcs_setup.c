@@ -6,12 +6,8 @@
 #include "vmx/vmx.h"
 #include "hv/cpu/cpu.h"
 
-#define MSR_PAT 0x277
-#define MSR_FS_BASE 0xc0000100
-#define MSR_GS_BASE 0xc0000101
 #define PAT_POWER_ON 0x0007040600070406ull
 #define DR7_POWER_ON 0x400ull
-#define CR0_POWER_ON 0x60000010ull /* CD, NW, ET */
 #define VECTOR_UD 6
 
 struct dtr {

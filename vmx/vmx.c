@@ -15,7 +15,6 @@
 
 #define CPUID1_ECX_VMX (1u << 5)
 #define CPUID1_ECX_XSAVE (1u << 26)
-#define CR4_OSXSAVE (1ull << 18)
 
 struct vmx_caps vmx_caps;
 struct vmx_config vmx_cfg;

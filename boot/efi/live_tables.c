@@ -4,11 +4,8 @@
  * memory so the allocator never hands them out while they are live (a few
  * pages stay reserved for good). */
 #include "boot/efi/loader.h"
+#include "x86.h"
 
-#define PTE_P (1ull << 0)
-#define PTE_PS (1ull << 7)
-#define PTE_ADDR_MASK 0x000FFFFFFFFFF000ull
-#define CR4_LA57 (1ull << 12)
 
 struct dtr {
 	u16 limit;

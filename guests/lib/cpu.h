@@ -3,6 +3,7 @@
 #define GUEST_CPU_H
 
 #include "types.h"
+#include "x86.h"
 
 static inline void outb(u16 port, u8 v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
 static inline void outw(u16 port, u16 v) { __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
@@ -41,16 +42,7 @@ static inline void write_cr3(unsigned long v) { __asm__ volatile("mov %0, %%cr3"
 static inline void write_cr4(unsigned long v) { __asm__ volatile("mov %0, %%cr4" ::"r"(v) : "memory"); }
 static inline void invlpg(unsigned long va) { __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory"); }
 
-#define CR0_PE (1u << 0)
-#define CR0_PG (1u << 31)
-#define CR4_PSE (1u << 4)
-#define CR4_PAE (1u << 5)
 
-#define MSR_EFER 0xC0000080u
-#define EFER_SCE (1u << 0)
-#define EFER_LME (1u << 8)
-#define EFER_LMA (1u << 10)
-#define EFER_NXE (1u << 11)
 
 /* Segment selectors of the runtime's GDT (guests/lib/gdt.inc). */
 #define SEL_CODE32 0x08

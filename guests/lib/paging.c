@@ -16,12 +16,12 @@ static unsigned index_at(u64 va, int level) /* level 4 = PML4 ... 1 = PT */
 
 static u64 *table_at(u64 entry)
 {
-	return (u64 *)(unsigned long)(entry & PTE_ADDR);
+	return (u64 *)(unsigned long)(entry & PTE_ADDR_MASK);
 }
 
 u64 *paging_lookup(u64 va, u64 *page_size)
 {
-	u64 *table = (u64 *)(read_cr3() & PTE_ADDR);
+	u64 *table = (u64 *)(read_cr3() & PTE_ADDR_MASK);
 	for (int level = 4; level >= 1; level--) {
 		u64 *e = &table[index_at(va, level)];
 		if (!(*e & PTE_P))
@@ -48,8 +48,8 @@ static bool split_2m(u64 *e)
 	u64 *pt = new_table();
 	if (!pt)
 		return false;
-	u64 base = *e & PTE_ADDR & ~(SZ_2M - 1);
-	u64 flags = *e & ~PTE_ADDR & ~PTE_PS;
+	u64 base = *e & PTE_ADDR_MASK & ~(SZ_2M - 1);
+	u64 flags = *e & ~PTE_ADDR_MASK & ~PTE_PS;
 	for (unsigned i = 0; i < ENTRIES; i++)
 		pt[i] = (base + i * PAGE_SIZE) | flags;
 	*e = (u64)(unsigned long)pt | PTE_P | PTE_W | PTE_U;
@@ -58,7 +58,7 @@ static bool split_2m(u64 *e)
 
 bool paging_map_4k(u64 va, u64 pa, u64 flags)
 {
-	u64 *table = (u64 *)(read_cr3() & PTE_ADDR);
+	u64 *table = (u64 *)(read_cr3() & PTE_ADDR_MASK);
 	for (int level = 4; level > 1; level--) {
 		u64 *e = &table[index_at(va, level)];
 		if (!(*e & PTE_P)) {
@@ -73,7 +73,7 @@ bool paging_map_4k(u64 va, u64 pa, u64 flags)
 		}
 		table = table_at(*e);
 	}
-	table[index_at(va, 1)] = (pa & PTE_ADDR) | flags | PTE_P;
+	table[index_at(va, 1)] = (pa & PTE_ADDR_MASK) | flags | PTE_P;
 	invlpg((unsigned long)va);
 	return true;
 }

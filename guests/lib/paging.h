@@ -7,17 +7,8 @@
 #define GUEST_PAGING_H
 
 #include "types.h"
+#include "x86.h"
 
-#define PTE_P (1ull << 0)
-#define PTE_W (1ull << 1)
-#define PTE_U (1ull << 2)
-#define PTE_PWT (1ull << 3)
-#define PTE_PCD (1ull << 4)
-#define PTE_A (1ull << 5)
-#define PTE_D (1ull << 6)
-#define PTE_PS (1ull << 7) /* 2 MiB / 1 GiB leaf */
-#define PTE_NX (1ull << 63)
-#define PTE_ADDR 0x000FFFFFFFFFF000ull
 
 /* The leaf entry mapping va (its page size in *page_size), or NULL. */
 u64 *paging_lookup(u64 va, u64 *page_size);

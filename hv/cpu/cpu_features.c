@@ -7,8 +7,6 @@
 #include "kstring.h"
 
 #define CPUID1_ECX_VMX (1u << 5)
-#define CPUID_EXT1_ECX_SVM (1u << 2)
-#define CPUID_EXT1_EDX_NX (1u << 20)
 #define SVM_EDX_NPT (1u << 0)
 #define SVM_EDX_NRIP (1u << 3)
 #define SVM_EDX_FLUSH_BY_ASID (1u << 6)

@@ -8,7 +8,6 @@
 #define APIC_BASE_ENABLE (1ull << 11)
 #define APIC_BASE_X2APIC (1ull << 10)
 #define APIC_BASE_ADDR_MASK 0x000FFFFFFFFFF000ull
-#define MSR_X2APIC_FIRST 0x800 /* x2APIC register = 0x800 + xAPIC offset / 16 */
 #define CPUID1_ECX_X2APIC (1u << 21)
 
 /* Register offsets in the xAPIC page. */

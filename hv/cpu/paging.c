@@ -9,11 +9,6 @@
 #include "mm/page_alloc.h"
 #include "kstring.h"
 
-#define PTE_P (1ull << 0)
-#define PTE_W (1ull << 1)
-#define PTE_PS (1ull << 7) /* a 2 MiB page in a PD entry */
-#define PTE_NX (1ull << 63)
-#define PTE_ADDR_MASK 0x000FFFFFFFFFF000ull
 #define ENTRIES 512
 #define LOW_MMIO_END (4ull << 30) /* LAPIC, IOAPIC, HPET, PCI holes all live below 4 GiB */
 

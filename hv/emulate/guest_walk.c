@@ -3,23 +3,9 @@
  * how wide an entry and an index are, and where large pages may sit.
  */
 #include "hv/emulate/guest_walk.h"
+#include "x86.h"
 
-#define CR0_PE (1ull << 0)
-#define CR0_WP (1ull << 16)
-#define CR0_PG (1ull << 31)
-#define CR4_PSE (1ull << 4)
-#define CR4_PAE (1ull << 5)
-#define CR4_LA57 (1ull << 12)
-#define CR4_SMEP (1ull << 20)
-#define EFER_NXE (1ull << 11)
-#define EFER_LMA (1ull << 10)
 
-#define PTE_P (1ull << 0)
-#define PTE_RW (1ull << 1)
-#define PTE_US (1ull << 2)
-#define PTE_PS (1ull << 7)
-#define PTE_NX (1ull << 63)
-#define ADDR_MASK_64 0x000FFFFFFFFFF000ull
 
 enum format { FMT_32, FMT_PAE, FMT_4LEVEL, FMT_5LEVEL };
 
@@ -123,7 +109,7 @@ static u64 table_base(const struct walk_state *w)
 		return w->pg->cr3 & 0xFFFFF000ull;
 	if (w->fmt == FMT_PAE)
 		return w->pg->cr3 & 0xFFFFFFE0ull;
-	return w->pg->cr3 & ADDR_MASK_64;
+	return w->pg->cr3 & PTE_ADDR_MASK;
 }
 
 static int walk_tables(struct walk_state *w, guest_read_fn read, void *ctx, struct guest_walk *out)
@@ -142,8 +128,8 @@ static int walk_tables(struct walk_state *w, guest_read_fn read, void *ctx, stru
 		if (w->fmt == FMT_32 && level == 2 && (e & PTE_PS) && large_allowed(w, 2) && (e & (1u << 21)))
 			return page_fault(w, PFEC_PRESENT | PFEC_RSVD, out);
 		if (!(w->fmt == FMT_PAE && level == 3)) { /* PDPTEs carry no rights */
-			w->writable &= !!(e & PTE_RW);
-			w->user &= !!(e & PTE_US);
+			w->writable &= !!(e & PTE_W);
+			w->user &= !!(e & PTE_U);
 			w->nx |= w->fmt != FMT_32 && (e & PTE_NX);
 		}
 		bool large = (e & PTE_PS) && large_allowed(w, level);
@@ -152,10 +138,10 @@ static int walk_tables(struct walk_state *w, guest_read_fn read, void *ctx, stru
 			if (w->fmt == FMT_32)
 				out->gpa = (large ? pse_base(e) : (e & 0xFFFFF000ull)) | (w->gla & (out->page_size - 1));
 			else
-				out->gpa = (e & ADDR_MASK_64 & ~(out->page_size - 1)) | (w->gla & (out->page_size - 1));
+				out->gpa = (e & PTE_ADDR_MASK & ~(out->page_size - 1)) | (w->gla & (out->page_size - 1));
 			break;
 		}
-		table = w->fmt == FMT_32 ? (e & 0xFFFFF000ull) : (e & ADDR_MASK_64);
+		table = w->fmt == FMT_32 ? (e & 0xFFFFF000ull) : (e & PTE_ADDR_MASK);
 	}
 	if (!access_allowed(w))
 		return page_fault(w, PFEC_PRESENT, out);

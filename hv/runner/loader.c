@@ -5,6 +5,7 @@
 #include "hv/console/printf.h"
 #include "kstring.h"
 #include "hv/runner/multiboot_info.h"
+#include "x86.h"
 
 #define LOADER_GDT 0x1000ull
 #define LOADER_PAGING 0x2000ull
@@ -12,9 +13,6 @@
 #define LOADER_MBI 0x9000ull
 #define LOADER_MBI_END 0xa000ull
 
-#define PTE_P (1ull << 0)
-#define PTE_RW (1ull << 1)
-#define PTE_PS (1ull << 7)
 
 const struct boot_image *boot_find_image(const struct boot_info *bi, const char *name)
 {
@@ -44,14 +42,14 @@ static u64 write_identity_paging(struct vm *vm)
 	u64 pml4 = LOADER_PAGING, pdpt = pml4 + PAGE_SIZE, pd = pdpt + PAGE_SIZE;
 	u64 e;
 
-	e = pdpt | PTE_P | PTE_RW;
+	e = pdpt | PTE_P | PTE_W;
 	vm_write_gpa(vm, pml4, &e, sizeof(e));
 	for (u64 i = 0; i < 4; i++) {
-		e = (pd + i * PAGE_SIZE) | PTE_P | PTE_RW;
+		e = (pd + i * PAGE_SIZE) | PTE_P | PTE_W;
 		vm_write_gpa(vm, pdpt + 8 * i, &e, sizeof(e));
 	}
 	for (u64 i = 0; i < 4 * 512; i++) {
-		e = (i * SZ_2M) | PTE_P | PTE_RW | PTE_PS;
+		e = (i * SZ_2M) | PTE_P | PTE_W | PTE_PS;
 		vm_write_gpa(vm, pd + 8 * i, &e, sizeof(e));
 	}
 	return pml4;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "hv/emulate/guest_walk.h"
+#include "x86.h"
 
 #define RAM_SIZE (8u << 20)
 static u8 ram[RAM_SIZE];
@@ -24,13 +25,7 @@ static void put64(u64 gpa, u64 v) { memcpy(ram + gpa, &v, 8); }
 #define PS 0x80ull
 #define NX (1ull << 63)
 #define CR0_PROT_PAGING 0x80000001ull
-#define CR0_WP (1ull << 16)
-#define CR4_PSE (1ull << 4)
-#define CR4_PAE (1ull << 5)
-#define CR4_LA57 (1ull << 12)
-#define CR4_SMEP (1ull << 20)
 #define EFER_LONG ((1ull << 8) | (1ull << 10))
-#define EFER_NXE (1ull << 11)
 
 static struct guest_walk w;
 
