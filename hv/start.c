@@ -11,6 +11,7 @@
 #include "hv/panic.h"
 #include "hv/runner/run.h"
 #include "hv/sched/sched_selftest.h"
+#include "hv/vm/vendor.h"
 #include "hv/cpu/smp.h"
 #include "hv/cpu/trap.h"
 #include "mm/memmap.h"
@@ -81,7 +82,7 @@ void hv_start(struct boot_info *bi)
 	cpu_features_detect();
 	paging_init(bi);
 	console_enable_fb(bi);
-	cpu_features_print();
+	vendor_print_features(cpu_features.vendor);
 	smp_init(bi); /* from here on we are thread "main" on CPU 0, with preemption */
 	if (hv_options.test_sched)
 		hv_exit(sched_selftest());

@@ -7,6 +7,7 @@
 #include "hv/console/console.h"
 #include "hv/cpu/percpu.h"
 #include "mm/page_alloc.h"
+#include "hv/console/printf.h"
 #include "kstring.h"
 
 struct svm_caps svm_caps;
@@ -28,11 +29,26 @@ u64 svm_host_vmcb_pa(void)
 	return cpu->host_vmcb_pa;
 }
 
+static const char *yes_no(bool b)
+{
+	return b ? "yes" : "no";
+}
+
+static bool svm_describe(char *buf, u32 len)
+{
+	if (cpuid(0x80000000, 0).eax < 0x8000000A || !(cpuid(0x80000001, 0).ecx & CPUID_EXT1_ECX_SVM))
+		return false;
+	struct cpuid_regs r = cpuid(0x8000000A, 0);
+	ksnprintf(buf, len, "SVM yes, NPT %s, NRIP %s, flush-by-ASID %s, ASIDs %u", yes_no(r.edx & SVM_FEATURE_NPT),
+		  yes_no(r.edx & SVM_FEATURE_NRIP), yes_no(r.edx & SVM_FEATURE_FLUSH_BY_ASID), r.ebx);
+	return true;
+}
+
 static const char *svm_probe(void)
 {
 	if (cpuid(0x80000000, 0).eax < 0x8000000A)
 		return "SVM: CPU has no extended leaf 0x8000000A";
-	if (!(cpuid(0x80000001, 0).ecx & (1u << 2)))
+	if (!(cpuid(0x80000001, 0).ecx & CPUID_EXT1_ECX_SVM))
 		return "SVM: not supported by this CPU (CPUID 0x80000001 ECX bit 2)";
 	if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS)
 		return "SVM: disabled by firmware (VM_CR.SVMDIS is set; enable SVM/virtualization in the firmware setup)";
@@ -40,7 +56,7 @@ static const char *svm_probe(void)
 	struct cpuid_regs r = cpuid(0x8000000A, 0);
 	if (!(r.edx & SVM_FEATURE_NPT))
 		return "SVM: CPU lacks nested paging (CPUID 0x8000000A EDX bit 0), which this hypervisor requires";
-	if (!(cpuid(0x80000001, 0).edx & (1u << 20)))
+	if (!(cpuid(0x80000001, 0).edx & CPUID_EXT1_EDX_NX))
 		return "SVM: CPU lacks the NX bit, which the NPT format uses for non-executable mappings";
 	if (r.ebx < 2)
 		return "SVM: CPU offers no ASID for guests (CPUID 0x8000000A EBX < 2)";
@@ -80,6 +96,7 @@ static const char *svm_enable_cpu(void)
 
 const struct vendor_ops svm_ops = {
 	.name = "svm",
+	.describe = svm_describe,
 	.probe = svm_probe,
 	.enable_cpu = svm_enable_cpu,
 	.vcpu_create = svm_vcpu_create,

@@ -70,6 +70,23 @@ void vmx_caps_read(struct vmx_caps *caps)
 	caps->cr4_fixed1 = rdmsr(MSR_VMX_CR4_FIXED1);
 }
 
+static const char *yes_no(bool b)
+{
+	return b ? "yes" : "no";
+}
+
+static bool vmx_describe(char *buf, u32 len)
+{
+	if (!(cpuid(1, 0).ecx & CPUID1_ECX_VMX))
+		return false;
+	struct vmx_caps caps;
+	vmx_caps_read(&caps);
+	u32 proc2 = (u32)(caps.proc2 >> 32); /* allowed 1-settings (0 without secondary controls) */
+	ksnprintf(buf, len, "VMX yes, EPT %s, unrestricted guest %s, VPID %s", yes_no(proc2 & PROC2_ENABLE_EPT),
+		  yes_no(proc2 & PROC2_UNRESTRICTED_GUEST), yes_no(proc2 & PROC2_ENABLE_VPID));
+	return true;
+}
+
 /* Firmware may leave IA32_FEATURE_CONTROL unlocked (OVMF: 0): enable VMX and lock it. */
 static const char *feature_control_enable(void)
 {
@@ -162,6 +179,7 @@ const char *vmx_enable_cpu(void)
 
 const struct vendor_ops vmx_ops = {
 	.name = "vmx",
+	.describe = vmx_describe,
 	.probe = vmx_probe,
 	.enable_cpu = vmx_enable_cpu,
 	.vcpu_create = vmx_vcpu_create,

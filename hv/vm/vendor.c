@@ -11,11 +11,27 @@
 extern const struct vendor_ops svm_ops __attribute__((weak));
 extern const struct vendor_ops vmx_ops __attribute__((weak));
 
+static const struct vendor_ops *const candidates[] = { &svm_ops, &vmx_ops };
+
 const struct vendor_ops *vendor;
+
+void vendor_print_features(const char *cpu_vendor)
+{
+	char line[128];
+	bool any = false;
+
+	for (u32 i = 0; i < ARRAY_SIZE(candidates); i++) {
+		if (candidates[i] && candidates[i]->describe(line, sizeof(line))) {
+			kprintf("hv: cpu %s: %s\n", cpu_vendor, line);
+			any = true;
+		}
+	}
+	if (!any)
+		kprintf("hv: cpu %s: no hardware virtualization (neither SVM nor VMX)\n", cpu_vendor);
+}
 
 const char *vendor_select(void)
 {
-	static const struct vendor_ops *const candidates[] = { &svm_ops, &vmx_ops };
 	const char *why = "no virtualization backend compiled in";
 
 	for (u32 i = 0; i < ARRAY_SIZE(candidates); i++) {

@@ -4,7 +4,7 @@
  * svm/ (AMD SVM) and vmx/ (Intel VT-x) each fill one `struct vendor_ops`.
  * The core never sees a control-block offset, a VMCS field or a vendor exit code:
  * a backend translates its exit into the neutral `struct vm_exit` below and
- * the core decides what to do with it (hv/hv_exit.c). Guest state crosses the
+ * the core decides what to do with it (hv/vm/exit_dispatch.c). Guest state crosses the
  * seam in neutral form too (`struct vcpu_regs`, `struct vcpu_sregs`).
  *
  * Register ownership: the core reads and writes the vCPU's general purpose
@@ -164,6 +164,9 @@ struct vm_exit {
 struct vendor_ops {
 	const char *name; /* "svm" or "vmx" */
 
+	/* The banner's line: writes what this CPU offers of the vendor's extension
+	 * ("SVM yes, NPT yes, ..."); false when the CPU lacks the extension altogether. */
+	bool (*describe)(char *buf, u32 len);
 	/* NULL when this CPU can run guests, else why not ("SVM disabled by firmware (VM_CR.SVMDIS)"). */
 	const char *(*probe)(void);
 	/* Turn virtualization on for the calling CPU; NULL on success, else why it failed. */
@@ -211,6 +214,9 @@ struct vendor_ops {
 
 /* The backend in use, set once by vendor_select() at boot (hv/vm/vendor.c). */
 extern const struct vendor_ops *vendor;
+
+/* Prints one line per virtualization extension the CPU has ("hv: cpu <vendor>: ..."), or says it has none. */
+void vendor_print_features(const char *cpu_vendor);
 
 /* Probe the backends (SVM, then VMX); NULL when one was chosen, else the last reason none fits. */
 const char *vendor_select(void);
