@@ -97,6 +97,10 @@ void vmx_entry_failure(struct vcpu *vcpu, u32 reason, struct vm_exit *exit);
 void vmx_insn_failure(struct vcpu *vcpu, int fail, struct vm_exit *exit);
 void vmx_dump(struct vcpu *vcpu);
 
+/* vpid.c: a VPID per live vCPU (0: none free; the vCPU then runs without one) */
+u16 vmx_vpid_alloc(void);
+void vmx_vpid_free(u16 vpid);
+
 /* vmx_vcpu.c: the per-vCPU operations */
 const char *vmx_vcpu_create(struct vcpu *vcpu);
 void vmx_vcpu_destroy(struct vcpu *vcpu);

@@ -15,24 +15,6 @@
 #define INT_N_LEN 2 /* INT imm8: the only software interrupt the core injects */
 
 
-/* VPIDs 1..VPID_MAX; 0 means "VPID not used" for that vCPU (the CPU then flushes on every entry). */
-#define VPID_MAX 1023
-static u64 vpid_used[(VPID_MAX + 64) / 64];
-
-static u16 vpid_alloc(void)
-{
-	for (u16 v = 1; v <= VPID_MAX; v++)
-		if (!(__atomic_fetch_or(&vpid_used[v / 64], 1ull << (v % 64), __ATOMIC_ACQ_REL) & (1ull << (v % 64))))
-			return v;
-	return 0;
-}
-
-static void vpid_free(u16 v)
-{
-	if (v)
-		__atomic_fetch_and(&vpid_used[v / 64], ~(1ull << (v % 64)), __ATOMIC_RELEASE);
-}
-
 /* VMPTRLD only when the VMCS changes. A vCPU stays on one CPU (every vendor
  * op runs on its pinned thread, hv/vm/vendor.h), so its VMCS never needs a
  * VMCLEAR to move; loading it on a second CPU while it is active on the
@@ -81,7 +63,7 @@ const char *vmx_vcpu_create(struct vcpu *vcpu)
 	vmx->vmcs = (void *)pa;
 	vmx->vmcs_pa = pa;
 	vmx->cpu = VMX_NO_CPU;
-	vmx->vpid = vmx_cfg.vpid ? vpid_alloc() : 0;
+	vmx->vpid = vmx_cfg.vpid ? vmx_vpid_alloc() : 0;
 	vmx->flush_pending = true; /* the VPID may hold a previous vCPU's translations */
 	vmx->xcr0 = 1;             /* x87 only, the power-on value */
 	*(u32 *)vmx->vmcs = VMX_BASIC_REVISION(vmx_caps.basic);
@@ -110,7 +92,7 @@ void vmx_vcpu_destroy(struct vcpu *vcpu)
 	if (vmx_this_cpu()->current_vmcs == vmx->vmcs_pa)
 		vmx_this_cpu()->current_vmcs = 0;
 	irq_restore(flags);
-	vpid_free(vmx->vpid);
+	vmx_vpid_free(vmx->vpid);
 	palloc_free(vmx->vmcs_pa, VMX_VCPU_PAGES);
 	vcpu->vendor = NULL;
 }
