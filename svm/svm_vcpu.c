@@ -1,7 +1,6 @@
 /* Per-vCPU SVM operations: the VMCB's life, running the guest, events, TLB. */
 #include "svm/svm.h"
 #include "hv/console/console.h"
-#include "hv/runner/options.h"
 #include "hv/vm/vm.h"
 #include "mm/page_alloc.h"
 #include "kstring.h"
@@ -113,23 +112,14 @@ void svm_flush_tlb(struct vcpu *vcpu)
 	to_svm(vcpu)->flush_pending = true;
 }
 
-/* The test knob test_bad_guest_state=NAME (hv/runner/options.h): that VM's first
- * VMRUN must fail. EFER.SVME clear is a state VMRUN always refuses. */
-static void apply_test_knob(struct vcpu *vcpu, struct vmcb *vmcb)
-{
-	const char *name = hv_options.test_bad_guest_state;
-
-	if (name[0] && strcmp(vcpu->vm->name, name) == 0)
-		vmcb->save.efer &= ~EFER_SVME;
-}
-
 void svm_run(struct vcpu *vcpu, struct vm_exit *exit)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb *vmcb = svm->vmcb;
 
-	if (!svm->entered)
-		apply_test_knob(vcpu, vmcb);
+	/* test_bad_guest_state: EFER.SVME clear is a state VMRUN always refuses. */
+	if (!svm->entered && vcpu->test_bad_entry)
+		vmcb->save.efer &= ~EFER_SVME;
 	svm->entered = true;
 
 	vmcb->save.rax = vcpu->regs.gpr[GPR_RAX];

@@ -4,7 +4,6 @@
 #include "hv/console/console.h"
 #include "hv/cpu/cpu.h"
 #include "hv/cpu/irq.h"
-#include "hv/runner/options.h"
 #include "hv/vm/vm.h"
 #include "hv/panic.h"
 #include "hv/sched/sched.h"
@@ -191,13 +190,6 @@ static void requeue_vectoring_event(struct vmx_vcpu *vmx)
 	vmx->event_insn_len = soft ? (u32)vmcs_read(VMCS_EXIT_INSN_LEN) : 0;
 }
 
-/* The test knob test_bad_guest_state=NAME: that VM's first entry must fail, named. */
-static bool knob_breaks(struct vcpu *vcpu)
-{
-	const char *name = hv_options.test_bad_guest_state;
-	return name[0] && vcpu->vm && strcmp(vcpu->vm->name, name) == 0;
-}
-
 /*
  * The VMX-preemption timer (when the CPU has it) ends every guest run after
  * one scheduler tick: a guest never runs longer than that without an exit,
@@ -227,7 +219,7 @@ void vmx_run(struct vcpu *vcpu, struct vm_exit *exit)
 	/* Interrupts stay off until the exit is decoded (a VM exit leaves them
 	 * off anyway); a host interrupt that caused the exit is taken at the end. */
 	u64 flags = vmx_vmcs_begin(vcpu);
-	if (!vmx->launched && knob_breaks(vcpu))
+	if (!vmx->launched && vcpu->test_bad_entry)
 		vmx_break_guest_state(vcpu);
 	if (vmx->flush_pending)
 		flush_now(vmx);

@@ -37,6 +37,7 @@ struct vcpu {
 	struct thread *thread;  /* runs vcpu_thread(); NULL until the VM starts */
 	u64 exits;              /* this vCPU's exits (its thread alone writes it; vm_stats_update sums them) */
 	u32 cpu;                /* the CPU that thread is pinned to */
+	bool test_bad_entry;    /* test only (test_bad_guest_state=): the backend makes the first entry fail */
 
 	/* under vm->lock (hv/vm/vcpu_mp.h, hv/devices/vlapic.h) */
 	enum vcpu_mp_state mp_state;

@@ -9,6 +9,7 @@
 #include "hv/sched/kthread.h"
 #include "hv/sched/sched.h"
 #include "hv/cpu/percpu.h"
+#include "hv/runner/options.h"
 #include "kstring.h"
 #include <stdarg.h>
 
@@ -56,6 +57,8 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
 		struct vcpu *vcpu = &vm->vcpus[i];
 		vcpu->vm = vm;
 		vcpu->id = i;
+		vcpu->test_bad_entry = hv_options.test_bad_guest_state[0] &&
+				       strcmp(vm->name, hv_options.test_bad_guest_state) == 0;
 		if (vm_memory_vcpu_create(vcpu)) {
 			ksnprintf(err, errlen, "out of memory for vCPU %u", i);
 			goto fail;
