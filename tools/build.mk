@@ -26,3 +26,10 @@ check-boot-vmx: all
 check-svm: check-boot-svm
 check-vmx: check-boot-vmx
 check: check-svm check-vmx
+
+# The vendor seam: no SVM detail outside svm/, no VMX detail outside vmx/.
+.PHONY: check-svm-split check-vmx-split
+check-svm: check-svm-split
+check-vmx: check-vmx-split
+check-svm-split check-vmx-split: check-%-split:
+	tools/check-vendor-split.sh $*

@@ -11,29 +11,11 @@ check-vmx-suite: all
 check-vmx-fails: all
 	BUILD=$(BUILD) tools/check-suite-fails.sh "$(BOCHS_MB2)" vmx
 
-# The event re-injection VM (tests/reinject/) travels with the guest images.
-REINJECT_FILES := $(BUILD)/guests/out/reinject.bin $(BUILD)/guests/out/reinject.cfg
-all: $(REINJECT_FILES)
-$(BUILD)/guests/out/reinject.bin: tests/reinject/reinject.asm
-	@mkdir -p $(dir $@)
-	$(NASM) -f bin -o $@ $<
-$(BUILD)/guests/out/reinject.cfg: tests/reinject/reinject.cfg
-	@mkdir -p $(dir $@)
-	cp $< $@
-
 # bench-vmx: the cost of one guest exit under Bochs, in wall time
 # (tools/bench-exits.sh) and as the hypervisor's deterministic path length
-# (tools/bench-vmx-path.sh); the bench images come from svm/build.mk.
+# (tools/bench-vmx-path.sh); the bench images come from tests/images.mk.
 bench: bench-vmx
 bench-vmx: all
 	BUILD=$(BUILD) tools/bench-exits.sh "$(BOCHS_MB2)" vmx
 	BUILD=$(BUILD) tools/bench-vmx-path.sh
 	BUILD=$(BUILD) tools/bench-smp.sh "BOOT=mb2 SMP=2 tools/run-bochs.sh" vmx
-
-# The vendor split: no VMCS field, VMX exit reason or VMX instruction outside vmx/.
-.PHONY: check-vmx-split
-check-vmx: check-vmx-split
-check-vmx-split:
-	@if grep -rn -E 'VMCS_|EXIT_REASON_|vmread|vmwrite|vmlaunch|vmresume' hv mm boot guests include svm tools; then \
-		echo "check-vmx-split: VMX details outside vmx/ (above)"; echo "0 passed, 1 failed"; exit 1; \
-	else echo "ok   - no VMX field, exit reason or instruction outside vmx/"; echo "1 passed, 0 failed"; fi
