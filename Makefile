@@ -11,6 +11,21 @@ ACCEL  ?= tcg
 BOOT   ?= mb2
 QUICK  ?=
 
+# Missing Debian packages are installed before any rule is read: rules name
+# files those packages provide (gnu-efi's crt0), which make resolves up front.
+# Only the top-level make asks, and not for targets that need no package.
+NO_DEPS_GOALS := deps clean
+ifeq ($(MAKELEVEL),0)
+ifneq ($(filter-out $(NO_DEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
+ifneq ($(shell tools/deps.sh --check 2>/dev/null; echo $$?),0)
+$(info deps: installing the missing Debian packages first (tools/deps.sh))
+ifneq ($(shell tools/deps.sh >&2; echo $$?),0)
+$(error tools/deps.sh could not install the packages this build needs (see above))
+endif
+endif
+endif
+endif
+
 # --- the hypervisor kernel (freestanding, identity-mapped, position independent) ---
 KCC := gcc
 KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -fno-stack-protector \
