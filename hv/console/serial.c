@@ -39,11 +39,6 @@ bool serial_init(void)
 	return present = true;
 }
 
-bool serial_present(void)
-{
-	return present;
-}
-
 static void serial_putc(char c)
 {
 	for (int i = 0; i < SERIAL_SPIN_LIMIT && !(inb(COM1 + REG_LSR) & LSR_THR_EMPTY); i++)

@@ -6,7 +6,6 @@
 
 /* Probes for the UART and programs it for 115200 8N1; returns whether it exists. */
 bool serial_init(void);
-bool serial_present(void);
 void serial_write(const char *s, size_t n);
 /* Waits until the transmitter is empty, so nothing is lost when the machine stops. */
 void serial_drain(void);

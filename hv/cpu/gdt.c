@@ -84,13 +84,3 @@ void gdt_init_cpu(u32 cpu)
 	set_tss_descriptor(&g->entries[GDT_TSS / 8], (u64)(uintptr_t)&g->tss, sizeof(g->tss) - 1);
 	load_gdt(g);
 }
-
-u64 gdt_tss_base(u32 cpu)
-{
-	return (u64)(uintptr_t)&cpu_gdts[cpu].tss;
-}
-
-u64 gdt_base(u32 cpu)
-{
-	return (u64)(uintptr_t)cpu_gdts[cpu].entries;
-}

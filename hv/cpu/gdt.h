@@ -22,9 +22,4 @@
  * allocator) and reloads every segment register. Panics when out of memory. */
 void gdt_init_cpu(u32 cpu);
 
-/* Base of CPU `cpu`'s TSS (VT-x host state wants it). */
-u64 gdt_tss_base(u32 cpu);
-/* Base of CPU `cpu`'s GDT. */
-u64 gdt_base(u32 cpu);
-
 #endif
