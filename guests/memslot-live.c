@@ -6,8 +6,11 @@
  *     reader must never see a hole (all-ones) nor a foreign value, and its
  *     writes must stick;
  *   - moves away and back: the reader sees the data or a hole (all-ones),
- *     never anything else, and the data survive (checksum at the new place)
- *     (its writes are not checked here: one may land in the hole);
+ *     never anything else, and the data survive (checksum at the new place);
+ *     every write of the reader that read back survives the moves too (a
+ *     write that fell into the hole is ignored MMIO, and a write that landed
+ *     just before a move may have read back all-ones: each page ends holding
+ *     a value between its last confirmed write and its last attempt);
  *   - after a delete has returned, the region reads all-ones on the reader
  *     too (MMIO, not the old memory); re-created on fresh pool pages it
  *     reads zeros;
@@ -29,15 +32,17 @@
 #define BIG_PAGES ((u64)1022)
 #define BIG_POOL_OFFSET (2 * REGION_SIZE) /* after the region and its re-creation */
 #define BIG_TRIES 20
-#define TESTS 9
+#define TESTS 10
 
-enum phase { SAME_PAGES, MOVING, DELETED, BIG_READ, BIG_GONE, STOP, PHASES };
+enum phase { SAME_PAGES, MOVING, MOVED, DELETED, BIG_READ, BIG_GONE, STOP, PHASES };
 
 static volatile u32 phase = SAME_PAGES;
 static volatile u32 reader_passes[PHASES];
 static volatile u64 holes[PHASES], foreign[PHASES], lost_writes[PHASES];
 static volatile u64 first_foreign;
 static volatile u32 reader_done; /* the reader saw STOP and touches nothing any more */
+/* MOVING: per page, the last write that read back and the last one tried. */
+static volatile u64 write_confirmed[PAGES], write_tried[PAGES];
 
 static u64 pattern(u64 page)
 {
@@ -52,8 +57,8 @@ static volatile u64 *word(u64 base, u64 page, u32 i)
 /* One pass of vCPU 1 over the region: word 0 is checked, word 1 written and read back. */
 static void reader_pass(u32 ph, u64 seq)
 {
-	if (ph == BIG_GONE)
-		return; /* the big slot was deleted: touching it would only be slow MMIO */
+	if (ph == BIG_GONE || ph == MOVED)
+		return; /* MOVED: vCPU 0 checks the writes; BIG_GONE: touching it would only be slow MMIO */
 	if (ph == BIG_READ) {
 		/* Page 0 again after each page, past the TLB: once the delete's zap has
 		 * cleared it, this vCPU faults and waits for the MMU lock the zap holds. */
@@ -72,8 +77,12 @@ static void reader_pass(u32 ph, u64 seq)
 			first_foreign = v;
 		if (ph == DELETED)
 			continue; /* no writes into whatever comes next */
+		if (ph == MOVING)
+			write_tried[p] = seq;
 		*word(REGION, p, 1) = seq;
 		u64 back = *word(REGION, p, 1);
+		if (ph == MOVING && back == seq)
+			write_confirmed[p] = seq;
 		/* While moving, a write may fall into the hole and the read find the slot back. */
 		if (back != seq && back != ~0ull && ph != MOVING)
 			lost_writes[ph]++;
@@ -177,6 +186,22 @@ static bool move_around(void)
 	return same && data_at(REGION);
 }
 
+/* After the moves, with the reader idle: every page keeps the reader's writes. */
+static bool writes_survived(u64 *pages_written)
+{
+	*pages_written = 0;
+	for (u64 p = 0; p < PAGES; p++) {
+		u64 v = *word(REGION, p, 1);
+		if (v < write_confirmed[p] || v > write_tried[p]) {
+			diag("page %lu holds 0x%lx: last confirmed write 0x%lx, last tried 0x%lx", p, v,
+			     write_confirmed[p], write_tried[p]);
+			return false;
+		}
+		*pages_written += write_confirmed[p] != 0;
+	}
+	return true;
+}
+
 /* Creates the big slot, lets the reader map all of it, deletes it under the
  * reader; *breaks: MMU lock breaks counted meanwhile. */
 static bool big_slot_under_reader(u64 *breaks)
@@ -222,6 +247,12 @@ void test_main(void)
 	ok(foreign[MOVING] == 0,
 	   "hv: while moving, the reader saw the data or a hole, nothing else (%lu holes, first foreign 0x%lx)",
 	   holes[MOVING], first_foreign);
+	phase = MOVED;
+	let_reader_pass(MOVED, 2); /* its last MOVING pass is over */
+	u64 written;
+	bool survived = writes_survived(&written);
+	ok(survived && written == PAGES,
+	   "hv: the reader's writes made while moving survive the moves (%lu of %lu pages written)", written, PAGES);
 
 	ok(op(HC_MEMSLOT_DELETE, REGION, 0, 0) == HC_OK, "hv: the slot is deleted");
 	phase = DELETED; /* set after the delete returned: every pass from now on must see MMIO */
