@@ -1,4 +1,4 @@
-/* Dirty logging (shared/design/MMU.md §1): with HC_MEMSLOT_F_DIRTY_LOG on a
+/* Dirty logging (docs/MMU.md §1): with HC_MEMSLOT_F_DIRTY_LOG on a
  * slot, HC_MEMSLOT_DIRTY_GET returns exactly the pages written since the
  * last call and clears them; the pages are write-protected again, so a
  * second write to the same page is logged again; writes the hypervisor makes

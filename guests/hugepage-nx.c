@@ -1,4 +1,4 @@
-/* NX huge pages (shared/design/MMU.md §6). A data access to a 2 MiB-aligned
+/* NX huge pages (docs/MMU.md §6). A data access to a 2 MiB-aligned
  * slot maps it with one huge entry; with the mitigation on, executing from
  * it splits that entry into 4 KiB ones, the recovery thread (nx_ratio=1,
  * short period) zaps the split table and a data access maps it huge again;

@@ -1,6 +1,6 @@
 /* Memslots changed under a running vCPU. vCPU 1 keeps reading and writing
  * every page of a region while vCPU 0 reshapes the slots behind it through
- * HC_MEMSLOT (shared/design/MMU.md §1: one transaction is published at once):
+ * HC_MEMSLOT (docs/MMU.md §1: one transaction is published at once):
  *   - split, merge (delete both halves + create the whole, one list) and
  *     resize beyond the region keep the same pages at the same place: the
  *     reader must never see a hole (all-ones) nor a foreign value, and its

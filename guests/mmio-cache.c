@@ -1,4 +1,4 @@
-/* MMIO markers (shared/design/MMU.md §5): repeated reads of an address with
+/* MMIO markers (docs/MMU.md §5): repeated reads of an address with
  * no RAM are served from a cached marker entry (statistics), and once a
  * memslot puts RAM there the guest sees that RAM, not the stale marker;
  * after the slot is deleted the address is MMIO again. */

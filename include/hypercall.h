@@ -146,7 +146,7 @@ struct hc_stats {
 	u64 unknown_port_reads;  /* reads of ports no device claims (all-ones) */
 	u64 unknown_port_writes; /* writes to ports no device claims (ignored) */
 	u64 msr_denied;          /* #GP injected for an MSR not on the allow-list */
-	/* ABI 1.1: the second-level MMU (shared/design/MMU.md) and HC_MEMSLOT */
+	/* ABI 1.1: the second-level MMU (docs/MMU.md) and HC_MEMSLOT */
 	u64 mapped_4k, mapped_2m, mapped_1g; /* leaves installed, per size */
 	u64 pages_mapped;        /* 4 KiB frames mapped now (approximate) */
 	u64 nx_splits;           /* huge mappings split by an instruction fetch */

@@ -6,7 +6,7 @@
  * number of steps), validates the result as a whole and publishes it at
  * once: a vCPU sees the old layout or the new one, never a hole between.
  * The update returns only when no vCPU can still reach what it removed
- * (zapped, flushed, grace period over). See shared/design/MMU.md §1-2.
+ * (zapped, flushed, grace period over). See docs/MMU.md §1-2.
  */
 #ifndef MM_MEMSLOT_H
 #define MM_MEMSLOT_H

@@ -1,7 +1,7 @@
 /*
  * The TDP MMU: a VM's second-level tables (EPT or NPT), what a vCPU loop
  * calls, and the invalidation and recovery work a worker thread runs.
- * Design and invariants: shared/design/MMU.md.
+ * Design and invariants: docs/MMU.md.
  *
  * A vCPU loop, in short:
  *

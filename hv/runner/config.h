@@ -1,5 +1,5 @@
 /*
- * The suite configuration (TEAM.md, "Suite config"): one VM per line,
+ * The suite configuration (docs/GUEST-PLATFORM.md, "Configuration"): one VM per line,
  * `key=value` words, `#` comments. Parsing checks every value and every
  * combination, and names the line and the key of the first problem.
  */

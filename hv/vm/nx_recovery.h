@@ -1,5 +1,5 @@
 /*
- * The MMU's background work for one VM (shared/design/MMU.md §4, §6), done
+ * The MMU's background work for one VM (docs/MMU.md §4, §6), done
  * by a kernel thread of its own that may run on any CPU:
  *  - NX recovery: with NX huge pages on, one nx_recover() pass every
  *    period_ms, so regions split by instruction fetches can be mapped huge
