@@ -621,6 +621,75 @@ static void test_no_marker_while_update_in_progress(void **state)
 	sim_vm_destroy(&s);
 }
 
+/*
+ * MMU.md §2 with a real vCPU thread: it looks up the old layout (no slot at
+ * gfn X: "MMIO") and is held before it tags a marker, while another thread
+ * commits a slot at X. Whatever generation it then reads must not give a
+ * marker that is still current after the update returned: X is RAM now.
+ * (Without the in-progress bit and the bump after the grace period, e.g. a
+ * single bump at publish, the marker carries the new generation.)
+ */
+#define GEN_X 0x700ull
+
+struct gen_race {
+	struct sim_vm *s;
+	struct sim_vcpu *v;
+	int fault_result;
+	int commit_result;
+};
+
+static void *gen_race_vcpu(void *p)
+{
+	struct gen_race *g = p;
+	g->fault_result = tdp_fault(g->s->vm, g->v->mmu, GEN_X << PAGE_SHIFT, MM_READ);
+	return NULL;
+}
+
+static void *gen_race_updater(void *p)
+{
+	struct gen_race *g = p;
+	g->commit_result = create_slot(g->s->vm, GEN_X, 1, 0x3000, 0);
+	return NULL;
+}
+
+static void test_generation_marker_race(void **state)
+{
+	struct sim_vm s;
+	sim_vm_init(&s, &test_ept, nx_off);
+	struct sim_vcpu *v = sim_vcpu_add(&s);
+	struct vm_mmu *vm = s.vm;
+	assert_int_equal(create_slot(vm, 0, 16, 0x1000, 0), MEMSLOT_OK);
+	assert_int_equal(fault(&s, v, 1, MM_READ), TDP_MAPPED); /* a root */
+	struct gen_race g = { .s = &s, .v = v };
+	const struct memslots *old = __atomic_load_n(&vm->slots, __ATOMIC_SEQ_CST);
+	/* hold mmu_lock: the vCPU takes the old snapshot, then waits for the lock */
+	write_lock(&vm->mmu_lock);
+	pthread_t vt, ut;
+	pthread_create(&vt, NULL, gen_race_vcpu, &g);
+	while (!__atomic_load_n(&vm->mmu_lock.readers_waiting, __ATOMIC_SEQ_CST))
+		usleep(100);
+	pthread_create(&ut, NULL, gen_race_updater, &g);
+	while (__atomic_load_n(&vm->slots, __ATOMIC_SEQ_CST) == old)
+		usleep(100);
+	usleep(2000); /* the update goes as far as it can without the vCPU */
+	write_unlock(&vm->mmu_lock);
+	pthread_join(vt, NULL);
+	pthread_join(ut, NULL);
+	assert_int_equal(g.commit_result, MEMSLOT_OK);
+	assert_int_equal(g.fault_result, TDP_MMIO); /* decided from the old layout: fine then */
+	u64 pfn = 0;
+	int r = fault(&s, v, GEN_X, MM_READ);
+	if (r != TDP_MAPPED)
+		fail_msg("gfn %#llx is RAM after the update returned, but the fault says %s "
+			 "(a marker tagged during the update is still current: %llu installed, %llu hits)",
+			 (unsigned long long)GEN_X, tdp_strerror(r),
+			 (unsigned long long)stats(vm).mmio_markers_installed,
+			 (unsigned long long)stats(vm).mmio_marker_hits);
+	assert_int_equal(mapped_level(&s, v, GEN_X, &pfn, NULL), SPTE_LEVEL_4K);
+	assert_int_equal(pfn, 0x3000);
+	sim_vm_destroy(&s);
+}
+
 /* With 2 generation bits, the 4th update wraps them: every marker is zapped first. */
 static void test_mmio_marker_wrap(void **state)
 {
@@ -958,6 +1027,7 @@ int main(void)
 		cmocka_unit_test(test_fault_levels),
 		cmocka_unit_test(test_mmio_markers),
 		cmocka_unit_test(test_no_marker_while_update_in_progress),
+		cmocka_unit_test(test_generation_marker_race),
 		cmocka_unit_test(test_mmio_marker_wrap),
 		cmocka_unit_test(test_zap_range),
 		cmocka_unit_test(test_fast_invalidate),
