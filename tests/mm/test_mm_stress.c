@@ -554,6 +554,102 @@ static void test_nx_recovery_worker(void **state)
 	free(mem);
 }
 
+/*
+ * NX recovery breaks mmu_lock between batches of 8 tables; Z1 says every
+ * entry zapped before a break is flushed from every TLB before the lock
+ * goes. 64 split regions, a vCPU that stays in guest mode fetching one page
+ * of each (its TLB and paging-structure cache keep all 64), and inside each
+ * lock break (mmp_yield) we let it make a full round: a translation through
+ * a zapped table still in its caches is a Z1 violation (vcpu_sim.c).
+ */
+#define NXF_REGIONS 64
+#define NXF_BASE 0x40000ull
+
+struct nxf {
+	struct sim_vm *s;
+	struct sim_vcpu *v;
+	u32 stop;
+	u64 rounds;
+	u32 armed, breaks_seen;
+};
+static struct nxf *nxf_cur;
+
+static void *nxf_vcpu_main(void *p)
+{
+	struct nxf *x = p;
+	while (!__atomic_load_n(&x->stop, __ATOMIC_RELAXED)) {
+		for (u64 r = 0; r < NXF_REGIONS; r++) {
+			void *host;
+			u64 gfn = NXF_BASE + r * 512 + r;
+			if (sim_access(x->s, x->v, gfn, MM_EXEC, &host) != SIM_OK)
+				sim_violation(x->s, "fetch at gfn %#llx failed", (unsigned long long)gfn);
+			sim_access_done(x->v);
+		}
+		__atomic_fetch_add(&x->rounds, 1, __ATOMIC_SEQ_CST);
+	}
+	sim_exit_guest(x->v);
+	return NULL;
+}
+
+/* Inside nx_recover()'s lock break: the vCPU runs two full rounds. */
+static void nxf_in_lock_break(void)
+{
+	struct nxf *x = nxf_cur;
+	struct rwlock *l = &x->s->vm->mmu_lock;
+	if (!x || !__atomic_load_n(&x->armed, __ATOMIC_SEQ_CST) || rwlock_write_held(l) ||
+	    __atomic_load_n(&l->writers_waiting, __ATOMIC_SEQ_CST))
+		return;
+	x->breaks_seen++;
+	u64 r0 = __atomic_load_n(&x->rounds, __ATOMIC_SEQ_CST);
+	u64 t0 = now_ms();
+	while (__atomic_load_n(&x->rounds, __ATOMIC_SEQ_CST) < r0 + 2 && now_ms() - t0 < 2000)
+		usleep(50);
+}
+
+static void test_nx_recovery_flushes_before_break(void **state)
+{
+	struct sim_vm s;
+	sim_vm_init(&s, &test_ept, (struct nx_params){ .enabled = true, .ratio = 1, .period_ms = 100 });
+	struct nxf x = { .s = &s, .v = sim_vcpu_add(&s) };
+	/* frame numbers only (nothing reads them), 2M-aligned: huge until fetched from */
+	struct memslot_change c = { .op = MEMSLOT_CREATE, .gfn = NXF_BASE, .npages = NXF_REGIONS * 512,
+				    .host_pfn = 0x200000 };
+	assert_int_equal(memslots_commit(s.vm, &c, 1, NULL), MEMSLOT_OK);
+	void *host;
+	for (u64 r = 0; r < NXF_REGIONS; r++) { /* huge first, so each fetch splits */
+		assert_int_equal(sim_access(&s, x.v, NXF_BASE + r * 512 + 7, MM_READ, &host), SIM_OK);
+		sim_access_done(x.v);
+	}
+	pthread_t t;
+	pthread_create(&t, NULL, nxf_vcpu_main, &x);
+	while (__atomic_load_n(&x.rounds, __ATOMIC_SEQ_CST) < 2)
+		usleep(100);
+	struct tdp_stats before, after;
+	tdp_get_stats(s.vm, &before);
+	assert_true(before.nx_current >= NXF_REGIONS);
+	nxf_cur = &x;
+	host_yield_hook = nxf_in_lock_break;
+	host_yield_every = 1; /* a break at every batch */
+	x.armed = 1;
+	u32 done = nx_recover(s.vm, ~0u);
+	x.armed = 0;
+	host_yield_every = 0;
+	host_yield_hook = NULL;
+	__atomic_store_n(&x.stop, 1, __ATOMIC_RELAXED);
+	pthread_join(t, NULL);
+	tdp_get_stats(s.vm, &after);
+	print_message("# NX recovery: %u tables, %llu lock breaks, %u with the vCPU running inside, "
+		      "%llu flushes\n", done, (unsigned long long)(after.lock_breaks - before.lock_breaks),
+		      x.breaks_seen, (unsigned long long)(after.tlb_flushes - before.tlb_flushes));
+	if (s.violations)
+		fail_msg("%llu violations, first: %s", (unsigned long long)s.violations, s.first_violation);
+	assert_true(done >= NXF_REGIONS);
+	assert_true(after.nx_recovered - before.nx_recovered >= NXF_REGIONS);
+	assert_true(x.breaks_seen >= 4);
+	nxf_cur = NULL;
+	sim_vm_destroy(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -561,6 +657,7 @@ int main(void)
 		cmocka_unit_test(test_layout_stress_npt),
 		cmocka_unit_test(test_zap_all_livelock),
 		cmocka_unit_test(test_nx_recovery_worker),
+		cmocka_unit_test(test_nx_recovery_flushes_before_break),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
