@@ -436,14 +436,19 @@ static bool slot_kept(const struct memslot *o, const struct memslot *m)
 	       !(added & (MEMSLOT_READONLY | MEMSLOT_DIRTY_LOG));
 }
 
+/* What one update takes away: the span it covers and how many pages. */
+struct removed {
+	u64 start, end, pages;
+};
+
 /*
- * Calls zap(vm, gfn, npages) for every part of an old slot the new snapshot
- * no longer maps the same way; returns the number of pages concerned.
+ * Calls fn(arg, gfn, npages) for every part of an old slot the new snapshot
+ * no longer maps the same way (fn may be NULL); returns what it found.
  */
-static u64 for_each_removed(struct vm_mmu *vm, const struct memslots *old, const struct memslots *new,
-			    void (*zap)(struct vm_mmu *, u64, u64))
+static struct removed for_each_removed(const struct memslots *old, const struct memslots *new,
+				       void (*fn)(void *arg, u64 gfn, u64 npages), void *arg)
 {
-	u64 total = 0;
+	struct removed r = { .start = ~0ull, .end = 0, .pages = 0 };
 	for (u32 i = 0; i < old->count; i++) {
 		const struct memslot *o = &old->slots[i];
 		u64 gfn = o->base_gfn;
@@ -471,13 +476,36 @@ static u64 for_each_removed(struct vm_mmu *vm, const struct memslots *old, const
 				if (lo < new->count)
 					next = MIN(next, new->slots[lo].base_gfn);
 			}
-			if (zap)
-				zap(vm, gfn, next - gfn);
-			total += next - gfn;
+			if (fn)
+				fn(arg, gfn, next - gfn);
+			r.start = MIN(r.start, gfn);
+			r.end = MAX(r.end, next);
+			r.pages += next - gfn;
 			gfn = next;
 		}
 	}
-	return total;
+	return r;
+}
+
+/* tdp_zap_removed() walks the removed regions through this, under mmu_lock. */
+struct zap_walk {
+	const struct memslots *old, *new;
+	struct zap_ctx *z;
+	zap_region_fn zap;
+};
+
+static void zap_one_region(void *arg, u64 gfn, u64 npages)
+{
+	struct zap_walk *w = arg;
+	w->zap(w->z, gfn, npages);
+}
+
+static void zap_each_region(void *arg, struct zap_ctx *z, zap_region_fn zap)
+{
+	struct zap_walk *w = arg;
+	w->z = z;
+	w->zap = zap;
+	for_each_removed(w->old, w->new, zap_one_region, w);
 }
 
 /* Delete/move of most of what is mapped: obsolete every root at once (MMU.md §4). */
@@ -518,18 +546,24 @@ int memslots_commit_checked(struct vm_mmu *vm, const struct memslot_change *step
 		spin_unlock(&vm->slots_lock);
 		return err;
 	}
-	/* 1. publish with the in-progress bit: nothing is cached against either layout now */
+	/*
+	 * 1. faults in what goes away retry from now until its last zap is
+	 * done (F2); then publish with the in-progress bit: nothing is cached
+	 * against either layout now
+	 */
+	struct removed removed = for_each_removed(old, t.s, NULL, NULL);
+	if (removed.pages)
+		tdp_invalidate_begin(vm, removed.start, removed.end);
 	u64 gen = __atomic_load_n(&vm->slots_gen, __ATOMIC_RELAXED);
 	t.s->generation = gen + 1;
 	__atomic_store_n(&vm->slots_gen, gen | MEMSLOT_GEN_IN_PROGRESS, __ATOMIC_SEQ_CST);
 	publish(vm, t.s);
 
-	/* 2. zap what the new layout no longer allows; flushes happen inside */
-	u64 removed = for_each_removed(vm, old, t.s, NULL);
-	if (removed && prefer_fast_invalidate(vm, removed))
-		tdp_invalidate_all(vm);
-	else if (removed)
-		for_each_removed(vm, old, t.s, tdp_zap_range);
+	/* 2. zap what the new layout no longer allows, all regions in one pass; flushes inside */
+	if (removed.pages) {
+		struct zap_walk w = { .old = old, .new = t.s };
+		tdp_zap_removed(vm, prefer_fast_invalidate(vm, removed.pages), zap_each_region, &w);
+	}
 
 	/* 3. grace period: no reader still holds the old snapshot */
 	epoch_synchronize(&vm->epoch);

@@ -267,6 +267,17 @@ static int fault_locked(struct fault *fl, const struct memslots *slots, u32 *slo
 	return fault_map(fl);
 }
 
+/*
+ * F2: a memslot update is removing mappings here. An entry at gfn may still
+ * translate to the old backing while the new snapshot allows more: upgrading
+ * it (write) or splitting it (fetch) would build a new translation from the
+ * old frame. Retry until the update's last zap is done. Under mmu_lock.
+ */
+static bool in_invalidation(const struct vm_mmu *vm, u64 gfn)
+{
+	return vm->inval_count && gfn >= vm->inval_start && gfn < vm->inval_end;
+}
+
 int tdp_fault(struct vm_mmu *vm, struct vcpu_mmu *vcpu, u64 gpa, unsigned access)
 {
 	if (!vm || !vcpu || vcpu->vm != vm || !access || (access & ~(MM_READ | MM_WRITE | MM_EXEC)))
@@ -284,7 +295,8 @@ int tdp_fault(struct vm_mmu *vm, struct vcpu_mmu *vcpu, u64 gpa, unsigned access
 	int r = TDP_RETRY;
 	read_lock(&vm->mmu_lock);
 	if (fl.root && !tdp_root_obsolete(vm, fl.root) &&
-	    __atomic_load_n(&vm->invalidate_seq, __ATOMIC_ACQUIRE) == seq)
+	    __atomic_load_n(&vm->invalidate_seq, __ATOMIC_ACQUIRE) == seq &&
+	    !in_invalidation(vm, gfn))
 		r = fault_locked(&fl, slots, &vcpu->slot_cache);
 	read_unlock(&vm->mmu_lock);
 	epoch_leave(reader);

@@ -52,6 +52,14 @@ struct vm_mmu {
 	struct memslots *slots;       /* current snapshot, read under the epoch */
 	u64 slots_gen;                /* memslots_generation() */
 	u64 invalidate_seq;           /* bumped under mmu_lock by everyone who zaps (F1) */
+	/*
+	 * F2: a memslot update's zap window. From before the new snapshot is
+	 * published until its last zap is done (lock breaks included), faults
+	 * in [inval_start, inval_end) retry: an entry there may still hold the
+	 * old backing, and nothing may be built from it. Under mmu_lock.
+	 */
+	u32 inval_count;
+	u64 inval_start, inval_end;
 	u64 valid_gen;                /* roots of another generation are obsolete */
 	struct tdp_root *roots_head, *roots_tail; /* under mmu_lock */
 	u64 unflushed;                /* zapped in live roots since the last flush (Z1) */
@@ -128,6 +136,17 @@ void zap_root_range(struct zap_ctx *z, struct tdp_root *root, u64 start, u64 end
 /* Free the deferred pages after a grace period; returns how many. */
 u64 tdp_free_deferred(struct vm_mmu *vm);
 void tdp_zap_mmio_markers(struct vm_mmu *vm);
+/*
+ * A memslot update that removes mappings in [start, end): begin before the
+ * new snapshot is published; then tdp_zap_removed() zaps (or fast
+ * invalidates) and ends the window under the same lock.
+ */
+void tdp_invalidate_begin(struct vm_mmu *vm, u64 start, u64 end);
+typedef void (*zap_region_fn)(struct zap_ctx *z, u64 gfn, u64 npages);
+void tdp_zap_removed(struct vm_mmu *vm, bool fast,
+		     void (*for_each)(void *arg, struct zap_ctx *z, zap_region_fn zap), void *arg);
+/* Zap [gfn, gfn + npages) in every live root, inside a zap under mmu_lock (write). */
+void zap_range_locked(struct zap_ctx *z, u64 gfn, u64 npages);
 
 /* mm/nx.c */
 void nx_record(struct vm_mmu *vm, struct tdp_root *root, u64 gfn, int level, u64 table_pa);

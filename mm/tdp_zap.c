@@ -170,24 +170,30 @@ static struct tdp_root *root_release_next(struct vm_mmu *vm, struct tdp_root *ro
 	return next;
 }
 
+void zap_range_locked(struct zap_ctx *z, u64 gfn, u64 npages)
+{
+	struct vm_mmu *vm = z->vm;
+	nx_forget_range(vm, gfn, gfn + npages);
+	for (struct tdp_root *r = root_hold(vm->roots_head); r; r = root_release_next(vm, r))
+		if (!r->invalid && !r->zapped)
+			zap_root_range(z, r, gfn, gfn + npages);
+}
+
 void tdp_zap_range(struct vm_mmu *vm, u64 gfn, u64 npages)
 {
 	struct zap_ctx z;
 	write_lock(&vm->mmu_lock);
 	bump_invalidate_seq(vm);
-	nx_forget_range(vm, gfn, gfn + npages);
 	zap_ctx_init(&z, vm, true);
-	for (struct tdp_root *r = root_hold(vm->roots_head); r; r = root_release_next(vm, r))
-		if (!r->invalid && !r->zapped)
-			zap_root_range(&z, r, gfn, gfn + npages);
+	zap_range_locked(&z, gfn, npages);
 	zap_ctx_finish(&z);
 	bump_invalidate_seq(vm);
 	write_unlock(&vm->mmu_lock);
 }
 
-void tdp_invalidate_all(struct vm_mmu *vm)
+/* Every root obsolete at once; vCPUs are kicked and reload. Under mmu_lock (write). */
+static void invalidate_all_locked(struct vm_mmu *vm)
 {
-	write_lock(&vm->mmu_lock);
 	__atomic_fetch_add(&vm->valid_gen, 1, __ATOMIC_SEQ_CST);
 	bump_invalidate_seq(vm);
 	for (struct tdp_root *r = vm->roots_head; r; r = r->next) {
@@ -197,6 +203,49 @@ void tdp_invalidate_all(struct vm_mmu *vm)
 	}
 	/* vCPUs leave guest mode and, seeing their root obsolete, reload before entry */
 	tdp_flush(vm);
+}
+
+void tdp_invalidate_all(struct vm_mmu *vm)
+{
+	write_lock(&vm->mmu_lock);
+	invalidate_all_locked(vm);
+	write_unlock(&vm->mmu_lock);
+}
+
+void tdp_invalidate_begin(struct vm_mmu *vm, u64 start, u64 end)
+{
+	write_lock(&vm->mmu_lock);
+	if (vm->inval_count++ == 0) {
+		vm->inval_start = start;
+		vm->inval_end = end;
+	} else {
+		vm->inval_start = MIN(vm->inval_start, start);
+		vm->inval_end = MAX(vm->inval_end, end);
+	}
+	bump_invalidate_seq(vm);
+	write_unlock(&vm->mmu_lock);
+}
+
+/*
+ * All the regions of one update under one write lock and one zap (one
+ * flush per lock break and at the end, not per region); then the window
+ * opened by tdp_invalidate_begin() closes, under the same lock.
+ */
+void tdp_zap_removed(struct vm_mmu *vm, bool fast,
+		     void (*for_each)(void *arg, struct zap_ctx *z, zap_region_fn zap), void *arg)
+{
+	struct zap_ctx z;
+	write_lock(&vm->mmu_lock);
+	if (fast) {
+		invalidate_all_locked(vm);
+	} else {
+		zap_ctx_init(&z, vm, true);
+		for_each(arg, &z, zap_range_locked);
+		zap_ctx_finish(&z);
+	}
+	bump_invalidate_seq(vm);
+	if (--vm->inval_count == 0)
+		vm->inval_start = vm->inval_end = 0;
 	write_unlock(&vm->mmu_lock);
 }
 

@@ -14,6 +14,8 @@
 /* ---- platform (tests/mm/platform_host.c) ---- */
 #define POISON 0x5a5a5a5a5a5a5a5aull  /* every word of a freed page */
 extern void (*host_flush_hook)(void *owner); /* called by mmp_flush_remote_tlbs */
+/* Called by mmp_yield() (lock breaks, spin waits): tests run code inside a lock break. */
+extern void (*host_yield_hook)(void);
 extern u32 host_yield_every;         /* mmp_should_yield() true every Nth call (0 = never) */
 extern bool host_check_poison;       /* freed pages are poisoned and quarantined */
 u64 host_pages_live(void);           /* pages allocated and not freed */

@@ -11,6 +11,7 @@
 #include "tests/mm/host.h"
 
 void (*host_flush_hook)(void *owner);
+void (*host_yield_hook)(void);
 u32 host_yield_every;
 bool host_check_poison = true;
 
@@ -103,6 +104,9 @@ bool mmp_should_yield(void)
 
 void mmp_yield(void)
 {
+	void (*hook)(void) = __atomic_load_n(&host_yield_hook, __ATOMIC_ACQUIRE);
+	if (hook)
+		hook();
 	sched_yield();
 }
 

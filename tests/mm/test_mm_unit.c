@@ -621,6 +621,75 @@ static void test_no_marker_while_update_in_progress(void **state)
 	sim_vm_destroy(&s);
 }
 
+/*
+ * MMU.md §2 with a real vCPU thread: it looks up the old layout (no slot at
+ * gfn X: "MMIO") and is held before it tags a marker, while another thread
+ * commits a slot at X. Whatever generation it then reads must not give a
+ * marker that is still current after the update returned: X is RAM now.
+ * (Without the in-progress bit and the bump after the grace period, e.g. a
+ * single bump at publish, the marker carries the new generation.)
+ */
+#define GEN_X 0x700ull
+
+struct gen_race {
+	struct sim_vm *s;
+	struct sim_vcpu *v;
+	int fault_result;
+	int commit_result;
+};
+
+static void *gen_race_vcpu(void *p)
+{
+	struct gen_race *g = p;
+	g->fault_result = tdp_fault(g->s->vm, g->v->mmu, GEN_X << PAGE_SHIFT, MM_READ);
+	return NULL;
+}
+
+static void *gen_race_updater(void *p)
+{
+	struct gen_race *g = p;
+	g->commit_result = create_slot(g->s->vm, GEN_X, 1, 0x3000, 0);
+	return NULL;
+}
+
+static void test_generation_marker_race(void **state)
+{
+	struct sim_vm s;
+	sim_vm_init(&s, &test_ept, nx_off);
+	struct sim_vcpu *v = sim_vcpu_add(&s);
+	struct vm_mmu *vm = s.vm;
+	assert_int_equal(create_slot(vm, 0, 16, 0x1000, 0), MEMSLOT_OK);
+	assert_int_equal(fault(&s, v, 1, MM_READ), TDP_MAPPED); /* a root */
+	struct gen_race g = { .s = &s, .v = v };
+	const struct memslots *old = __atomic_load_n(&vm->slots, __ATOMIC_SEQ_CST);
+	/* hold mmu_lock: the vCPU takes the old snapshot, then waits for the lock */
+	write_lock(&vm->mmu_lock);
+	pthread_t vt, ut;
+	pthread_create(&vt, NULL, gen_race_vcpu, &g);
+	while (!__atomic_load_n(&vm->mmu_lock.readers_waiting, __ATOMIC_SEQ_CST))
+		usleep(100);
+	pthread_create(&ut, NULL, gen_race_updater, &g);
+	while (__atomic_load_n(&vm->slots, __ATOMIC_SEQ_CST) == old)
+		usleep(100);
+	usleep(2000); /* the update goes as far as it can without the vCPU */
+	write_unlock(&vm->mmu_lock);
+	pthread_join(vt, NULL);
+	pthread_join(ut, NULL);
+	assert_int_equal(g.commit_result, MEMSLOT_OK);
+	assert_int_equal(g.fault_result, TDP_MMIO); /* decided from the old layout: fine then */
+	u64 pfn = 0;
+	int r = fault(&s, v, GEN_X, MM_READ);
+	if (r != TDP_MAPPED)
+		fail_msg("gfn %#llx is RAM after the update returned, but the fault says %s "
+			 "(a marker tagged during the update is still current: %llu installed, %llu hits)",
+			 (unsigned long long)GEN_X, tdp_strerror(r),
+			 (unsigned long long)stats(vm).mmio_markers_installed,
+			 (unsigned long long)stats(vm).mmio_marker_hits);
+	assert_int_equal(mapped_level(&s, v, GEN_X, &pfn, NULL), SPTE_LEVEL_4K);
+	assert_int_equal(pfn, 0x3000);
+	sim_vm_destroy(&s);
+}
+
 /* With 2 generation bits, the 4th update wraps them: every marker is zapped first. */
 static void test_mmio_marker_wrap(void **state)
 {
@@ -760,6 +829,105 @@ static void test_move_and_split(void **state)
 	sim_vm_destroy(&s);
 }
 
+/*
+ * A transaction [DELETE G (read-only, backing P1); CREATE G (writable,
+ * backing P2)] zaps G with lock breaks. Inside a break (mmp_yield), a vCPU
+ * writes a page of G that is not zapped yet and fetches an instruction from
+ * a huge page of G that is not zapped yet. Neither fault may build a new
+ * entry from the old entry's frame (P1): the write would land in the "ROM"
+ * and be lost when the zap reaches it; the split would execute from P1.
+ */
+#define STALE_G 0x10ull          /* not 2M-aligned: region 0 is 4K leaves, many visits */
+#define STALE_PAGES 0x600ull     /* regions 1-2 huge, region 3 4K */
+#define STALE_P1 0x100010ull
+#define STALE_P2 0x200010ull
+
+static struct {
+	struct sim_vm *s;
+	struct sim_vcpu *v;
+	u32 armed, fired;
+	int write_result, exec_result;
+	u64 write_pfn, exec_pfn;
+	unsigned write_perm;
+	int exec_level;
+} stale;
+
+static void stale_in_lock_break(void)
+{
+	struct vm_mmu *vm = stale.s->vm;
+	if (!__atomic_load_n(&stale.armed, __ATOMIC_SEQ_CST) || rwlock_write_held(&vm->mmu_lock) ||
+	    __atomic_load_n(&vm->mmu_lock.writers_waiting, __ATOMIC_SEQ_CST))
+		return; /* only in the zap's lock break, once */
+	stale.armed = 0;
+	stale.fired++;
+	u64 pfn, *leaf;
+	unsigned perm;
+	int level;
+	stale.write_result = tdp_fault(vm, stale.v->mmu, 0x600ull << PAGE_SHIFT, MM_WRITE);
+	if (sim_walk(stale.s, stale.v->root_pa, 0x600, &pfn, &perm, &leaf, &level) == 1) {
+		stale.write_pfn = pfn;
+		stale.write_perm = perm;
+	}
+	stale.exec_result = tdp_fault(vm, stale.v->mmu, 0x301ull << PAGE_SHIFT, MM_EXEC);
+	if (sim_walk(stale.s, stale.v->root_pa, 0x301, &pfn, &perm, &leaf, &level) == 1) {
+		stale.exec_pfn = pfn;
+		stale.exec_level = level;
+	}
+}
+
+static void test_no_fault_from_stale_entry_during_commit(void **state)
+{
+	struct sim_vm s;
+	sim_vm_init(&s, &test_ept, nx_on);
+	struct sim_vcpu *v = sim_vcpu_add(&s);
+	struct vm_mmu *vm = s.vm;
+	assert_int_equal(create_slot(vm, STALE_G, STALE_PAGES, STALE_P1, MEMSLOT_READONLY), MEMSLOT_OK);
+	for (u64 g = STALE_G; g < 0x200; g++)
+		assert_int_equal(fault(&s, v, g, MM_READ), TDP_MAPPED);
+	assert_int_equal(fault(&s, v, 0x300, MM_READ), TDP_MAPPED);
+	assert_int_equal(fault(&s, v, 0x400, MM_READ), TDP_MAPPED);
+	assert_int_equal(fault(&s, v, 0x600, MM_READ), TDP_MAPPED);
+	assert_int_equal(mapped_level(&s, v, 0x301, NULL, NULL), SPTE_LEVEL_2M);
+	assert_int_equal(mapped_level(&s, v, 0x600, NULL, NULL), SPTE_LEVEL_4K);
+	memset(&stale, 0, sizeof(stale));
+	stale.s = &s;
+	stale.v = v;
+	stale.exec_level = -1;
+	stale.armed = 1;
+	host_yield_hook = stale_in_lock_break;
+	host_yield_every = 1; /* the zap breaks the lock at its first check */
+	struct memslot_change c[2] = {
+		{ .op = MEMSLOT_DELETE, .gfn = STALE_G },
+		{ .op = MEMSLOT_CREATE, .gfn = STALE_G, .npages = STALE_PAGES, .host_pfn = STALE_P2 },
+	};
+	int err = memslots_commit(vm, c, 2, NULL);
+	host_yield_every = 0;
+	host_yield_hook = NULL;
+	assert_int_equal(err, MEMSLOT_OK);
+	assert_int_equal(stale.fired, 1); /* the faults ran inside a lock break of the zap */
+	print_message("# in the lock break: write %s (pfn %#llx perm %u), fetch %s (pfn %#llx level %d)\n",
+		      tdp_strerror(stale.write_result), (unsigned long long)stale.write_pfn,
+		      stale.write_perm, tdp_strerror(stale.exec_result),
+		      (unsigned long long)stale.exec_pfn, stale.exec_level);
+	if ((stale.write_perm & MM_WRITE) && stale.write_pfn == STALE_P1 + (0x600 - STALE_G))
+		fail_msg("a write fault inside the zap's lock break made the old read-only page (P1) "
+			 "writable: the write lands in the ROM and is lost");
+	if (stale.exec_level == SPTE_LEVEL_4K && stale.exec_pfn == STALE_P1 + (0x301 - STALE_G))
+		fail_msg("an instruction fetch inside the zap's lock break split the stale huge entry "
+			 "with the old backing (P1)");
+	/* after the commit: the new backing, writable */
+	u64 pfn = 0;
+	unsigned perm = 0;
+	assert_int_equal(fault(&s, v, 0x600, MM_WRITE), TDP_MAPPED);
+	assert_int_equal(mapped_level(&s, v, 0x600, &pfn, &perm), SPTE_LEVEL_4K);
+	assert_int_equal(pfn, STALE_P2 + (0x600 - STALE_G));
+	assert_true(perm & MM_WRITE);
+	assert_int_equal(fault(&s, v, 0x301, MM_EXEC), TDP_MAPPED);
+	assert_int_equal(mapped_level(&s, v, 0x301, &pfn, NULL), SPTE_LEVEL_4K);
+	assert_int_equal(pfn, STALE_P2 + (0x301 - STALE_G));
+	sim_vm_destroy(&s);
+}
+
 static void test_dirty_log(void **state)
 {
 	struct sim_vm s;
@@ -859,11 +1027,13 @@ int main(void)
 		cmocka_unit_test(test_fault_levels),
 		cmocka_unit_test(test_mmio_markers),
 		cmocka_unit_test(test_no_marker_while_update_in_progress),
+		cmocka_unit_test(test_generation_marker_race),
 		cmocka_unit_test(test_mmio_marker_wrap),
 		cmocka_unit_test(test_zap_range),
 		cmocka_unit_test(test_fast_invalidate),
 		cmocka_unit_test(test_zapped_held_root_is_skipped),
 		cmocka_unit_test(test_move_and_split),
+		cmocka_unit_test(test_no_fault_from_stale_entry_during_commit),
 		cmocka_unit_test(test_dirty_log),
 		cmocka_unit_test(test_nx_split_and_recover),
 	};
