@@ -84,8 +84,15 @@
  * pages again before it returns.
  */
 #define HC_MEMSLOT 4
+/*
+ * Second-level mapping: RBX = guest-physical address. out RBX = the size in
+ * KiB of the present second-level (EPT/NPT) leaf that maps it in the calling
+ * vCPU's tables (4, 2048 or 1048576), 0 when none does. Always succeeds; for
+ * tests that must tell which mapping an access made (NX huge pages).
+ */
+#define HC_TDP_LEVEL 5
 
-#define HC_ABI_VERSION 0x00010001u /* major << 16 | minor: 1.1 (1.1: HC_MEMSLOT) */
+#define HC_ABI_VERSION 0x00010002u /* major << 16 | minor: 1.2 (1.1: HC_MEMSLOT, 1.2: HC_TDP_LEVEL) */
 #define HC_CONSOLE_MAX 4096u
 
 /* Error codes returned in RAX. */

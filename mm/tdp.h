@@ -124,4 +124,8 @@ struct tdp_stats {
 };
 void tdp_get_stats(struct vm_mmu *vm, struct tdp_stats *out);
 
+/* The level of the present leaf that maps gfn in the vCPU's current root
+ * (SPTE_LEVEL_4K, 2M, ...), 0 when none does. Called on the vCPU's thread. */
+int tdp_mapping_level(struct vcpu_mmu *vcpu, u64 gfn);
+
 #endif

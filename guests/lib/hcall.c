@@ -81,6 +81,13 @@ long memslot_op(u32 op, u64 gpa, u64 size, u64 arg, u32 flags)
 	return memslot_ops(&o, 1, &bad);
 }
 
+u64 tdp_mapping_kib(u64 gpa)
+{
+	unsigned long kib = 0;
+	hcall(HC_TDP_LEVEL, gpa, 0, 0, 0, &kib);
+	return kib;
+}
+
 void fail_without_hypercalls(int tests)
 {
 	for (int i = 0; i < tests; i++)

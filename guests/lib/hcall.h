@@ -27,6 +27,8 @@ bool read_stats(struct hc_stats *s);
 long memslot_ops(const struct hc_memslot_op *ops, unsigned long n, unsigned long *bad);
 /* One operation (a list of one). */
 long memslot_op(u32 op, u64 gpa, u64 size, u64 arg, u32 flags);
+/* HC_TDP_LEVEL: KiB of the second-level leaf mapping gpa for this vCPU, 0 for none. */
+u64 tdp_mapping_kib(u64 gpa);
 /* Prints N "not ok - hv: ..." lines: this guest checks nothing without hypercalls. */
 void fail_without_hypercalls(int tests);
 

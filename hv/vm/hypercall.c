@@ -74,6 +74,10 @@ bool hypercall_exit(struct vcpu *vcpu)
 			gpr[GPR_RBX] = bad;
 			break;
 		}
+		case HC_TDP_LEVEL:
+			gpr[GPR_RBX] = vm_memory_mapping_kib(vcpu, a1);
+			ret = HC_OK;
+			break;
 		default:
 			ret = HC_ENOSYS;
 			break;

@@ -127,6 +127,12 @@ int vm_memory_vcpu_create(struct vcpu *vcpu)
 	return mmu_vcpu_create(vcpu->vm->mem->mmu, &vcpu->vm->mem->vcpu_mmu[vcpu->id]);
 }
 
+u64 vm_memory_mapping_kib(struct vcpu *vcpu, u64 gpa)
+{
+	int level = tdp_mapping_level(vcpu->vm->mem->vcpu_mmu[vcpu->id], gpa >> PAGE_SHIFT);
+	return level ? 4 * spte_level_pages(level) : 0;
+}
+
 void vm_memory_load_root(struct vcpu *vcpu)
 {
 	struct vcpu_mmu *vmmu = vcpu->vm->mem->vcpu_mmu[vcpu->id];

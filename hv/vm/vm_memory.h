@@ -38,6 +38,10 @@ bool vm_write_gpa(struct vm *vm, u64 gpa, const void *buf, u64 len);
 bool guest_ram_read(void *vm, u64 gpa, void *buf, u64 len);
 bool guest_ram_write(void *vm, u64 gpa, const void *buf, u64 len);
 
+/* The size in KiB of the second-level mapping of gpa in this vCPU's root
+ * (4, 2048, 1048576), 0 when none is present (HC_TDP_LEVEL). */
+u64 vm_memory_mapping_kib(struct vcpu *vcpu, u64 gpa);
+
 /* True when gpa is in a read-only slot (a write there is ignored MMIO). */
 bool vm_gpa_is_rom(struct vm *vm, u64 gpa);
 
