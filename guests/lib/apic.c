@@ -36,6 +36,10 @@ void apic_send_ipi(u32 dest, u32 low)
 
 void apic_enable(u8 spurious_vector)
 {
+	/* Firmware (SeaBIOS on plain QEMU) routes the 8259's timer through LINT0: off. */
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
+	apic_write(APIC_LVT_LINT0, LVT_MASKED);
 	apic_write(APIC_TPR, 0);
 	apic_write(APIC_SPIV, 0x100u | spurious_vector);
 }

@@ -59,7 +59,7 @@ u32 apic_read(u32 offset);
 void apic_write(u32 offset, u32 value);
 /* An IPI: `low` is the ICR's low word, dest the APIC ID (xAPIC: 8 bits). Waits until sent. */
 void apic_send_ipi(u32 dest, u32 low);
-/* Software-enables this vCPU's APIC with a spurious vector; TPR 0. */
+/* Software-enables this vCPU's APIC with a spurious vector; TPR 0; LINT0 and the 8259 PIC masked. */
 void apic_enable(u8 spurious_vector);
 void apic_eoi(void);
 /* This vCPU's APIC ID (from the register, in the current mode). */
