@@ -13,7 +13,7 @@ check-svm-fails: all
 # The failing suite and its own images travel with the guest images (every
 # file there is shipped).
 FAILS_FILES := $(BUILD)/guests/out/suite-fails.cfg $(BUILD)/guests/out/fails-halt.bin \
-	$(BUILD)/guests/out/fails-stray-mmio.bin $(BUILD)/guests/out/fails-fixed-ipi.bin \
+	$(BUILD)/guests/out/fails-stray-mmio.bin $(BUILD)/guests/out/fails-illegal-ipi.bin \
 	$(BUILD)/guests/out/fails-loops.bin
 all: $(FAILS_FILES)
 $(BUILD)/guests/out/suite-fails.cfg: tests/suite-fails/suite-fails.cfg
