@@ -7,7 +7,8 @@ GUEST_OUT := $(GUEST_DIR)/out
 
 # Multiboot kernels, 64-bit (the runtime switches to long mode): NAME.elf
 GUESTS_MB64 := hello cpuid io msr hypercall memory mmio triple-fault multiboot \
-	readonly mmio-cache hugepage-nx isolation dirty-log smp memslot-live spin
+	readonly mmio-cache hugepage-nx isolation dirty-log smp memslot-live spin \
+	apic apic-timer ipi
 # Other files the suite hands to guests (Multiboot modules)
 GUEST_FILES := multiboot-module.txt
 # Flat 32-bit images entered in protected mode at load=0x100000: NAME.bin
@@ -25,8 +26,8 @@ GUEST_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
 	--build-id=none --no-warn-rwx-segments -T guests/lib/guest.ld
 
 GUEST_LIB_C := runtime serial print gstring tap idt multiboot fw_cfg hcall
-GUEST_LIB64 := $(patsubst %,$(GUEST_DIR)/lib64/%.o,$(GUEST_LIB_C) paging usermode smp) \
-	$(GUEST_DIR)/lib64/isr.o $(GUEST_DIR)/lib64/usermode_entry.o $(GUEST_DIR)/lib64/ap_start.o
+GUEST_LIB64 := $(patsubst %,$(GUEST_DIR)/lib64/%.o,$(GUEST_LIB_C) paging usermode smp apic) \
+	$(GUEST_DIR)/lib64/isr.o $(GUEST_DIR)/lib64/irq.o $(GUEST_DIR)/lib64/usermode_entry.o $(GUEST_DIR)/lib64/ap_start.o
 GUEST_LIB32 := $(patsubst %,$(GUEST_DIR)/lib32/%.o,$(GUEST_LIB_C)) \
 	$(GUEST_DIR)/lib32/isr.o
 GUEST_DEPS := guests/lib/guest.ld $(wildcard guests/lib/*.inc)

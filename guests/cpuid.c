@@ -33,5 +33,5 @@ void test_main(void)
 
 	ok(!(r1.ecx & CPUID1_ECX_VMX), "hv: VMX hidden (CPUID.1:ECX[5] clear)");
 	ok(!(ext1.ecx & CPUID_EXT1_ECX_SVM), "hv: SVM hidden (CPUID.0x80000001:ECX[2] clear)");
-	ok(!(r1.ecx & CPUID1_ECX_X2APIC), "hv: x2APIC hidden (CPUID.1:ECX[21] clear)");
+	ok(r1.ecx & CPUID1_ECX_X2APIC, "hv: x2APIC shown (CPUID.1:ECX[21] set: the virtual local APIC has it)");
 }

@@ -28,6 +28,10 @@ struct svm_vcpu {
 	u32 asid;
 	bool flush_pending;      /* flush this vCPU's translations at the next VMRUN */
 	bool entered;            /* VMRUN was issued at least once */
+	u64 exit_rip;            /* guest RIP at the last exit: the interrupt shadow holds only there */
+	bool nmi_blocked;        /* an NMI was delivered and its IRET has not completed */
+	bool awaiting_iret;      /* the IRET intercept fired at iret_rip: unblocked once RIP moves on */
+	u64 iret_rip;
 };
 
 /* What SVM keeps per physical CPU (hv/cpu/percpu.h's `vendor` points here),
@@ -55,6 +59,10 @@ const char *svm_vcpu_create(struct vcpu *vcpu);
 void svm_vcpu_destroy(struct vcpu *vcpu);
 void svm_run(struct vcpu *vcpu, struct vm_exit *exit);
 void svm_inject_event(struct vcpu *vcpu, const struct vcpu_event *event);
+bool svm_irq_allowed(struct vcpu *vcpu);
+bool svm_nmi_allowed(struct vcpu *vcpu);
+void svm_request_irq_window(struct vcpu *vcpu);
+void svm_request_nmi_window(struct vcpu *vcpu);
 void svm_set_root(struct vcpu *vcpu, u64 root);
 void svm_flush_tlb(struct vcpu *vcpu);
 void svm_dump(struct vcpu *vcpu);

@@ -98,6 +98,16 @@ void svm_decode_exit(struct vcpu *vcpu, struct vm_exit *exit)
 		case VMEXIT_NMI:
 			exit->kind = EXIT_KIND_NONE; /* the host takes it after STGI */
 			break;
+		case VMEXIT_VINTR: /* an interrupt window opened */
+		case VMEXIT_IRET:  /* an NMI's IRET (svm_vcpu.c: after_exit) */
+			exit->kind = EXIT_KIND_NONE;
+			break;
+		case VMEXIT_CR8_READ:
+		case VMEXIT_CR8_WRITE:
+			exit->kind = EXIT_KIND_CR8;
+			exit->cr8.write = code == VMEXIT_CR8_WRITE;
+			exit->cr8.gpr = -1; /* the core decodes it (QEMU has no decode assists) */
+			break;
 		case VMEXIT_CPUID:
 			exit->kind = EXIT_KIND_CPUID;
 			exit->cpuid.leaf = (u32)vmcb->save.rax;
@@ -146,6 +156,9 @@ const char *svm_exit_code_name(u64 code)
 	case VMEXIT_SMI: return "SMI";
 	case VMEXIT_INIT: return "INIT";
 	case VMEXIT_VINTR: return "VINTR";
+	case VMEXIT_IRET: return "IRET";
+	case VMEXIT_CR8_READ: return "CR8 read";
+	case VMEXIT_CR8_WRITE: return "CR8 write";
 	case VMEXIT_CPUID: return "CPUID";
 	case VMEXIT_HLT: return "HLT";
 	case VMEXIT_IOIO: return "IOIO";

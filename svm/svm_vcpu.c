@@ -25,6 +25,8 @@ static void vmcb_init(struct vmcb *vmcb, u32 asid)
 	c->intercept_misc2 = INTERCEPT2_VMRUN | INTERCEPT2_VMMCALL | INTERCEPT2_VMLOAD |
 			     INTERCEPT2_VMSAVE | INTERCEPT2_STGI | INTERCEPT2_CLGI | INTERCEPT2_SKINIT;
 	c->intercept_exceptions = 1u << VECTOR_UD;
+	/* CR8 is the virtual APIC's TPR (hv/vm/vcpu_intr.c), never V_TPR alone. */
+	c->intercept_cr = INTERCEPT_CR8_READ | INTERCEPT_CR8_WRITE;
 	c->iopm_base_pa = svm_iopm_pa();
 	c->msrpm_base_pa = svm_msrpm_pa();
 	c->asid = asid;
@@ -99,6 +101,64 @@ void svm_inject_event(struct vcpu *vcpu, const struct vcpu_event *event)
 	if (event->has_error_code)
 		inj |= EVENT_HAS_ERROR | ((u64)event->error_code << EVENT_ERROR_SHIFT);
 	to_svm(vcpu)->vmcb->control.event_inj = inj;
+	if (event->type == EVENT_NMI)
+		to_svm(vcpu)->nmi_blocked = true; /* until the guest's IRET (svm_decode_exit) */
+}
+
+/* The STI/MOV-SS shadow covers only the instruction the guest exited on. */
+static bool in_shadow(struct vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	return (svm->vmcb->control.int_state & INT_STATE_SHADOW) && vcpu->regs.rip == svm->exit_rip;
+}
+
+static bool event_queued(struct vcpu *vcpu)
+{
+	return to_svm(vcpu)->vmcb->control.event_inj & EVENT_VALID;
+}
+
+bool svm_irq_allowed(struct vcpu *vcpu)
+{
+	return (vcpu->regs.rflags & RFLAGS_IF) && !in_shadow(vcpu) && !event_queued(vcpu);
+}
+
+bool svm_nmi_allowed(struct vcpu *vcpu)
+{
+	return !to_svm(vcpu)->nmi_blocked && !in_shadow(vcpu) && !event_queued(vcpu);
+}
+
+/* A virtual interrupt nobody delivers: its VINTR intercept fires as soon as the guest could take it. */
+void svm_request_irq_window(struct vcpu *vcpu)
+{
+	struct vmcb_control *c = &to_svm(vcpu)->vmcb->control;
+	c->int_ctl |= INT_CTL_V_IRQ | INT_CTL_V_INTR_PRIO | INT_CTL_V_IGN_TPR;
+	c->intercept_misc1 |= INTERCEPT1_VINTR;
+}
+
+/* Blocked by an earlier NMI: exit at its IRET. Otherwise (a shadow, an event
+ * queued) the NMI goes in at the next exit, which the scheduler tick bounds. */
+void svm_request_nmi_window(struct vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	if (svm->nmi_blocked && !svm->awaiting_iret)
+		svm->vmcb->control.intercept_misc1 |= INTERCEPT1_IRET;
+}
+
+/* After an exit: windows last one entry; an NMI's IRET has completed once RIP left it. */
+static void after_exit(struct svm_vcpu *svm, u64 rip)
+{
+	struct vmcb_control *c = &svm->vmcb->control;
+
+	c->int_ctl &= ~(INT_CTL_V_IRQ | INT_CTL_V_INTR_PRIO | INT_CTL_V_IGN_TPR);
+	c->intercept_misc1 &= ~INTERCEPT1_VINTR;
+	if (svm->awaiting_iret && rip != svm->iret_rip)
+		svm->nmi_blocked = svm->awaiting_iret = false;
+	if ((u32)c->exit_code == VMEXIT_IRET) {
+		c->intercept_misc1 &= ~INTERCEPT1_IRET;
+		svm->awaiting_iret = true;
+		svm->iret_rip = rip;
+	}
+	svm->exit_rip = rip;
 }
 
 void svm_set_root(struct vcpu *vcpu, u64 root)
@@ -126,6 +186,8 @@ void svm_run(struct vcpu *vcpu, struct vm_exit *exit)
 	vmcb->save.rsp = vcpu->regs.gpr[GPR_RSP];
 	vmcb->save.rip = vcpu->regs.rip;
 	vmcb->save.rflags = vcpu->regs.rflags;
+	if (vcpu->regs.rip != svm->exit_rip)
+		vmcb->control.int_state &= ~INT_STATE_SHADOW; /* the core completed that instruction */
 	/* Without flush-by-ASID (QEMU TCG) the only choice is flushing every ASID. */
 	vmcb->control.tlb_control = TLB_CONTROL_NONE;
 	if (svm->flush_pending)
@@ -144,6 +206,7 @@ void svm_run(struct vcpu *vcpu, struct vm_exit *exit)
 	vmcb->control.event_inj = 0;
 	if (vmcb->control.exit_int_info & EVENT_VALID)
 		vmcb->control.event_inj = vmcb->control.exit_int_info;
+	after_exit(svm, vcpu->regs.rip);
 	svm_decode_exit(vcpu, exit);
 }
 

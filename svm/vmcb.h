@@ -104,6 +104,8 @@ _Static_assert(sizeof(struct vmcb) == 4096, "vmcb is one page");
 /* intercept_misc1 */
 #define INTERCEPT1_INTR     (1u << 0)
 #define INTERCEPT1_NMI      (1u << 1)
+#define INTERCEPT1_VINTR    (1u << 4)
+#define INTERCEPT1_IRET     (1u << 20)
 #define INTERCEPT1_CPUID    (1u << 18)
 #define INTERCEPT1_HLT      (1u << 24)
 #define INTERCEPT1_IOIO     (1u << 27)
@@ -122,7 +124,13 @@ _Static_assert(sizeof(struct vmcb) == 4096, "vmcb is one page");
 #define TLB_CONTROL_FLUSH_ALL 1 /* every ASID: the fallback without flush-by-ASID */
 #define TLB_CONTROL_FLUSH_ASID 3
 
+#define INT_CTL_V_IRQ (1ull << 8)           /* a virtual interrupt is pending (our interrupt window) */
+#define INT_CTL_V_INTR_PRIO (0xfull << 16)  /* its priority: the highest, so V_TPR never holds it */
+#define INT_CTL_V_IGN_TPR (1ull << 20)
 #define INT_CTL_V_INTR_MASKING (1ull << 24) /* guest RFLAGS.IF masks only virtual interrupts */
+#define INT_STATE_SHADOW (1ull << 0)        /* int_state: STI or MOV SS interrupt shadow */
+#define INTERCEPT_CR8_READ (1u << 8)        /* intercept_cr */
+#define INTERCEPT_CR8_WRITE (1u << 24)
 #define NP_ENABLE (1ull << 0)
 
 /* event_inj and exit_int_info */
@@ -137,6 +145,8 @@ _Static_assert(sizeof(struct vmcb) == 4096, "vmcb is one page");
 #define EVENT_ERROR_SHIFT 32
 
 /* Exit codes (exit_code). */
+#define VMEXIT_CR8_READ  0x08
+#define VMEXIT_CR8_WRITE 0x18
 #define VMEXIT_EXCEPTION_BASE 0x40 /* + vector */
 #define VMEXIT_INTR      0x60
 #define VMEXIT_NMI       0x61
@@ -144,6 +154,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "vmcb is one page");
 #define VMEXIT_INIT      0x63
 #define VMEXIT_VINTR     0x64
 #define VMEXIT_CPUID     0x72
+#define VMEXIT_IRET      0x74
 #define VMEXIT_HLT       0x78
 #define VMEXIT_IOIO      0x7b
 #define VMEXIT_MSR       0x7c

@@ -6,7 +6,7 @@
 TEST_IMG_OUT := $(BUILD)/guests/out
 
 FAILS_FILES := $(TEST_IMG_OUT)/suite-fails.cfg $(TEST_IMG_OUT)/fails-halt.bin \
-	$(TEST_IMG_OUT)/fails-stray-mmio.bin $(TEST_IMG_OUT)/fails-fixed-ipi.bin \
+	$(TEST_IMG_OUT)/fails-stray-mmio.bin $(TEST_IMG_OUT)/fails-illegal-ipi.bin \
 	$(TEST_IMG_OUT)/fails-loops.bin
 REINJECT_FILES := $(TEST_IMG_OUT)/reinject.bin $(TEST_IMG_OUT)/reinject.cfg
 BENCH_FILES := $(TEST_IMG_OUT)/bench-exits.bin $(TEST_IMG_OUT)/bench-idle.bin $(TEST_IMG_OUT)/bench-smp.bin \

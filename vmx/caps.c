@@ -22,9 +22,14 @@ struct ctl_want {
 static const struct ctl_want wants[] = {
 	{ VMX_CTL_PIN, PIN_EXTINT_EXITING, REQUIRED, "external-interrupt exiting" },
 	{ VMX_CTL_PIN, PIN_NMI_EXITING, REQUIRED, "NMI exiting" },
+	/* The CPU tracks the guest's NMI blocking until its IRET (hv/vm/vcpu_intr.c). */
+	{ VMX_CTL_PIN, PIN_VIRTUAL_NMIS, REQUIRED, "virtual NMIs" },
 	/* A backstop that ends every guest slice (vmx_vcpu.c: vmx_arm_slice_timer). */
 	{ VMX_CTL_PIN, PIN_PREEMPTION_TIMER, OPTIONAL, "VMX-preemption timer" },
 	{ VMX_CTL_PROC, PROC_HLT_EXITING, REQUIRED, "HLT exiting" },
+	/* CR8 is the virtual APIC's TPR: without these the guest would write the host's. */
+	{ VMX_CTL_PROC, PROC_CR8_LOAD_EXITING, REQUIRED, "CR8-load exiting" },
+	{ VMX_CTL_PROC, PROC_CR8_STORE_EXITING, REQUIRED, "CR8-store exiting" },
 	{ VMX_CTL_PROC, PROC_USE_IO_BITMAPS, REQUIRED, "use I/O bitmaps" },
 	{ VMX_CTL_PROC, PROC_USE_MSR_BITMAPS, REQUIRED, "use MSR bitmaps" },
 	{ VMX_CTL_PROC, PROC_MWAIT_EXITING, OPTIONAL, "MWAIT exiting" },
@@ -44,6 +49,12 @@ static const struct ctl_want wants[] = {
 	{ VMX_CTL_EXIT, EXIT_LOAD_PAT, OPTIONAL, "load IA32_PAT (exit)" },
 	{ VMX_CTL_ENTRY, ENTRY_LOAD_EFER, REQUIRED, "load IA32_EFER (entry)" },
 	{ VMX_CTL_ENTRY, ENTRY_LOAD_PAT, OPTIONAL, "load IA32_PAT (entry)" },
+};
+
+/* Turned on per entry when the core asks for a window (vmx_vcpu.c): only checked here. */
+static const struct ctl_want on_demand[] = {
+	{ VMX_CTL_PROC, PROC_INTR_WINDOW_EXITING, REQUIRED, "interrupt-window exiting" },
+	{ VMX_CTL_PROC, PROC_NMI_WINDOW_EXITING, REQUIRED, "NMI-window exiting" },
 };
 
 static u64 ctl_msr(const struct vmx_caps *caps, enum vmx_ctl_word w)
@@ -109,6 +120,9 @@ bool vmx_choose_config(const struct vmx_caps *caps, struct vmx_config *cfg)
 		else if (c->need == REQUIRED)
 			missing(cfg, c->name);
 	}
+	for (size_t i = 0; i < ARRAY_SIZE(on_demand); i++)
+		if (!allowed1(caps, on_demand[i].word, on_demand[i].bit))
+			missing(cfg, on_demand[i].name);
 	if (!allowed1(caps, VMX_CTL_ENTRY, ENTRY_IA32E_GUEST))
 		missing(cfg, "IA-32e mode guest");
 	if (!secondary)

@@ -25,6 +25,8 @@ struct vmx_vcpu {
 	u32 event_error;
 	u32 event_insn_len;
 	u64 exit_rip;            /* guest RIP at the last exit, to see when the core skipped an insn */
+	u32 windows;             /* PROC_*_WINDOW_EXITING the core asked for, for the next entry */
+	u32 proc_ctl;            /* the primary processor controls in the VMCS */
 	u32 exit_reason;         /* last exit, for dump() */
 	u64 exit_qual;
 	char fail_msg[256];      /* why the last entry failed (vm_exit.raw.what points here) */
@@ -106,6 +108,10 @@ const char *vmx_vcpu_create(struct vcpu *vcpu);
 void vmx_vcpu_destroy(struct vcpu *vcpu);
 void vmx_run(struct vcpu *vcpu, struct vm_exit *exit);
 void vmx_inject_event(struct vcpu *vcpu, const struct vcpu_event *event);
+bool vmx_irq_allowed(struct vcpu *vcpu);
+bool vmx_nmi_allowed(struct vcpu *vcpu);
+void vmx_request_irq_window(struct vcpu *vcpu);
+void vmx_request_nmi_window(struct vcpu *vcpu);
 void vmx_set_root(struct vcpu *vcpu, u64 root);
 void vmx_flush_tlb(struct vcpu *vcpu);
 /* Make this vCPU's VMCS the current one on this CPU. */

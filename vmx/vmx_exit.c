@@ -183,6 +183,8 @@ void vmx_decode_exit(struct vcpu *vcpu, struct vm_exit *exit)
 	case EXIT_REASON_EXCEPTION_NMI: decode_exception(exit); break;
 	case EXIT_REASON_EXTERNAL_INTR: exit->kind = EXIT_KIND_NONE; break; /* taken once IF is back on */
 	case EXIT_REASON_PREEMPT_TIMER: exit->kind = EXIT_KIND_NONE; break; /* the slice ended (vmx_run) */
+	case EXIT_REASON_INTR_WINDOW: /* the core injects at the next entry */
+	case EXIT_REASON_NMI_WINDOW: exit->kind = EXIT_KIND_NONE; break;
 	case EXIT_REASON_TRIPLE_FAULT: exit->kind = EXIT_KIND_SHUTDOWN; break;
 	case EXIT_REASON_CPUID:
 		exit->kind = EXIT_KIND_CPUID;
@@ -200,7 +202,12 @@ void vmx_decode_exit(struct vcpu *vcpu, struct vm_exit *exit)
 	case EXIT_REASON_VMCALL: exit->kind = EXIT_KIND_HYPERCALL; break;
 	case EXIT_REASON_EPT_VIOLATION: decode_ept_violation(exit, q); break;
 	case EXIT_REASON_CR_ACCESS:
-		if (handle_cr_access(vcpu, q))
+		if (CRQ_CR(q) == 8 && CRQ_TYPE(q) <= CRQ_MOV_FROM_CR) {
+			exit->kind = EXIT_KIND_CR8; /* the TPR: the core's */
+			exit->cr8.write = CRQ_TYPE(q) == CRQ_MOV_TO_CR;
+			exit->cr8.gpr = (s8)CRQ_GPR(q);
+			exit->insn_len = (u8)vmcs_read(VMCS_EXIT_INSN_LEN);
+		} else if (handle_cr_access(vcpu, q))
 			exit->kind = EXIT_KIND_NONE;
 		break;
 	case EXIT_REASON_XSETBV: handle_xsetbv(vcpu); exit->kind = EXIT_KIND_NONE; break;

@@ -117,6 +117,54 @@ void vmx_inject_event(struct vcpu *vcpu, const struct vcpu_event *event)
 	vmx->event_insn_len = event->type == EVENT_SOFT_INTR ? INT_N_LEN : 0;
 }
 
+/* Blocking by STI or MOV SS covers only the instruction the guest exited on (load_guest drops it otherwise). */
+static u32 interruptibility(struct vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u64 flags = vmx_vmcs_begin(vcpu);
+	u32 intr = (u32)vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+	vmx_vmcs_end(flags);
+	if (!vmx->launched || vcpu->regs.rip != vmx->exit_rip)
+		intr &= ~(u32)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS);
+	return intr;
+}
+
+bool vmx_irq_allowed(struct vcpu *vcpu)
+{
+	u32 intr = interruptibility(vcpu);
+	return (vcpu->regs.rflags & RFLAGS_IF) && !to_vmx(vcpu)->event_info &&
+	       !(intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+}
+
+/* With virtual NMIs the CPU keeps "blocked by NMI" until the guest's IRET. */
+bool vmx_nmi_allowed(struct vcpu *vcpu)
+{
+	u32 intr = interruptibility(vcpu);
+	return !to_vmx(vcpu)->event_info &&
+	       !(intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS | INTERRUPTIBILITY_NMI));
+}
+
+void vmx_request_irq_window(struct vcpu *vcpu)
+{
+	to_vmx(vcpu)->windows |= PROC_INTR_WINDOW_EXITING;
+}
+
+void vmx_request_nmi_window(struct vcpu *vcpu)
+{
+	to_vmx(vcpu)->windows |= PROC_NMI_WINDOW_EXITING;
+}
+
+/* The windows the core asked for hold for this entry only. */
+static void load_windows(struct vmx_vcpu *vmx)
+{
+	u32 want = vmx_cfg.ctl[VMX_CTL_PROC] | vmx->windows;
+	if (want != vmx->proc_ctl) {
+		vmcs_write(VMCS_PROC_CONTROLS, want);
+		vmx->proc_ctl = want;
+	}
+	vmx->windows = 0;
+}
+
 void vmx_set_root(struct vcpu *vcpu, u64 root)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
@@ -224,6 +272,7 @@ void vmx_run(struct vcpu *vcpu, struct vm_exit *exit)
 	if (vmx->flush_pending)
 		flush_now(vmx);
 	load_guest(vcpu, vmx);
+	load_windows(vmx);
 	vmx_load_lazy_state(vcpu);
 
 	if (vmx->exit_tsc) {

@@ -30,24 +30,32 @@ extern const unsigned long exception_stub_table[32];
 extern unsigned long catch_sp; /* non-zero while catch_exception runs */
 __attribute__((noreturn)) void catch_resume(unsigned long vector);
 
-static struct idt_gate idt[32];
+static struct idt_gate idt[256]; /* gates 32-255 are not present until irq_set_handler */
 unsigned long caught_error_code;
+
+static void set_gate(int v, unsigned long addr)
+{
+	struct idt_gate *g = &idt[v];
+	g->offset_low = (u16)addr;
+	g->selector = CODE_SELECTOR;
+	g->type = GATE_INTERRUPT_PRESENT;
+#ifdef __x86_64__
+	g->offset_mid = (u16)(addr >> 16);
+	g->offset_high = (u32)(addr >> 32);
+#else
+	g->offset_high = (u16)(addr >> 16);
+#endif
+}
 
 void idt_init(void)
 {
-	for (int v = 0; v < 32; v++) {
-		unsigned long addr = exception_stub_table[v];
-		struct idt_gate *g = &idt[v];
-		g->offset_low = (u16)addr;
-		g->selector = CODE_SELECTOR;
-		g->type = GATE_INTERRUPT_PRESENT;
-#ifdef __x86_64__
-		g->offset_mid = (u16)(addr >> 16);
-		g->offset_high = (u32)(addr >> 32);
-#else
-		g->offset_high = (u16)(addr >> 16);
-#endif
-	}
+	for (int v = 0; v < 32; v++)
+		set_gate(v, exception_stub_table[v]);
+	idt_load();
+}
+
+void idt_load(void)
+{
 	struct __attribute__((packed)) {
 		u16 limit;
 		unsigned long base;
@@ -74,3 +82,23 @@ void exception_handler(struct exception_frame *f)
 	bail_out("unexpected exception %s (vector %lu, error 0x%lx) at %lx:%lx",
 		 exception_name((int)f->vector), f->vector, f->error, f->cs, f->ip);
 }
+
+#ifdef __x86_64__
+extern const unsigned long irq_stub_table[256];
+static void (*irq_handlers[256])(u8 vector, struct irq_frame *frame);
+
+void irq_set_handler(u8 vector, void (*fn)(u8 vector, struct irq_frame *frame))
+{
+	irq_handlers[vector] = fn;
+	set_gate(vector, fn ? irq_stub_table[vector] : vector < 32 ? exception_stub_table[vector] : 0);
+	if (!fn && vector >= 32)
+		idt[vector].type = 0; /* not present again */
+}
+
+void irq_dispatch(unsigned long vector, struct irq_frame *frame)
+{
+	if (!irq_handlers[vector])
+		bail_out("interrupt on vector %lu with no handler (at 0x%lx)", vector, frame->rip);
+	irq_handlers[vector]((u8)vector, frame);
+}
+#endif

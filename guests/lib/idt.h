@@ -17,11 +17,23 @@
 #define EXC_PF 14
 
 void idt_init(void);
+/* Loads the (shared) IDT on this vCPU: other vCPUs call it before taking interrupts. */
+void idt_load(void);
 /* Runs fn(arg); returns the vector of the exception it raised, or -1 if none.
  * The code after the faulting instruction is abandoned. Not nestable. */
 int catch_exception(void (*fn)(void *), void *arg);
 /* The error code pushed by the last caught exception (0 if it has none). */
 extern unsigned long caught_error_code;
 const char *exception_name(int vector);
+
+#ifdef __x86_64__
+/* What the CPU pushed for an interrupt (64-bit: always the full frame). */
+struct irq_frame {
+	unsigned long rip, cs, rflags, rsp, ss;
+};
+/* Vector `vector` (any, NMI included) calls fn from its own stub and
+ * returns with IRETQ; NULL restores the exception stub (or not present). */
+void irq_set_handler(u8 vector, void (*fn)(u8 vector, struct irq_frame *frame));
+#endif
 
 #endif

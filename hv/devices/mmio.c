@@ -10,7 +10,6 @@
 
 static const struct mmio_device devices[] = {
 	{ TESTDEV_BASE, TESTDEV_SIZE, "testdev", testdev_read, testdev_write },
-	{ VLAPIC_BASE, VLAPIC_SIZE, "local APIC", vlapic_read, vlapic_write },
 };
 
 /*
@@ -45,6 +44,13 @@ static void unbacked_write(struct vcpu *vcpu, u64 gpa, u8 size, u64 value)
 static const struct mmio_device rom = { 0, ~0ull, "read-only slot", rom_read, rom_write };
 static const struct mmio_device unbacked = { 0, ~0ull, "no RAM", unbacked_read, unbacked_write };
 
+/* Each vCPU sees its own local APIC page, where its IA32_APIC_BASE puts it, in xAPIC mode only. */
+static struct mmio_device lapic_page(const struct vcpu *vcpu)
+{
+	return (struct mmio_device){ vcpu->lapic.base & APIC_BASE_ADDR_MASK, VLAPIC_SIZE, "local APIC",
+				     vlapic_read, vlapic_write };
+}
+
 static const struct mmio_device *find_device(struct vm *vm, u64 gpa)
 {
 	for (u32 i = 0; i < ARRAY_SIZE(devices); i++) {
@@ -66,7 +72,10 @@ static u64 size_mask(u8 size)
 void mmio_exit(struct vcpu *vcpu, u64 gpa)
 {
 	struct vm *vm = vcpu->vm;
-	const struct mmio_device *dev = find_device(vm, gpa);
+	struct mmio_device lapic = lapic_page(vcpu);
+	const struct mmio_device *dev = vlapic_mmio_at(vcpu, gpa) ? &lapic : find_device(vm, gpa);
+	if (!dev && gpa - lapic.base < VLAPIC_SIZE)
+		dev = &unbacked; /* x2APIC mode or disabled: the page is no APIC, nothing answers */
 	struct vcpu_sregs s;
 	struct mmio_insn in;
 	u8 bytes[INSN_MAX_LEN];

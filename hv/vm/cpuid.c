@@ -6,12 +6,16 @@
 #include "hv/vm/exit_dispatch.h"
 #include "hv/vm/vm.h"
 #include "hv/cpu/cpu.h"
+#include "hv/cpu/time.h"
 
 #define LEAF1_ECX_HYPERVISOR (1u << 31)
+#define LEAF1_ECX_X2APIC (1u << 21)
+#define LEAF1_ECX_TSC_DEADLINE (1u << 24)
 
 /*
  * Bits a guest may see, per leaf; a leaf not listed reads zeros.
- * Hidden on purpose: VMX, SVM, x2APIC, XSAVE/AVX (no XSETBV handling),
+ * x2APIC and TSC-deadline are the virtual local APIC's (hv/devices/vlapic.h),
+ * shown whatever the host has. Hidden on purpose: VMX, SVM, XSAVE/AVX (no XSETBV handling),
  * PCID, MCE/MCA, MTRR, RDTSCP (their MSRs are not on the allow-list),
  * monitor/mwait and everything about power management.
  */
@@ -47,6 +51,9 @@ static void hypervisor_leaf(u32 leaf, struct cpuid_regs *r)
 		r->ebx = HV_CPUID_SIG_EBX;
 		r->ecx = HV_CPUID_SIG_ECX;
 		r->edx = HV_CPUID_SIG_EDX;
+	} else if (leaf == HV_CPUID_TIMING_LEAF) {
+		r->eax = (u32)(time_tsc_hz() / 1000);
+		r->ebx = (u32)(VLAPIC_BUS_HZ / 1000);
 	}
 }
 
@@ -72,7 +79,7 @@ void cpuid_for_guest(const struct vcpu *vcpu, u32 leaf, u32 subleaf, struct cpui
 	else if (leaf == 0x80000000u)
 		out->eax = MIN(out->eax, MAX_EXT_LEAF);
 	else if (leaf == 1) {
-		out->ecx |= LEAF1_ECX_HYPERVISOR;
+		out->ecx |= LEAF1_ECX_HYPERVISOR | LEAF1_ECX_X2APIC | LEAF1_ECX_TSC_DEADLINE;
 		out->ebx |= (vcpu->id << 24) | (vcpu->vm->nvcpus << 16); /* APIC ID, logical CPUs */
 	} else if (leaf == 7 && subleaf != 0) {
 		*out = (struct cpuid_regs){ 0 };

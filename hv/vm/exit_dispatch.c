@@ -3,6 +3,7 @@
 #include "hv/vm/vm.h"
 #include "hv/devices/io.h"
 #include "hv/vm/vm_memory.h"
+#include "hv/vm/vcpu_intr.h"
 #include "hv/emulate/guest_insn.h"
 
 void inject_exception(struct vcpu *vcpu, u8 vector, bool has_error_code, u32 error_code)
@@ -106,6 +107,9 @@ static void handle_locked(struct vcpu *vcpu, const struct vm_exit *exit)
 		break;
 	case EXIT_KIND_EXCEPTION:
 		exception_exit(vcpu, exit);
+		break;
+	case EXIT_KIND_CR8:
+		done = cr8_exit(vcpu, exit);
 		break;
 	case EXIT_KIND_SHUTDOWN:
 		vm_stop(vm, VM_TRIPLE_FAULT, 0);

@@ -6,11 +6,7 @@
 #include "hv/vm/exit_dispatch.h"
 #include "hv/vm/vm.h"
 
-
-#define APIC_BASE_DEFAULT 0xfee00000ull
-#define APIC_BASE_BSP (1ull << 8)
-#define APIC_BASE_ENABLE (1ull << 11)
-#define APIC_BASE_WRITABLE (APIC_BASE_ENABLE) /* the xAPIC stays at its default address */
+#define MSR_TSC_DEADLINE 0x6e0
 
 #define EFER_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE)
 
@@ -31,23 +27,27 @@ static bool tsc_read(struct vcpu *vcpu, u64 *value)
 	return true;
 }
 
-static u64 apic_base_reset(const struct vcpu *vcpu)
-{
-	return APIC_BASE_DEFAULT | APIC_BASE_ENABLE | (vcpu->id == 0 ? APIC_BASE_BSP : 0);
-}
-
+/* The local APIC's MSRs belong to it (hv/devices/vlapic.h). */
 static bool apic_base_read(struct vcpu *vcpu, u64 *value)
 {
-	*value = vcpu->apic_base;
+	*value = vcpu->lapic.base;
 	return true;
 }
 
 static bool apic_base_write(struct vcpu *vcpu, u64 value)
 {
-	u64 fixed = apic_base_reset(vcpu) & ~APIC_BASE_WRITABLE;
-	if ((value & ~APIC_BASE_WRITABLE) != fixed)
-		return false; /* moving the APIC or flipping BSP is not supported */
-	vcpu->apic_base = value;
+	return vlapic_set_base(vcpu, value);
+}
+
+static bool tsc_deadline_read(struct vcpu *vcpu, u64 *value)
+{
+	*value = vlapic_tsc_deadline_read(vcpu);
+	return true;
+}
+
+static bool tsc_deadline_write(struct vcpu *vcpu, u64 value)
+{
+	vlapic_tsc_deadline_write(vcpu, value);
 	return true;
 }
 
@@ -127,6 +127,7 @@ static bool vendor_msr_write(struct vcpu *vcpu, u32 index, u64 value)
 static const struct msr_handler allowed[] = {
 	{ MSR_TSC, "TSC", tsc_read, NULL, false },
 	{ MSR_APIC_BASE, "APIC_BASE", apic_base_read, apic_base_write, false },
+	{ MSR_TSC_DEADLINE, "TSC_DEADLINE", tsc_deadline_read, tsc_deadline_write, false },
 	{ MSR_EFER, "EFER", efer_read, efer_write, false },
 	{ MSR_FS_BASE, "FS_BASE", fs_base_read, fs_base_write, false },
 	{ MSR_GS_BASE, "GS_BASE", gs_base_read, gs_base_write, false },
@@ -143,7 +144,21 @@ static const struct msr_handler allowed[] = {
 
 void msr_vcpu_reset(struct vcpu *vcpu)
 {
-	vcpu->apic_base = apic_base_reset(vcpu);
+	(void)vcpu; /* IA32_APIC_BASE is reset with the local APIC (vlapic_reset) */
+}
+
+/* x2APIC registers (0x800-0x8FF): the APIC decides, #GP outside x2APIC mode. */
+static bool x2apic_msr(struct vcpu *vcpu, const struct vm_exit *exit)
+{
+	u64 value;
+
+	if (exit->kind == EXIT_KIND_MSR_WRITE)
+		return vlapic_msr_write(vcpu, exit->msr.index, exit->msr.value);
+	if (!vlapic_msr_read(vcpu, exit->msr.index, &value))
+		return false;
+	vcpu->regs.gpr[GPR_RAX] = (u32)value;
+	vcpu->regs.gpr[GPR_RDX] = value >> 32;
+	return true;
 }
 
 bool msr_exit(struct vcpu *vcpu, const struct vm_exit *exit)
@@ -157,7 +172,9 @@ bool msr_exit(struct vcpu *vcpu, const struct vm_exit *exit)
 		if (allowed[i].index == exit->msr.index)
 			h = &allowed[i];
 	}
-	if (h && exit->kind == EXIT_KIND_MSR_READ) {
+	if (exit->msr.index >= X2APIC_MSR_FIRST && exit->msr.index <= X2APIC_MSR_LAST) {
+		ok = x2apic_msr(vcpu, exit);
+	} else if (h && exit->kind == EXIT_KIND_MSR_READ) {
 		ok = h->in_vendor_state ? vendor_msr_read(vcpu, h->index, &value) : h->read(vcpu, &value);
 		if (ok) {
 			vcpu->regs.gpr[GPR_RAX] = (u32)value;

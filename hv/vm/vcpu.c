@@ -1,6 +1,7 @@
 /* A vCPU's start state and its run loop: requests, enter the guest, dispatch the exit. */
 #include "hv/vm/vm.h"
 #include "hv/vm/exit_dispatch.h"
+#include "hv/vm/vcpu_intr.h"
 #include "hv/vm/vm_memory.h"
 #include "hv/cpu/irq.h"
 #include "hv/cpu/percpu.h"
@@ -97,8 +98,9 @@ void vcpu_wake(struct vcpu *vcpu)
 		sched_wake(t);
 }
 
-/* Everything that must be true before the guest runs again; false when the vCPU may not run now. */
-static bool prepare_entry(struct vcpu *vcpu)
+/* Everything that must be true before the guest runs again; false when the vCPU
+ * may not run now (*wake_ns: when its timer can wake it, 0: only a post). */
+static bool prepare_entry(struct vcpu *vcpu, u64 *wake_ns)
 {
 	u64 req = __atomic_exchange_n(&vcpu->requests, 0, __ATOMIC_ACQ_REL);
 
@@ -110,17 +112,23 @@ static bool prepare_entry(struct vcpu *vcpu)
 		vendor->set_sregs(vcpu, &vcpu->start_sregs);
 		vcpu->start_pending = false;
 	}
-	if (vcpu->mp_state != VCPU_RUNNABLE)
+	spin_lock(&vcpu->vm->lock);
+	bool run = vcpu_intr_prepare(vcpu, wake_ns);
+	spin_unlock(&vcpu->vm->lock);
+	if (!run)
 		return false;
 	vm_memory_load_root(vcpu); /* only when missing or obsolete */
 	return true;
 }
 
-/* A halted or waiting vCPU sleeps until something is posted to it (every poster wakes it). */
-static void wait_for_event(struct vcpu *vcpu)
+/* A halted or waiting vCPU sleeps until something is posted to it (every
+ * poster wakes it) or until wake_ns, when its APIC timer fires. */
+static void wait_for_event(struct vcpu *vcpu, u64 wake_ns)
 {
-	while (!__atomic_load_n(&vcpu->requests, __ATOMIC_SEQ_CST) && !vm_stopped(vcpu->vm))
-		sched_block(0);
+	while (!__atomic_load_n(&vcpu->requests, __ATOMIC_SEQ_CST) && !vm_stopped(vcpu->vm)) {
+		if (!sched_block(wake_ns) && wake_ns)
+			return;
+	}
 }
 
 /*
@@ -149,10 +157,11 @@ static void vcpu_run(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
 	struct vm_exit exit;
+	u64 wake_ns;
 
 	while (!vm_stopped(vm)) {
-		if (!prepare_entry(vcpu)) {
-			wait_for_event(vcpu);
+		if (!prepare_entry(vcpu, &wake_ns)) {
+			wait_for_event(vcpu, wake_ns);
 			continue;
 		}
 		if (vm_stopped(vm) || !enter_guest(vcpu, &exit))

@@ -44,7 +44,6 @@ struct vcpu {
 	bool init_pending, sipi_pending;
 	u8 sipi_vector;
 	struct vlapic lapic;
-	u64 apic_base;          /* IA32_APIC_BASE as the guest sees it (hv/vm/msr.c) */
 
 	/* A start state (vcpu_reset) waiting to be handed to the backend on the vCPU's thread. */
 	bool start_pending;

@@ -1,6 +1,7 @@
 /* INIT, SIPI and HLT: a vCPU's multiprocessor state (hv/vm/vcpu_mp.h). */
 #include "hv/vm/vcpu_mp.h"
 #include "hv/vm/vm.h"
+#include "hv/vm/vcpu_intr.h"
 
 void vcpu_mp_reset(struct vcpu *vcpu)
 {
@@ -8,8 +9,7 @@ void vcpu_mp_reset(struct vcpu *vcpu)
 	vcpu->init_pending = vcpu->sipi_pending = false;
 }
 
-/* Something was posted to t: it handles it before it next enters the guest. */
-static void notify(struct vcpu *t)
+void vcpu_mp_notify(struct vcpu *t)
 {
 	__atomic_fetch_or(&t->requests, VCPU_REQ_EVENT, __ATOMIC_SEQ_CST);
 	guest_kick(&t->presence);
@@ -20,7 +20,7 @@ void vcpu_send_init(struct vcpu *target)
 {
 	target->init_pending = true;
 	target->sipi_pending = false; /* a SIPI counts only after this INIT */
-	notify(target);
+	vcpu_mp_notify(target);
 }
 
 void vcpu_send_sipi(struct vcpu *target, u8 vector)
@@ -29,12 +29,15 @@ void vcpu_send_sipi(struct vcpu *target, u8 vector)
 		return; /* a CPU not waiting for a SIPI ignores it */
 	target->sipi_pending = true;
 	target->sipi_vector = vector;
-	notify(target);
+	vcpu_mp_notify(target);
 }
 
+/* Halted with IF=1 and a timer armed counts: the timer will wake it. */
 static bool can_run(const struct vcpu *v)
 {
-	return v->mp_state == VCPU_RUNNABLE || v->init_pending || v->sipi_pending;
+	if (v->mp_state == VCPU_RUNNABLE || v->init_pending || v->sipi_pending)
+		return true;
+	return v->mp_state == VCPU_HALTED && (vcpu_intr_wakes_hlt(v) || vcpu_intr_timer_can_wake(v));
 }
 
 /* Under vm->lock, after a vCPU stopped running: the VM halts when none can run again. */
@@ -58,6 +61,8 @@ const char *vcpu_mp_state_name(const struct vcpu *vcpu)
 
 void vcpu_halt(struct vcpu *vcpu)
 {
+	if (vcpu_intr_wakes_hlt(vcpu))
+		return; /* `sti; hlt` with an interrupt pending: it arrives after the HLT */
 	vcpu->mp_state = VCPU_HALTED;
 	check_halted(vcpu->vm);
 }
@@ -70,7 +75,7 @@ void vcpu_mp_events(struct vcpu *vcpu)
 	if (vcpu->init_pending) {
 		vcpu->init_pending = false;
 		vcpu->mp_state = VCPU_WAIT_SIPI;
-		vlapic_reset(vcpu);
+		vlapic_init_signal(vcpu);
 	}
 	if (vcpu->sipi_pending && vcpu->mp_state == VCPU_WAIT_SIPI) {
 		vcpu->sipi_pending = false;

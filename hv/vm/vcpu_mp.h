@@ -25,7 +25,12 @@ void vcpu_mp_reset(struct vcpu *vcpu);
 void vcpu_send_init(struct vcpu *target);
 void vcpu_send_sipi(struct vcpu *target, u8 vector);
 
-/* Under vm->lock, on the vCPU's thread: HLT (nothing but INIT wakes it: no interrupts are emulated). */
+/* Something was posted to t (INIT, SIPI, an interrupt, an NMI): it looks before it
+ * next enters the guest; kicked out of guest mode, woken if it sleeps. Under vm->lock. */
+void vcpu_mp_notify(struct vcpu *t);
+
+/* Under vm->lock, on the vCPU's thread: HLT. An NMI, an interrupt it can take
+ * (IF=1), INIT or its timer wake it (hv/vm/vcpu_intr.c). */
 void vcpu_halt(struct vcpu *vcpu);
 /* On the vCPU's thread (takes vm->lock): applies a posted INIT, then a posted SIPI. */
 void vcpu_mp_events(struct vcpu *vcpu);

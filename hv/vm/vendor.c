@@ -87,6 +87,7 @@ const char *exit_kind_name(enum exit_kind kind)
 		[EXIT_KIND_HYPERCALL] = "hypercall",
 		[EXIT_KIND_TDP_FAULT] = "tdp-fault",
 		[EXIT_KIND_EXCEPTION] = "exception",
+		[EXIT_KIND_CR8] = "cr8",
 		[EXIT_KIND_SHUTDOWN] = "shutdown",
 		[EXIT_KIND_ENTRY_FAILED] = "entry-failed",
 		[EXIT_KIND_UNHANDLED] = "unhandled",

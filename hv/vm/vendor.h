@@ -100,6 +100,7 @@ enum exit_kind {
 	EXIT_KIND_HYPERCALL,    /* VMCALL or VMMCALL (whichever this CPU traps natively) */
 	EXIT_KIND_TDP_FAULT,    /* EPT violation / nested page fault */
 	EXIT_KIND_EXCEPTION,    /* an intercepted guest exception (e.g. #UD of the other vendor's hypercall) */
+	EXIT_KIND_CR8,          /* MOV to/from CR8: the local APIC's TPR (hv/vm/vcpu_intr.c) */
 	EXIT_KIND_SHUTDOWN,     /* triple fault */
 	EXIT_KIND_ENTRY_FAILED, /* the hardware refused the guest state (SVM invalid-state exit / VM-entry failure) */
 	EXIT_KIND_UNHANDLED,    /* anything else: the VM stops, ops->dump() explains */
@@ -140,6 +141,10 @@ struct vm_exit {
 			bool has_error_code;
 			u32 error_code;
 		} exception;
+		struct {
+			bool write;      /* MOV to CR8 */
+			s8 gpr;          /* the other operand; -1: unknown (the core decodes the instruction) */
+		} cr8;
 		struct {
 			u64 code;        /* the vendor's own exit code: printed, never interpreted */
 			u64 info1, info2;
@@ -198,6 +203,21 @@ struct vendor_ops {
 
 	/* Deliver the event at the next entry (one pending event at a time). */
 	void (*inject_event)(struct vcpu *vcpu, const struct vcpu_event *event);
+
+	/*
+	 * Interrupt delivery (hv/vm/vcpu_intr.c). irq_allowed: at the next
+	 * entry the guest can take an external interrupt (RFLAGS.IF=1, no STI
+	 * or MOV-SS shadow at that instruction, no event already queued).
+	 * nmi_allowed: the same for an NMI (not blocked by an NMI before its
+	 * IRET, no MOV-SS/STI shadow, no event queued). The windows: exit as
+	 * soon as the guest can take one (VT-x interrupt/NMI-window exiting;
+	 * SVM V_IRQ with the VINTR intercept, IRET intercept). A window holds
+	 * for the next entry only: the core asks again before each.
+	 */
+	bool (*irq_allowed)(struct vcpu *vcpu);
+	bool (*nmi_allowed)(struct vcpu *vcpu);
+	void (*request_irq_window)(struct vcpu *vcpu);
+	void (*request_nmi_window)(struct vcpu *vcpu);
 
 	/* Use `root` (host-physical address of the top EPT/NPT table) from the
 	 * next entry on; implies a flush of this vCPU's guest translations. */

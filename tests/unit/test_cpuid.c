@@ -8,6 +8,8 @@
 static struct vm vm = { .nvcpus = 1 };
 static struct vcpu vcpu = { .vm = &vm };
 
+u64 time_tsc_hz(void) { return 2500000000ull; }
+
 static struct cpuid_regs guest(u32 leaf, u32 subleaf)
 {
 	struct cpuid_regs r;
@@ -24,6 +26,9 @@ static void test_hypervisor_leaf(void **state)
 	memcpy(sig + 8, &r.edx, 4);
 	assert_int_equal(r.eax, HV_CPUID_MAX_LEAF);
 	assert_memory_equal(sig, HV_CPUID_SIGNATURE, 12);
+	r = guest(HV_CPUID_TIMING_LEAF, 0);
+	assert_int_equal(r.eax, 2500000);           /* TSC kHz */
+	assert_int_equal(r.ebx, 1000000);           /* APIC timer clock kHz: 1 GHz */
 	r = guest(HV_CPUID_MAX_LEAF + 1, 0);
 	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
 }
@@ -33,7 +38,8 @@ static void test_hidden_and_shown(void **state)
 	struct cpuid_regs l1 = guest(1, 0), e1 = guest(0x80000001u, 0);
 	assert_true(l1.ecx & (1u << 31));        /* hypervisor present */
 	assert_false(l1.ecx & (1u << 5));        /* VMX */
-	assert_false(l1.ecx & (1u << 21));       /* x2APIC */
+	assert_true(l1.ecx & (1u << 21));        /* x2APIC: the virtual APIC's */
+	assert_true(l1.ecx & (1u << 24));        /* TSC-deadline timer */
 	assert_false(l1.ecx & (1u << 26));       /* XSAVE */
 	assert_false(e1.ecx & (1u << 2));        /* SVM */
 	assert_int_equal(l1.ebx >> 24, 0);       /* APIC ID of vCPU 0 */

@@ -1,4 +1,4 @@
-/* The guest's port and MMIO devices (hv/devices/io.c, uart.c, fw_cfg.c, testdev.c, vlapic.c) and its console. */
+/* The guest's port and MMIO devices (hv/devices/io.c, uart.c, fw_cfg.c, testdev.c) and its console (the local APIC: test_vlapic.c). */
 #include "tests/unit/unit.h"
 #include <string.h>
 #include <stdio.h>
@@ -7,7 +7,6 @@
 #include "hv/vm/vm.h"
 #include "hv/devices/io.h"
 #include "hv/devices/mmio.h"
-#include "hv/devices/vlapic.h"
 
 /* --- what the devices call outside themselves --- */
 static char console[1024];
@@ -31,10 +30,6 @@ void vm_fail(struct vcpu *vcpu, const char *fmt, ...)
 	vcpu->vm->outcome = VM_FAILED;
 }
 
-/* INIT and SIPI as the local APIC posts them: which vCPUs got what (hv/vm/vcpu_mp.c). */
-static u32 inits, sipis, sipi_vector;
-void vcpu_send_init(struct vcpu *target) { inits |= 1u << target->id; }
-void vcpu_send_sipi(struct vcpu *target, u8 vector) { sipis |= 1u << target->id; sipi_vector = vector; }
 
 static struct vm vm;
 static struct vcpu *vcpu0 = &vm.vcpus[0];
@@ -50,9 +45,7 @@ static int setup(void **state)
 	for (u32 i = 0; i < vm.nvcpus; i++) {
 		vm.vcpus[i].vm = &vm;
 		vm.vcpus[i].id = i;
-		vlapic_reset(&vm.vcpus[i]);
 	}
-	inits = sipis = sipi_vector = 0;
 	console_len = 0;
 	console[0] = '\0';
 	return 0;
@@ -150,69 +143,6 @@ static void test_testdev(void **state)
 	assert_int_equal(testdev_read(vcpu0, TESTDEV_SCRATCH, 8), 0x11223344abcd7788ull);
 }
 
-static void test_vlapic_registers(void **state)
-{
-	struct vcpu *v2 = &vm.vcpus[2];
-
-	assert_int_equal(vlapic_read(v2, 0x20, 4), 2u << 24);      /* the APIC ID is the vCPU index */
-	assert_int_equal(vlapic_read(v2, 0x30, 4) & 0xff, 0x14);   /* an integrated xAPIC */
-	assert_int_equal(vlapic_read(v2, 0xf0, 4), 0xff);          /* SPIV after reset: disabled */
-	assert_int_equal(vlapic_read(v2, 0x320, 4), 1u << 16);     /* LVT timer masked */
-	vlapic_write(v2, 0x80, 4, 0x1234);
-	assert_int_equal(vlapic_read(v2, 0x80, 4), 0x34);          /* TPR: 8 bits */
-	vlapic_write(v2, 0xf0, 4, 0x1ff);
-	assert_int_equal(vlapic_read(v2, 0xf0, 4), 0x1ff);
-	vlapic_write(v2, 0x20, 4, 0x7u << 24);                     /* the ID stays */
-	assert_int_equal(vlapic_read(v2, 0x20, 4), 2u << 24);
-	vlapic_write(v2, 0xb0, 4, 0);                              /* EOI */
-	assert_int_equal(vlapic_read(v2, 0x200, 4), 0);            /* IRR: nothing pending */
-	assert_int_equal(vm.outcome, VM_RUNNING);
-}
-
-static void test_vlapic_init_sipi(void **state)
-{
-	vlapic_write(vcpu0, 0x310, 4, 0);
-	vlapic_write(vcpu0, 0x300, 4, 0x000c4500);                 /* INIT, assert, all but self */
-	assert_int_equal(inits, 0xe);
-	vlapic_write(vcpu0, 0x300, 4, 0x000c0608);                 /* SIPI vector 8, all but self */
-	assert_int_equal(sipis, 0xe);
-	assert_int_equal(sipi_vector, 8);
-	assert_int_equal(vlapic_read(vcpu0, 0x300, 4) & (1u << 12), 0); /* delivery status: idle */
-
-	inits = sipis = 0;
-	vlapic_write(vcpu0, 0x310, 4, 3u << 24);                   /* physical destination 3 */
-	vlapic_write(vcpu0, 0x300, 4, 0x00004500);
-	vlapic_write(vcpu0, 0x300, 4, 0x0000069a);
-	assert_int_equal(inits, 1u << 3);
-	assert_int_equal(sipis, 1u << 3);
-	assert_int_equal(sipi_vector, 0x9a);
-	vlapic_write(vcpu0, 0x310, 4, 9u << 24);                   /* no such vCPU: nobody accepts */
-	vlapic_write(vcpu0, 0x300, 4, 0x00004500);
-	assert_int_equal(inits, 1u << 3);
-	vlapic_write(vcpu0, 0x300, 4, 0x000c0500);                 /* INIT de-assert: ignored */
-	assert_int_equal(inits, 1u << 3);
-	assert_int_equal(vm.outcome, VM_RUNNING);
-}
-
-/* What the model does not emulate stops the VM instead of being ignored. */
-static void test_vlapic_refuses(void **state)
-{
-	static const struct { u64 offset; u8 size; u64 value; } bad[] = {
-		{ 0x300, 4, 0x000c0030 },  /* a fixed IPI (interrupt delivery is not emulated) */
-		{ 0x300, 4, 0x00044500 },  /* INIT to itself */
-		{ 0x380, 4, 1000 },        /* the timer */
-		{ 0x080, 1, 0 },           /* a byte access */
-		{ 0x084, 4, 0 },           /* not on a register boundary */
-		{ 0x400, 4, 0 },           /* no register there */
-	};
-	for (u32 i = 0; i < ARRAY_SIZE(bad); i++) {
-		vm.outcome = VM_RUNNING;
-		vlapic_write(vcpu0, bad[i].offset, bad[i].size, bad[i].value);
-		assert_int_equal(vm.outcome, VM_FAILED);
-	}
-	assert_int_equal(inits | sipis, 0);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,9 +152,6 @@ int main(void)
 		cmocka_unit_test_setup(test_fw_cfg, setup),
 		cmocka_unit_test_setup(test_uart, setup),
 		cmocka_unit_test_setup(test_testdev, setup),
-		cmocka_unit_test_setup(test_vlapic_registers, setup),
-		cmocka_unit_test_setup(test_vlapic_init_sipi, setup),
-		cmocka_unit_test_setup(test_vlapic_refuses, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

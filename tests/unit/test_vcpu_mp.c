@@ -17,7 +17,11 @@ void vm_stop(struct vm *vm, enum vm_outcome outcome, u32 status)
 }
 void vcpu_wake(struct vcpu *vcpu) { wakes++; }
 void guest_kick(struct guest_presence *p) {}
-void vlapic_reset(struct vcpu *vcpu) { lapic_resets++; }
+void vlapic_init_signal(struct vcpu *vcpu) { lapic_resets++; }
+/* Interrupts that wake a halted vCPU (hv/vm/vcpu_intr.c): set per test. */
+static bool wakes_hlt, timer_can_wake;
+bool vcpu_intr_wakes_hlt(const struct vcpu *vcpu) { return wakes_hlt; }
+bool vcpu_intr_timer_can_wake(const struct vcpu *vcpu) { return timer_can_wake; }
 void vcpu_reset_real(struct vcpu *vcpu, u16 cs, u16 ip)
 {
 	start_cs = cs;
@@ -38,6 +42,7 @@ static int setup(void **state)
 	}
 	stopped_as = VM_RUNNING;
 	wakes = lapic_resets = 0;
+	wakes_hlt = timer_can_wake = false;
 	started = false;
 	return 0;
 }
@@ -117,6 +122,27 @@ static void test_posted_init_keeps_the_vm_alive(void **state)
 	assert_int_equal(stopped_as, VM_HALTED);
 }
 
+/* `sti; hlt` with an interrupt it can take: HLT returns at once. */
+static void test_halt_with_interrupt_pending_returns(void **state)
+{
+	wakes_hlt = true;
+	vcpu_halt(&vm.vcpus[0]);
+	assert_int_equal(vm.vcpus[0].mp_state, VCPU_RUNNABLE);
+	assert_int_equal(stopped_as, VM_RUNNING);
+}
+
+/* Halted with IF=1 and its timer armed: not the end of the VM. */
+static void test_halt_with_timer_armed_keeps_the_vm_alive(void **state)
+{
+	timer_can_wake = true;
+	vcpu_halt(&vm.vcpus[0]);
+	assert_int_equal(vm.vcpus[0].mp_state, VCPU_HALTED);
+	assert_int_equal(stopped_as, VM_RUNNING);
+	timer_can_wake = false; /* e.g. the guest's timer was one-shot and it halted again with IF=0 */
+	vcpu_halt(&vm.vcpus[0]);
+	assert_int_equal(stopped_as, VM_HALTED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -127,6 +153,8 @@ int main(void)
 		cmocka_unit_test_setup(test_halt_of_the_last_runnable_vcpu_halts_the_vm, setup),
 		cmocka_unit_test_setup(test_halt_with_another_running, setup),
 		cmocka_unit_test_setup(test_posted_init_keeps_the_vm_alive, setup),
+		cmocka_unit_test_setup(test_halt_with_interrupt_pending_returns, setup),
+		cmocka_unit_test_setup(test_halt_with_timer_armed_keeps_the_vm_alive, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,158 @@
+/* The local APIC timer (SDM vol. 3, 11.5.4) measured against the TSC:
+ * one-shot (current count, HLT woken by it, durations in proportion to the
+ * count), periodic (the period holds over several ticks), masked, and
+ * TSC-deadline. Under our hypervisor the rates of the timing leaf
+ * 0x40000010 (include/hypercall.h) must match what the TSC measures. */
+#include "guest.h"
+#include "apic.h"
+#include "hypercall.h"
+
+#define VEC 0x60
+#define DIV1 0xb /* divide configuration: by 1 */
+
+static volatile u32 ticks;
+static volatile u64 tick_tsc[8];
+
+static void on_tick(u8 vector, struct irq_frame *f)
+{
+	u64 t = rdtsc();
+	if (ticks < 8)
+		tick_tsc[ticks] = t;
+	ticks++;
+	apic_eoi();
+}
+
+/* Halts until `n` ticks arrived; the TSC when the last one did (0: a bound of HLTs passed first). */
+static u64 wait_ticks(u32 n)
+{
+	for (int i = 0; i < 100000 && ticks < n; i++)
+		__asm__ volatile("sti; hlt; cli");
+	return ticks >= n ? tick_tsc[n - 1] : 0;
+}
+
+/* A one-shot of `count` (divide by 1) from arming to its interrupt, in TSC cycles. */
+static u64 oneshot(u32 count)
+{
+	ticks = 0;
+	apic_write(APIC_LVT_TIMER, VEC);
+	u64 start = rdtsc();
+	apic_write(APIC_TIMER_INITIAL, count);
+	u64 end = wait_ticks(1);
+	return end ? end - start : 0;
+}
+
+/* Our hypervisor's rates (TSC kHz, APIC timer input kHz), or false elsewhere. */
+static bool hv_rates(u32 *tsc_khz, u32 *apic_khz)
+{
+	struct cpuid_regs sig = cpuid(HV_CPUID_LEAF, 0);
+	if (sig.ebx != HV_CPUID_SIG_EBX || sig.eax < HV_CPUID_TIMING_LEAF)
+		return false;
+	struct cpuid_regs r = cpuid(HV_CPUID_TIMING_LEAF, 0);
+	*tsc_khz = r.eax;
+	*apic_khz = r.ebx;
+	return r.eax && r.ebx;
+}
+
+static void current_count(void)
+{
+	apic_write(APIC_TIMER_DIVIDE, DIV1);
+	apic_write(APIC_LVT_TIMER, LVT_MASKED | VEC);
+	apic_write(APIC_TIMER_INITIAL, 0x40000000u);
+	u32 a = apic_read(APIC_TIMER_CURRENT);
+	for (int i = 0; i < 100000; i++)
+		__asm__ volatile("pause");
+	u32 b = apic_read(APIC_TIMER_CURRENT);
+	ok(a <= 0x40000000u && b < a, "the current count runs down (0x%x, then 0x%x)", a, b);
+	apic_write(APIC_TIMER_INITIAL, 0);
+	ok_eq(apic_read(APIC_TIMER_CURRENT), 0u, "initial count 0 stops it");
+}
+
+static void oneshot_tests(void)
+{
+	u64 d1 = oneshot(50000000); /* 50 ms at 1 GHz */
+	ok(d1 && ticks == 1, "a one-shot timer wakes HLT with one interrupt");
+	for (int i = 0; i < 200000; i++)
+		__asm__ volatile("pause");
+	ok(ticks == 1 && apic_read(APIC_TIMER_CURRENT) == 0, "a one-shot fires once and stays at 0");
+	u64 d2 = oneshot(100000000);
+	u64 ratio = d1 ? d2 * 100 / d1 : 0;
+	ok(ratio >= 150 && ratio <= 250, "twice the count takes twice as long (ratio %lu%%, %lu / %lu TSC cycles)",
+	   ratio, d2, d1);
+	u32 tsc_khz, apic_khz;
+	if (!hv_rates(&tsc_khz, &apic_khz)) {
+		ok(false, "hv: the timing leaf 0x40000010 gives the TSC and APIC timer rates");
+		return;
+	}
+	u64 want = (u64)100000000 * tsc_khz / apic_khz; /* the 100M-count one-shot, in TSC cycles */
+	u64 slack = (u64)tsc_khz * 25;                  /* 25 ms: the host's timer tick and more */
+	ok(d2 >= want - want / 50 && d2 <= want + slack,
+	   "hv: the one-shot lasts what the timing leaf says (%lu TSC cycles, expected %lu; TSC %u kHz, APIC %u kHz)",
+	   d2, want, tsc_khz, apic_khz);
+}
+
+static void periodic_tests(void)
+{
+	u32 period = 20000000; /* 20 ms */
+	ticks = 0;
+	apic_write(APIC_LVT_TIMER, LVT_PERIODIC | VEC);
+	u64 start = rdtsc();
+	apic_write(APIC_TIMER_INITIAL, period);
+	u64 end = wait_ticks(5);
+	apic_write(APIC_TIMER_INITIAL, 0);
+	u64 one = oneshot(5 * period);
+	u64 ratio = one ? (end - start) * 100 / one : 0;
+	ok(end && ratio >= 80 && ratio <= 125, "5 periodic ticks take as long as a one-shot of 5 periods (%lu%%)", ratio);
+	u32 after = ticks;
+	for (int i = 0; i < 200000; i++)
+		__asm__ volatile("pause");
+	ok_eq(ticks, after, "initial count 0 stops the periodic timer");
+}
+
+static void masked(void)
+{
+	ticks = 0;
+	apic_write(APIC_LVT_TIMER, LVT_MASKED | VEC);
+	apic_write(APIC_TIMER_INITIAL, 1000000); /* 1 ms */
+	__asm__ volatile("sti");
+	for (int i = 0; i < 100000 && apic_read(APIC_TIMER_CURRENT); i++)
+		__asm__ volatile("pause");
+	__asm__ volatile("cli");
+	ok(ticks == 0 && apic_read(APIC_TIMER_CURRENT) == 0, "a masked timer runs down without an interrupt");
+}
+
+static void tsc_deadline(void)
+{
+	if (!(cpuid(1, 0).ecx & CPUID1_ECX_TSC_DEADLINE)) {
+		skip("no TSC-deadline timer (CPUID.1:ECX[24] clear)", "TSC-deadline fires after its deadline");
+		skip("no TSC-deadline timer (CPUID.1:ECX[24] clear)", "TSC-deadline reads 0 once fired");
+		skip("no TSC-deadline timer (CPUID.1:ECX[24] clear)", "TSC-deadline 0 disarms");
+		return;
+	}
+	ticks = 0;
+	apic_write(APIC_LVT_TIMER, LVT_TSC_DEADLINE | VEC);
+	u64 deadline = rdtsc() + 20000000; /* 20M TSC cycles */
+	wrmsr(MSR_TSC_DEADLINE, deadline);
+	u64 at = wait_ticks(1);
+	ok(at >= deadline, "TSC-deadline fires after its deadline (%ld cycles after)", (long)(at - deadline));
+	ok_eq(rdmsr(MSR_TSC_DEADLINE), 0, "TSC-deadline reads 0 once fired");
+	ticks = 0;
+	wrmsr(MSR_TSC_DEADLINE, rdtsc() + 2000000);
+	wrmsr(MSR_TSC_DEADLINE, 0);
+	__asm__ volatile("sti");
+	for (int i = 0; i < 300000; i++)
+		__asm__ volatile("pause");
+	__asm__ volatile("cli");
+	ok_eq(ticks, 0u, "TSC-deadline 0 disarms");
+}
+
+void test_main(void)
+{
+	plan(12);
+	apic_enable(0xff);
+	irq_set_handler(VEC, on_tick);
+	current_count();
+	oneshot_tests();
+	periodic_tests();
+	masked();
+	tsc_deadline();
+}

@@ -1,0 +1,114 @@
+/* Interrupt and NMI delivery at guest entry (hv/vm/vcpu_intr.h). */
+#include "hv/vm/vcpu_intr.h"
+#include "hv/vm/vm.h"
+#include "hv/vm/exit_dispatch.h"
+#include "hv/emulate/guest_insn.h"
+#include "hv/cpu/time.h"
+
+#define VECTOR_NMI 2
+
+static bool guest_if(const struct vcpu *vcpu)
+{
+	return vcpu->regs.rflags & RFLAGS_IF;
+}
+
+bool vcpu_intr_wakes_hlt(const struct vcpu *vcpu)
+{
+	return vcpu->lapic.nmi_pending || (guest_if(vcpu) && vlapic_pending_vector(vcpu) >= 0);
+}
+
+bool vcpu_intr_timer_can_wake(const struct vcpu *vcpu)
+{
+	return guest_if(vcpu) && vlapic_timer_next(vcpu);
+}
+
+static void inject_nmi(struct vcpu *vcpu)
+{
+	struct vcpu_event ev = { .type = EVENT_NMI, .vector = VECTOR_NMI };
+
+	if (!vendor->nmi_allowed(vcpu)) {
+		vendor->request_nmi_window(vcpu);
+		return;
+	}
+	vcpu->lapic.nmi_pending = false;
+	vendor->inject_event(vcpu, &ev);
+}
+
+static void inject_irq(struct vcpu *vcpu, u8 vector)
+{
+	struct vcpu_event ev = { .type = EVENT_EXT_INTR, .vector = vector };
+
+	if (!vendor->irq_allowed(vcpu)) {
+		vendor->request_irq_window(vcpu);
+		return;
+	}
+	vlapic_accept(vcpu, vector); /* IRR -> ISR as the CPU acknowledges it */
+	vendor->inject_event(vcpu, &ev);
+}
+
+bool vcpu_intr_prepare(struct vcpu *vcpu, u64 *wake_ns)
+{
+	vlapic_timer_poll(vcpu, time_now_ns());
+	*wake_ns = 0;
+	if (vcpu->mp_state == VCPU_HALTED && vcpu_intr_wakes_hlt(vcpu))
+		vcpu->mp_state = VCPU_RUNNABLE;
+	if (vcpu->mp_state != VCPU_RUNNABLE) {
+		if (vcpu->mp_state == VCPU_HALTED && vcpu_intr_timer_can_wake(vcpu))
+			*wake_ns = vlapic_timer_next(vcpu);
+		return false;
+	}
+	if (vcpu->lapic.nmi_pending)
+		inject_nmi(vcpu);
+	int vector = vlapic_pending_vector(vcpu);
+	if (vector >= 0)
+		inject_irq(vcpu, (u8)vector);
+	return true;
+}
+
+static bool legacy_prefix(u8 b)
+{
+	return b == 0x66 || b == 0x67 || b == 0xf0 || b == 0xf2 || b == 0xf3 || b == 0x26 ||
+	       b == 0x2e || b == 0x36 || b == 0x3e || b == 0x64 || b == 0x65;
+}
+
+/* MOV CR8, r / MOV r, CR8 (0F 22 / 0F 20, REX.R): the GPR and the length, when the backend could not say. */
+static bool decode_mov_cr8(struct vcpu *vcpu, bool write, int *gpr, u8 *len)
+{
+	struct vcpu_sregs s;
+	u8 b[INSN_MAX_LEN];
+	u32 i = 0;
+	u8 rex = 0;
+
+	vendor->get_sregs(vcpu, &s);
+	u32 n = guest_fetch_insn(vcpu, &s, b, sizeof(b));
+	while (i < n && legacy_prefix(b[i]))
+		i++;
+	if (i < n && (b[i] & 0xf0) == 0x40 && sregs_64bit_code(&s))
+		rex = b[i++];
+	if (i + 3 > n || b[i] != 0x0f || b[i + 1] != (write ? 0x22 : 0x20))
+		return false;
+	*gpr = (b[i + 2] & 7) | ((rex & 1) << 3);
+	*len = (u8)(i + 3);
+	return true;
+}
+
+bool cr8_exit(struct vcpu *vcpu, const struct vm_exit *exit)
+{
+	int gpr = exit->cr8.gpr;
+	u8 len = exit->insn_len;
+
+	if ((gpr < 0 || !len) && !decode_mov_cr8(vcpu, exit->cr8.write, &gpr, &len)) {
+		vm_fail(vcpu, "CR8 access exit at RIP 0x%lx: the instruction is no MOV to/from CR8", vcpu->regs.rip);
+		return false;
+	}
+	if (!exit->cr8.write) {
+		vcpu->regs.gpr[gpr] = vlapic_get_cr8(vcpu);
+	} else if (vcpu->regs.gpr[gpr] >> 4) {
+		inject_exception(vcpu, VECTOR_GP, true, 0); /* CR8 bits 63:4 are reserved */
+		return false;
+	} else {
+		vlapic_set_cr8(vcpu, (u8)vcpu->regs.gpr[gpr]);
+	}
+	vcpu->regs.rip += len;
+	return false;
+}
