@@ -58,10 +58,12 @@
 #define MSR_TSC 0x10u
 #define MSR_APIC_BASE 0x1Bu
 #define MSR_FEATURE_CONTROL 0x3Au
+#define MSR_TSC_ADJUST 0x3Bu
 #define MSR_SYSENTER_CS 0x174u
 #define MSR_SYSENTER_ESP 0x175u
 #define MSR_SYSENTER_EIP 0x176u
 #define MSR_PAT 0x277u
+#define MSR_TSC_DEADLINE 0x6E0u
 #define MSR_X2APIC_FIRST 0x800u /* x2APIC register = 0x800 + xAPIC offset / 16 */
 #define MSR_EFER 0xC0000080u
 #define MSR_STAR 0xC0000081u

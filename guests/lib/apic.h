@@ -31,8 +31,6 @@
 #define APIC_TIMER_CURRENT 0x390
 #define APIC_TIMER_DIVIDE 0x3e0
 
-#define MSR_APIC_BASE 0x1b
-#define MSR_TSC_DEADLINE 0x6e0
 #define APIC_BASE_EXTD (1ull << 10)
 #define APIC_BASE_ENABLE (1ull << 11)
 

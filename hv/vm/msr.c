@@ -6,7 +6,6 @@
 #include "hv/vm/exit_dispatch.h"
 #include "hv/vm/vm.h"
 
-#define MSR_TSC_DEADLINE 0x6e0
 
 #define EFER_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE)
 
