@@ -173,12 +173,17 @@ struct hc_stats {
  *
  * CPUID.1:ECX[31] (hypervisor present) is set. Leaf 0x40000000 returns
  * EAX = HV_CPUID_MAX_LEAF and the 12-byte signature in EBX, ECX, EDX.
- * Leaves above HV_CPUID_MAX_LEAF up to 0x4FFFFFFF read as zeros.
+ * Leaf 0x40000010 (the timing leaf VMware and KVM guests read) returns the
+ * TSC frequency in kHz in EAX and the local APIC timer's bus frequency in
+ * kHz in EBX (HV_APIC_BUS_KHZ, 1 GHz as on KVM and QEMU), so guests need
+ * not calibrate. Other leaves up to 0x4FFFFFFF read as zeros.
  * Hidden from the guest (the `cpuid` guest checks these stay clear):
  * VMX (1:ECX[5]), SVM (0x80000001:ECX[2]), x2APIC (1:ECX[21]).
  */
 #define HV_CPUID_LEAF 0x40000000u
-#define HV_CPUID_MAX_LEAF 0x40000000u
+#define HV_CPUID_MAX_LEAF 0x40000010u
+#define HV_CPUID_TIMING_LEAF 0x40000010u
+#define HV_APIC_BUS_KHZ 1000000u
 #define HV_CPUID_SIGNATURE "HVminimal\0\0\0" /* 12 bytes: EBX, ECX, EDX */
 #define HV_CPUID_SIG_EBX 0x696d5648u /* "HVmi" */
 #define HV_CPUID_SIG_ECX 0x616d696eu /* "nima" */
