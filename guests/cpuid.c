@@ -79,11 +79,11 @@ static void pmu_leaf(struct cpuid_regs r0)
 	ok(all && rdmsr_fault(MSR_PMC0 + n) == EXC_GP, "hv: PMC0..%d read, PMC%u raises #GP", (int)n - 1, n);
 }
 
-/* Timing leaf: TSC kHz measured against nothing here (the pit guest does), but sane. */
+/* Timing leaf: a TSC between 1 MHz (Bochs runs at a few) and 10 GHz; the pit guest measures it. */
 static void timing_leaf(void)
 {
 	struct cpuid_regs t = cpuid(HV_CPUID_TIMING_LEAF, 0);
-	ok(t.eax >= 100000 && t.eax <= 10000000, "hv: leaf 0x40000010 EAX: TSC %u kHz", t.eax);
+	ok(t.eax >= 1000 && t.eax <= 10000000, "hv: leaf 0x40000010 EAX: TSC %u kHz", t.eax);
 	ok_eq(t.ebx, HV_APIC_BUS_KHZ, "hv: leaf 0x40000010 EBX: APIC bus 1 GHz in kHz");
 }
 
