@@ -87,9 +87,27 @@ static void accesses_counted(void)
 		diag("mmio_accesses %lu -> %lu", b.mmio_accesses, a.mmio_accesses);
 }
 
+/* QEMU's pc-testdev memory: 64 KiB of scratch at 0xFF000000, every access emulated. */
+#define PC_TESTDEV_MEM 0xFF000000ul
+
+static void pc_testdev_memory(void)
+{
+	volatile u8 *m = (volatile u8 *)PC_TESTDEV_MEM;
+	ok(paging_map_4k(PC_TESTDEV_MEM, PC_TESTDEV_MEM, PTE_W | PTE_PCD | PTE_PWT) &&
+		   paging_map_4k(PC_TESTDEV_MEM + 0xF000, PC_TESTDEV_MEM + 0xF000, PTE_W | PTE_PCD | PTE_PWT),
+	   "pc-testdev memory: first and last pages mapped uncached");
+	*(volatile u64 *)m = 0x0807060504030201ull;
+	*(volatile u16 *)(m + 2) = 0xBBAA;
+	m[7] = 0xCC;
+	ok_eq(*(volatile u64 *)m, 0xCC070605BBAA0201ull, "pc-testdev memory: 64/16/8-bit stores, a 64-bit load");
+	*(volatile u32 *)(m + 0xFFFC) = 0xDEADBEEF;
+	ok(*(volatile u32 *)(m + 0xFFFC) == 0xDEADBEEF && m[0xFFFF] == 0xDE,
+	   "pc-testdev memory: its last 4 bytes (0xFF00FFFC) hold a 32-bit store");
+}
+
 void test_main(void)
 {
-	plan(29);
+	plan(32);
 	/* Device memory is mapped uncached, as a driver would. */
 	ok(paging_map_4k(TESTDEV_BASE, TESTDEV_BASE, PTE_W | PTE_PCD | PTE_PWT),
 	   "the test device page is mapped uncached with a 4 KiB page");
@@ -97,4 +115,5 @@ void test_main(void)
 	stores();
 	registers();
 	accesses_counted();
+	pc_testdev_memory();
 }

@@ -73,7 +73,7 @@ run_vm() {
 	: > "$TMP/$name.log"
 	# shellcheck disable=SC2086 # opts holds several words on purpose
 	timeout "$limit" qemu-system-x86_64 -accel tcg -m "${mem:-16M}" -smp "${cpus:-1}" \
-		$opts "${cmdline[@]}" -device isa-debug-exit,iobase=0xf4,iosize=4 \
+		$opts "${cmdline[@]}" -device isa-debug-exit,iobase=0xf4,iosize=4 -device pc-testdev \
 		-serial "file:$TMP/$name.log" -display none -monitor none -no-reboot </dev/null
 	rc=$?
 	[ $verbose = 1 ] && sed "s/^/[$name] /" "$TMP/$name.log"

@@ -6,11 +6,14 @@
 #include "hv/emulate/guest_insn.h"
 #include "hv/vm/vm_memory.h"
 #include "hv/devices/vlapic.h"
+#include "hv/devices/pc_testdev.h"
 
 
 static const struct mmio_device devices[] = {
-	{ TESTDEV_BASE, TESTDEV_SIZE, "testdev", testdev_read, testdev_write },
-	{ VLAPIC_BASE, VLAPIC_SIZE, "local APIC", vlapic_read, vlapic_write },
+	{ TESTDEV_BASE, TESTDEV_SIZE, "testdev", testdev_read, testdev_write, NULL },
+	{ VLAPIC_BASE, VLAPIC_SIZE, "local APIC", vlapic_read, vlapic_write, NULL },
+	{ PC_TESTDEV_IOMEM, PC_TESTDEV_IOMEM_SIZE, "pc-testdev memory", pc_testdev_iomem_read,
+	  pc_testdev_iomem_write, pc_testdev_present },
 };
 
 /*
@@ -42,14 +45,15 @@ static void unbacked_write(struct vcpu *vcpu, u64 gpa, u8 size, u64 value)
 	vcpu->vm->stats.mmio_unbacked++;
 }
 
-static const struct mmio_device rom = { 0, ~0ull, "read-only slot", rom_read, rom_write };
-static const struct mmio_device unbacked = { 0, ~0ull, "no RAM", unbacked_read, unbacked_write };
+static const struct mmio_device rom = { 0, ~0ull, "read-only slot", rom_read, rom_write, NULL };
+static const struct mmio_device unbacked = { 0, ~0ull, "no RAM", unbacked_read, unbacked_write, NULL };
 
 static const struct mmio_device *find_device(struct vm *vm, u64 gpa)
 {
 	for (u32 i = 0; i < ARRAY_SIZE(devices); i++) {
-		if (gpa >= devices[i].base && gpa - devices[i].base < devices[i].size)
-			return &devices[i];
+		const struct mmio_device *d = &devices[i];
+		if (gpa >= d->base && gpa - d->base < d->size && (!d->present || d->present(vm)))
+			return d;
 	}
 	if (vm_gpa_is_rom(vm, gpa))
 		return &rom;

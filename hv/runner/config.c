@@ -102,7 +102,7 @@ static int parse_line(const char *line, size_t len, struct vm_config *cfg,
 {
 	u64 mem = 16ull << 20, cpus = 1, load = NOT_GIVEN, entry = NOT_GIVEN, timeout_ms = CONFIG_TIMEOUT_DEFAULT_MS;
 	u64 pool = 0, nx_ratio = CONFIG_NX_DEFAULT, nx_period_ms = CONFIG_NX_DEFAULT;
-	u32 kind = GUEST_IMAGE_DETECT, mode = ~0u, nx = CONFIG_NX_DEFAULT;
+	u32 kind = GUEST_IMAGE_DETECT, mode = ~0u, nx = CONFIG_NX_DEFAULT, testdev = 1;
 	struct cmdline_key keys[] = {
 		{ .name = "name", .type = CMDLINE_STRING, .dest = cfg->name, .size = sizeof(cfg->name), .flags = CMDLINE_REQUIRED },
 		{ .name = "image", .type = CMDLINE_STRING, .dest = cfg->image, .size = sizeof(cfg->image), .flags = CMDLINE_REQUIRED },
@@ -120,6 +120,7 @@ static int parse_line(const char *line, size_t len, struct vm_config *cfg,
 		{ .name = "nx_huge_pages", .type = CMDLINE_ENUM, .dest = &nx, .choices = off_on_names },
 		{ .name = "nx_ratio", .type = CMDLINE_UINT, .dest = &nx_ratio, .min = 1, .max = 1000 },
 		{ .name = "nx_period_ms", .type = CMDLINE_UINT, .dest = &nx_period_ms, .min = 1, .max = 3600000 },
+		{ .name = "testdev", .type = CMDLINE_ENUM, .dest = &testdev, .choices = off_on_names },
 	};
 
 	if (cmdline_parse(line, len, keys, ARRAY_SIZE(keys), err, errlen))
@@ -131,6 +132,7 @@ static int parse_line(const char *line, size_t len, struct vm_config *cfg,
 	cfg->nx_huge_pages = nx;
 	cfg->nx_ratio = (u32)nx_ratio;
 	cfg->nx_period_ms = (u32)nx_period_ms;
+	cfg->testdev = testdev;
 	/* load= makes an image flat unless the kind says otherwise (then check_line refuses it). */
 	cfg->kind = kind == GUEST_IMAGE_DETECT && load != NOT_GIVEN ? GUEST_IMAGE_FLAT : kind;
 	cfg->mode = mode == ~0u ? GUEST_MODE_REAL : mode;

@@ -40,6 +40,7 @@ struct vm_config {
 	/* NX huge pages for this VM (MMU.md §6); CONFIG_NX_DEFAULT: the hypervisor's setting */
 	u32 nx_huge_pages;              /* 0 off, 1 on */
 	u32 nx_ratio, nx_period_ms;
+	bool testdev;                   /* QEMU's pc-testdev (hv/devices/pc_testdev.h); on by default */
 };
 #define CONFIG_NX_DEFAULT (~0u)
 #define CONFIG_POOL_MAX (1ull << 30)

@@ -49,6 +49,7 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
 	vm->name = cfg->name;
 	vm->ram_bytes = cfg->mem;
 	vm->nvcpus = cfg->cpus;
+	vm->pc_testdev.enabled = cfg->testdev;
 	spin_init(&vm->lock);
 	if (vm_memory_create(vm, err, errlen))
 		goto fail;

@@ -19,6 +19,8 @@
 #include "hv/runner/config.h"
 #include "hv/devices/uart.h"
 #include "hv/devices/fw_cfg.h"
+#include "hv/devices/isa_irq.h"
+#include "hv/devices/pc_testdev.h"
 #include "hv/runner/tap.h"
 #include "hv/vm/guest_console.h"
 #include "mm/spinlock.h"
@@ -55,6 +57,8 @@ struct vm {
 	u32 pci_addr;                /* 0xCF8 latch */
 	u64 testdev_scratch;         /* MMIO test device (include/hypercall.h) */
 	u8 testdev_byte;
+	struct isa_irq isa_irq;      /* hv/devices/isa_irq.h */
+	struct pc_testdev pc_testdev; /* QEMU's ISA test device (hv/devices/pc_testdev.h) */
 
 	/* verdict: written once, by whoever claims `stopping` first (vm_stop, vm_fail) */
 	u32 stopping;

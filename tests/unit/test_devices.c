@@ -150,6 +150,36 @@ static void test_testdev(void **state)
 	assert_int_equal(testdev_read(vcpu0, TESTDEV_SCRATCH, 8), 0x11223344abcd7788ull);
 }
 
+/* QEMU's pc-testdev: the latch by any size and offset, IRQ lines, absent when off. */
+static void test_pc_testdev(void **state)
+{
+	assert_int_equal(io_read(&vm, 0xe0, 4), 0xffffffffu); /* off: unclaimed */
+	assert_int_equal(vm.stats.unknown_port_reads, 1);
+	vm.pc_testdev.enabled = true;
+	io_write(&vm, 0xe0, 4, 0x11223344);
+	io_write(&vm, 0xe2, 1, 0xaa);
+	assert_int_equal(io_read(&vm, 0xe0, 4), 0x11aa3344);
+	assert_int_equal(io_read(&vm, 0xe1, 2), 0xaa33);
+	io_write(&vm, 0xeb, 1, 0x77);                       /* the byte window, same latch */
+	assert_int_equal(io_read(&vm, 0xe8, 4), 0x77aa3344);
+	io_write(&vm, 0xe4, 4, 0x1000);                     /* page flush: accepted */
+	assert_int_equal(io_read(&vm, 0xe0, 4), 0x77aa3344);
+
+	io_write(&vm, 0x2000 + 5, 1, 1);
+	assert_true(isa_irq_level(&vm, 5));
+	io_write(&vm, 0x2000 + 5, 1, 1);                    /* still high: no new edge */
+	io_write(&vm, 0x2000 + 5, 1, 0);
+	assert_false(isa_irq_level(&vm, 5));
+	assert_int_equal(vm.isa_irq.edges[5], 1);
+	io_write(&vm, 0x2000 + 23, 1, 0x80);
+	assert_true(isa_irq_level(&vm, 23));
+	assert_int_equal(vm.stats.unknown_port_writes, 0);
+
+	pc_testdev_iomem_write(vcpu0, 0xfffe, 8, 0x1122334455667788ull); /* runs over the end: 2 bytes */
+	assert_int_equal(pc_testdev_iomem_read(vcpu0, 0xfffe, 2), 0x7788);
+	assert_int_equal(pc_testdev_iomem_read(vcpu0, 0xfffe, 8), 0x7788);
+}
+
 static void test_vlapic_registers(void **state)
 {
 	struct vcpu *v2 = &vm.vcpus[2];
@@ -222,6 +252,7 @@ int main(void)
 		cmocka_unit_test_setup(test_fw_cfg, setup),
 		cmocka_unit_test_setup(test_uart, setup),
 		cmocka_unit_test_setup(test_testdev, setup),
+		cmocka_unit_test_setup(test_pc_testdev, setup),
 		cmocka_unit_test_setup(test_vlapic_registers, setup),
 		cmocka_unit_test_setup(test_vlapic_init_sipi, setup),
 		cmocka_unit_test_setup(test_vlapic_refuses, setup),
