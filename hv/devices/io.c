@@ -2,6 +2,7 @@
 #include "hv/devices/io.h"
 #include "hv/vm/vm.h"
 #include "hv/devices/pc_testdev.h"
+#include "hv/devices/acpi_pm.h"
 
 #define PORT_DEBUG_EXIT 0xf4
 #define PORT_PIC1_DATA 0x21
@@ -31,15 +32,23 @@ static void pic_mask_write(struct vm *vm, u16 port, u8 size, u32 value)
 	vm->pic_mask[port == PORT_PIC2_DATA] = (u8)value;
 }
 
-/* PCI configuration mechanism #1 with no devices: the address latch works, data reads all-ones. */
+/*
+ * PCI configuration mechanism #1 with no devices: the address latch works,
+ * data reads all-ones. A byte at 0xCF9 is the reset control register
+ * instead (hv/devices/acpi_pm.h), as on the PC's chipsets.
+ */
 static u32 pci_addr_read(struct vm *vm, u16 port, u8 size)
 {
+	if (port == ACPI_RESET_PORT && size == 1)
+		return acpi_reset_read(vm, port, size);
 	return size == 4 ? vm->pci_addr : all_ones(size);
 }
 
 static void pci_addr_write(struct vm *vm, u16 port, u8 size, u32 value)
 {
-	if (size == 4)
+	if (port == ACPI_RESET_PORT && size == 1)
+		acpi_reset_write(vm, port, size, value);
+	else if (size == 4)
 		vm->pci_addr = value;
 }
 
@@ -51,6 +60,7 @@ static const struct port_device devices[] = {
 	{ PORT_PIC2_DATA, PORT_PIC2_DATA, "pic2-mask", pic_mask_read, pic_mask_write, NULL },
 	{ PORT_PCI_ADDR, PORT_PCI_ADDR + 3, "pci-addr", pci_addr_read, pci_addr_write, NULL },
 	{ PORT_PCI_DATA, PORT_PCI_DATA + 3, "pci-data", NULL, NULL, NULL },
+	{ ACPI_PM1A_EVT, ACPI_PM_TMR + 3, "acpi-pm", acpi_pm_read, acpi_pm_write, NULL },
 	{ PC_TESTDEV_LATCH, PC_TESTDEV_LATCH_BYTES + 3, "pc-testdev", pc_testdev_port_read,
 	  pc_testdev_port_write, pc_testdev_present },
 	{ PC_TESTDEV_IRQ, PC_TESTDEV_IRQ + ISA_IRQ_LINES - 1, "pc-testdev-irq", NULL, pc_testdev_irq_write,

@@ -23,6 +23,8 @@ static int parse_expect(void *ctx, const char *v, size_t len, char *err, size_t 
 		cfg->expect = EXPECT_TRIPLE_FAULT;
 	} else if (equals(v, len, "halt")) {
 		cfg->expect = EXPECT_HALT;
+	} else if (equals(v, len, "reset")) {
+		cfg->expect = EXPECT_RESET; /* the guest resets the machine (hv/devices/acpi_pm.h) */
 	} else if (equals(v, len, "timeout")) {
 		cfg->expect = EXPECT_TIMEOUT; /* a guest that must never end by itself (needs timeout_ms) */
 	} else if (len > 5 && memcmp(v, "exit:", 5) == 0 && cmdline_parse_u64(v + 5, len - 5, &status) &&
@@ -30,7 +32,7 @@ static int parse_expect(void *ctx, const char *v, size_t len, char *err, size_t 
 		cfg->expect = EXPECT_EXIT;
 		cfg->expect_status = (u32)status;
 	} else {
-		ksnprintf(err, errlen, "expected exit:N (N from 0 to 4294967295), triple-fault, halt or timeout");
+		ksnprintf(err, errlen, "expected exit:N (N from 0 to 4294967295), triple-fault, halt, reset or timeout");
 		return -1;
 	}
 	return 0;
@@ -198,6 +200,8 @@ void config_expect_str(const struct vm_config *cfg, char *buf, size_t len)
 		ksnprintf(buf, len, "halt");
 	else if (cfg->expect == EXPECT_TIMEOUT)
 		ksnprintf(buf, len, "timeout");
+	else if (cfg->expect == EXPECT_RESET)
+		ksnprintf(buf, len, "reset");
 	else
 		ksnprintf(buf, len, "triple-fault");
 }

@@ -20,7 +20,7 @@
 #define CONFIG_TIMEOUT_DEFAULT_MS 60000 /* a VM still running then is stopped (timeout_ms=0: never) */
 #define CONFIG_ADDR_MAX 0xffffffffffffull /* load/entry: 48-bit guest-physical */
 
-enum expect_kind { EXPECT_EXIT, EXPECT_TRIPLE_FAULT, EXPECT_HALT, EXPECT_TIMEOUT };
+enum expect_kind { EXPECT_EXIT, EXPECT_TRIPLE_FAULT, EXPECT_HALT, EXPECT_TIMEOUT, EXPECT_RESET };
 
 struct vm_config {
 	char name[CONFIG_NAME_MAX];

@@ -5,6 +5,7 @@
 #include "hv/console/printf.h"
 #include "kstring.h"
 #include "hv/runner/multiboot_info.h"
+#include "hv/devices/acpi_tables.h"
 
 #define LOADER_GDT 0x1000ull
 #define LOADER_PAGING 0x2000ull
@@ -38,6 +39,14 @@ static bool write_gdt(struct vm *vm)
 	};
 	_Static_assert(sizeof(gdt) == GUEST_GDT_LIMIT + 1, "GDT size");
 	return vm_write_gpa(vm, LOADER_GDT, gdt, sizeof(gdt));
+}
+
+/* The VM's ACPI tables (hv/devices/acpi_tables.h), RSDP first. */
+static bool write_acpi_tables(struct vm *vm)
+{
+	static u8 tables[ACPI_TABLES_SIZE]; /* VMs are loaded one at a time */
+	u32 used = acpi_tables_build(vm->nvcpus, tables);
+	return vm_write_gpa(vm, ACPI_TABLES_BASE, tables, used);
 }
 
 /* Identity map of the low 4 GiB with 2 MiB pages; returns CR3. */
@@ -149,6 +158,8 @@ static const char *check_areas(const struct guest_load_plan *plan)
 {
 	if (plan->mode != GUEST_MODE_REAL && guest_plan_overlaps(plan, LOADER_GDT, PAGE_SIZE))
 		return "overlaps the loader's GDT at 0x1000";
+	if (guest_plan_overlaps(plan, ACPI_TABLES_BASE, ACPI_TABLES_SIZE))
+		return "overlaps the ACPI tables at 0xe0000-0xe0fff";
 	if (plan->mode == GUEST_MODE_LONG64 &&
 	    guest_plan_overlaps(plan, LOADER_PAGING, LOADER_PAGING_END - LOADER_PAGING))
 		return "overlaps the loader's page tables at 0x2000-0x7fff";
@@ -184,6 +195,11 @@ int loader_load(struct vm *vm, const struct boot_info *bi, char *err, size_t err
 	}
 	if (!guest_image_load(&plan, (const u8 *)img->addr, write_guest, vm)) {
 		ksnprintf(err, errlen, "image '%s': cannot copy it into guest RAM", cfg->image);
+		return -1;
+	}
+	if (!write_acpi_tables(vm)) {
+		ksnprintf(err, errlen, "image '%s': the VM has no RAM at 0x%lx for its ACPI tables", cfg->image,
+			  ACPI_TABLES_BASE);
 		return -1;
 	}
 	if (plan.mode != GUEST_MODE_REAL)

@@ -11,6 +11,7 @@
  *   Multiboot information, command line, module list: one page below
  *           640 KiB, 0x9000 (as QEMU) unless the image is there, else the
  *           first page from 0x2000 up clear of the image
+ *   0xe0000 ACPI: RSDP, then RSDT, XSDT, FADT, FACS, DSDT, MADT (to 0xe0fff)
  *   modules: page-aligned, after the highest byte the image loads and
  *           at 1 MiB or above
  */
