@@ -3,6 +3,7 @@
 #include "hv/vm/vm.h"
 #include "hv/devices/pc_testdev.h"
 #include "hv/devices/acpi_pm.h"
+#include "hv/devices/pit.h"
 
 #define PORT_DEBUG_EXIT 0xf4
 #define PORT_PIC1_DATA 0x21
@@ -60,6 +61,8 @@ static const struct port_device devices[] = {
 	{ PORT_PIC2_DATA, PORT_PIC2_DATA, "pic2-mask", pic_mask_read, pic_mask_write, NULL },
 	{ PORT_PCI_ADDR, PORT_PCI_ADDR + 3, "pci-addr", pci_addr_read, pci_addr_write, NULL },
 	{ PORT_PCI_DATA, PORT_PCI_DATA + 3, "pci-data", NULL, NULL, NULL },
+	{ PIT_PORT_FIRST, PIT_PORT_COMMAND, "pit", pit_read, pit_write, NULL },
+	{ PIT_PORT_B, PIT_PORT_B, "port-b", pit_port_b_read, pit_port_b_write, NULL },
 	{ ACPI_PM1A_EVT, ACPI_PM_TMR + 3, "acpi-pm", acpi_pm_read, acpi_pm_write, NULL },
 	{ PC_TESTDEV_LATCH, PC_TESTDEV_LATCH_BYTES + 3, "pc-testdev", pc_testdev_port_read,
 	  pc_testdev_port_write, pc_testdev_present },

@@ -51,6 +51,7 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
 	vm->nvcpus = cfg->cpus;
 	vm->pc_testdev.enabled = cfg->testdev;
 	acpi_pm_reset(vm);
+	pit_reset(vm);
 	spin_init(&vm->lock);
 	if (vm_memory_create(vm, err, errlen))
 		goto fail;

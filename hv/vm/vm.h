@@ -22,6 +22,7 @@
 #include "hv/devices/isa_irq.h"
 #include "hv/devices/pc_testdev.h"
 #include "hv/devices/acpi_pm.h"
+#include "hv/devices/pit.h"
 #include "hv/runner/tap.h"
 #include "hv/vm/guest_console.h"
 #include "mm/spinlock.h"
@@ -62,6 +63,7 @@ struct vm {
 	struct isa_irq isa_irq;      /* hv/devices/isa_irq.h */
 	struct pc_testdev pc_testdev; /* QEMU's ISA test device (hv/devices/pc_testdev.h) */
 	struct acpi_pm acpi_pm;      /* hv/devices/acpi_pm.h */
+	struct pit pit;              /* hv/devices/pit.h */
 
 	/* verdict: written once, by whoever claims `stopping` first (vm_stop, vm_fail) */
 	u32 stopping;
