@@ -8,7 +8,7 @@ GUEST_OUT := $(GUEST_DIR)/out
 # Multiboot kernels, 64-bit (the runtime switches to long mode): NAME.elf
 GUESTS_MB64 := hello cpuid io msr hypercall memory mmio triple-fault multiboot \
 	readonly mmio-cache hugepage-nx isolation dirty-log smp memslot-live spin \
-	apic apic-timer ipi
+	apic apic-timer ipi acpi pit
 # Other files the suite hands to guests (Multiboot modules)
 GUEST_FILES := multiboot-module.txt
 # Flat 32-bit images entered in protected mode at load=0x100000: NAME.bin
@@ -17,6 +17,8 @@ GUESTS_FLAT32 := protmode32
 GUESTS_FLAT16 := modeswitch
 # Flat 16-bit nasm-only images at load=0x8000 that stay in real mode: NAME.bin
 GUESTS_REAL := realmode
+# nasm-only Multiboot kernels (flat, the header's address fields): NAME.bin
+GUESTS_MB_ASM := multiboot-low
 
 GUEST_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdlib -fno-pic -fno-pie \
 	-mno-red-zone -fno-stack-protector -mgeneral-regs-only -fno-delete-null-pointer-checks \
@@ -33,7 +35,7 @@ GUEST_LIB32 := $(patsubst %,$(GUEST_DIR)/lib32/%.o,$(GUEST_LIB_C)) \
 GUEST_DEPS := guests/lib/guest.ld $(wildcard guests/lib/*.inc)
 
 GUEST_IMAGES := $(GUESTS_MB64:%=$(GUEST_OUT)/%.elf) $(GUEST_FILES:%=$(GUEST_OUT)/%) \
-	$(patsubst %,$(GUEST_OUT)/%.bin,$(GUESTS_FLAT32) $(GUESTS_FLAT16) $(GUESTS_REAL))
+	$(patsubst %,$(GUEST_OUT)/%.bin,$(GUESTS_FLAT32) $(GUESTS_FLAT16) $(GUESTS_REAL) $(GUESTS_MB_ASM))
 
 .PHONY: guests
 all: guests
@@ -101,7 +103,7 @@ $(GUESTS_FLAT16:%=$(GUEST_OUT)/%.bin): $(GUEST_OUT)/%.bin: $(GUEST_DIR)/g64/%.o 
 		-o $(GUEST_DIR)/g64/$*.elf $(GUEST_DIR)/lib64/entry16.o $< $(GUEST_LIB64)
 	objcopy -O binary $(GUEST_DIR)/g64/$*.elf $@
 
-$(GUESTS_REAL:%=$(GUEST_OUT)/%.bin): $(GUEST_OUT)/%.bin: guests/%.asm $(GUEST_DEPS)
+$(patsubst %,$(GUEST_OUT)/%.bin,$(GUESTS_REAL) $(GUESTS_MB_ASM)): $(GUEST_OUT)/%.bin: guests/%.asm $(GUEST_DEPS)
 	@mkdir -p $(dir $@)
 	$(NASM) -f bin -Iguests/lib/ -o $@ $<
 

@@ -75,9 +75,40 @@ static void outs_counted(void)
 	   got ? a.unknown_port_writes - b.unknown_port_writes : 0);
 }
 
+/* QEMU's pc-testdev (-device pc-testdev; the hypervisor's VMs have it by default). */
+static void pc_testdev_latch(void)
+{
+	outl(0xE0, 0x11223344);
+	ok_eq(inl(0xE0), 0x11223344, "pc-testdev: the latch at 0xE0 reads back a 32-bit write");
+	outb(0xE2, 0xAA);
+	u32 l = inl(0xE0), w = inw(0xE2), b = inb(0xE1);
+	if (!ok(l == 0x11AA3344 && w == 0x11AA && b == 0x33, "pc-testdev: byte and word accesses reach their bytes"))
+		diag("inl 0xE0 0x%x, inw 0xE2 0x%x, inb 0xE1 0x%x", l, w, b);
+	outb(0xEB, 0x77);
+	ok_eq(inl(0xE8), 0x77AA3344, "pc-testdev: 0xE8 is the same latch, byte by byte");
+	outl(0xE4, 0x100000);
+	ok_eq(inl(0xE0), 0x77AA3344, "pc-testdev: a page-flush write (0xE4) leaves the latch alone");
+}
+
+static void pulse_irq_lines(void *arg)
+{
+	for (u16 line = 0; line < 24; line++) {
+		outb(0x2000 + line, 1);
+		outb(0x2000 + line, 0);
+	}
+}
+
+static void pc_testdev_irq_lines(void)
+{
+	struct hc_stats b, a;
+	bool got = stats_around(pulse_irq_lines, NULL, &b, &a);
+	ok(got && a.unknown_port_writes == b.unknown_port_writes,
+	   "hv: the IRQ-line ports 0x2000-0x2017 are claimed (48 writes, none to an unknown port)");
+}
+
 void test_main(void)
 {
-	plan(15);
+	plan(20);
 	serial_flush();
 	ok((inb(COM1 + UART_LSR) & (LSR_THR_EMPTY | LSR_TX_EMPTY)) == (LSR_THR_EMPTY | LSR_TX_EMPTY),
 	   "serial LSR reports the transmitter empty (bits 5 and 6)");
@@ -104,4 +135,6 @@ void test_main(void)
 	unknown_port_counts();
 	rep_insb_signature();
 	outs_counted();
+	pc_testdev_latch();
+	pc_testdev_irq_lines();
 }

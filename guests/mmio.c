@@ -87,9 +87,70 @@ static void accesses_counted(void)
 		diag("mmio_accesses %lu -> %lu", b.mmio_accesses, a.mmio_accesses);
 }
 
+/* QEMU's pc-testdev memory: 64 KiB of scratch at 0xFF000000, every access emulated. */
+#define PC_TESTDEV_MEM 0xFF000000ul
+
+static void pc_testdev_memory(void)
+{
+	volatile u8 *m = (volatile u8 *)PC_TESTDEV_MEM;
+	ok(paging_map_4k(PC_TESTDEV_MEM, PC_TESTDEV_MEM, PTE_W | PTE_PCD | PTE_PWT) &&
+		   paging_map_4k(PC_TESTDEV_MEM + 0xF000, PC_TESTDEV_MEM + 0xF000, PTE_W | PTE_PCD | PTE_PWT),
+	   "pc-testdev memory: first and last pages mapped uncached");
+	*(volatile u64 *)m = 0x0807060504030201ull;
+	*(volatile u16 *)(m + 2) = 0xBBAA;
+	m[7] = 0xCC;
+	ok_eq(*(volatile u64 *)m, 0xCC070605BBAA0201ull, "pc-testdev memory: 64/16/8-bit stores, a 64-bit load");
+	*(volatile u32 *)(m + 0xFFFC) = 0xDEADBEEF;
+	ok(*(volatile u32 *)(m + 0xFFFC) == 0xDEADBEEF && m[0xFFFF] == 0xDE,
+	   "pc-testdev memory: its last 4 bytes (0xFF00FFFC) hold a 32-bit store");
+}
+
+/* String and atomic instructions against pc-testdev memory (test kernels use them). */
+static void pc_testdev_string_atomic(void)
+{
+	volatile u64 *q = (volatile u64 *)(PC_TESTDEV_MEM + 0x100);
+	u64 rax = 0x2222, rcx, rdi, rsi;
+	bool zf;
+
+	*q = 0x1111;
+	__asm__ volatile("xchg %0, (%1)" : "+r"(rax) : "r"(q) : "memory");
+	ok(rax == 0x1111 && *q == 0x2222, "pc-testdev memory: XCHG swaps register and memory");
+
+	*q = 5;
+	rax = 5;
+	__asm__ volatile("lock cmpxchg %2, (%3); setz %1" : "+a"(rax), "=r"(zf) : "r"(9ul), "r"(q) : "memory", "cc");
+	ok(zf && *q == 9, "pc-testdev memory: LOCK CMPXCHG stores when equal (ZF set)");
+	__asm__ volatile("lock cmpxchg %2, (%3); setz %1" : "+a"(rax), "=r"(zf) : "r"(7ul), "r"(q) : "memory", "cc");
+	ok(!zf && rax == 9 && *q == 9, "pc-testdev memory: CMPXCHG loads rAX when not equal (ZF clear)");
+
+	volatile u32 *d = (volatile u32 *)(PC_TESTDEV_MEM + 0x200);
+	rdi = (u64)d;
+	rcx = 4;
+	__asm__ volatile("rep stosl" : "+D"(rdi), "+c"(rcx) : "a"(0xA5A5A5A5u) : "memory");
+	ok(d[0] == 0xA5A5A5A5u && d[3] == 0xA5A5A5A5u && rcx == 0 && rdi == (u64)d + 16,
+	   "pc-testdev memory: REP STOSD writes 4 dwords, RDI +16, RCX 0");
+
+	static u64 src[3] = { 0x1111222233334444ull, 0x5555666677778888ull, 0x99990000AAAABBBBull };
+	volatile u64 *dst = (volatile u64 *)(PC_TESTDEV_MEM + 0x300);
+	rsi = (u64)src;
+	rdi = (u64)dst;
+	rcx = 3;
+	__asm__ volatile("rep movsq" : "+S"(rsi), "+D"(rdi), "+c"(rcx) : : "memory");
+	ok(dst[0] == src[0] && dst[2] == src[2] && rcx == 0 && rsi == (u64)src + 24,
+	   "pc-testdev memory: REP MOVSQ from RAM into it");
+
+	static u8 back[8];
+	rsi = (u64)dst;
+	rdi = (u64)back;
+	rcx = 5;
+	__asm__ volatile("rep movsb" : "+S"(rsi), "+D"(rdi), "+c"(rcx) : : "memory");
+	ok(back[0] == 0x44 && back[4] == 0x22 && back[5] == 0 && rdi == (u64)back + 5,
+	   "pc-testdev memory: REP MOVSB from it into RAM");
+}
+
 void test_main(void)
 {
-	plan(29);
+	plan(38);
 	/* Device memory is mapped uncached, as a driver would. */
 	ok(paging_map_4k(TESTDEV_BASE, TESTDEV_BASE, PTE_W | PTE_PCD | PTE_PWT),
 	   "the test device page is mapped uncached with a 4 KiB page");
@@ -97,4 +158,6 @@ void test_main(void)
 	stores();
 	registers();
 	accesses_counted();
+	pc_testdev_memory();
+	pc_testdev_string_atomic();
 }

@@ -2,7 +2,10 @@
  * MSRs: the allow-list lets these through (each one written, read back and
  * restored): EFER, STAR, LSTAR, CSTAR, SFMASK, FS/GS/KERNEL_GS base,
  * SYSENTER_CS/ESP/EIP, PAT, TSC_AUX (when RDTSCP exists); IA32_APIC_BASE is
- * read. Anything else raises #GP inside the guest.
+ * read. EFER's reserved bits and a change of LME with paging on raise #GP.
+ * Then the PC's other MSRs (pc_msrs[]): each exists exactly when CPUID
+ * says so, round-trips or is read-only as its CPU has it, and refuses
+ * reserved bits. Anything else raises #GP inside the guest.
  */
 #include "guest.h"
 #include "x86.h"
@@ -119,9 +122,155 @@ static void denials_are_counted(void)
 		diag("msr_denied %lu -> %lu", b.msr_denied, a.msr_denied);
 }
 
+/* --- the PC's MSRs, by the CPUID rule (GUEST-PLATFORM.md) --- */
+
+enum msr_feature { F_ANY, F_INTEL, F_AMD, F_MTRR, F_MCA, F_PMC0, F_PMC1, F_SPEC_CTRL, F_PRED_CMD,
+		   F_ARCH_CAP, F_FLUSH_CMD, F_TSC_DEADLINE, F_TSC_ADJUST, F_VMX, F_SVM };
+
+enum msr_kind {
+	RW,      /* round-trips `probe` (XORed into the value read) */
+	RO,      /* writing back the value read raises #GP */
+	ACCEPTS, /* writing back the value read is accepted */
+};
+
+struct pc_msr {
+	u32 index;
+	const char *name;
+	enum msr_feature feature;
+	enum msr_kind kind;
+	u64 probe;       /* RW: bits flipped for the round trip */
+	u64 reserved;    /* a bit the MSR refuses (#GP), 0: none tested */
+	bool qemu_keeps; /* plain QEMU (TCG) stores it, so the round trip holds there too */
+};
+
+static const struct pc_msr pc_msrs[] = {
+	{ 0x17, "PLATFORM_ID", F_INTEL, RO, 0, 0, false },
+	{ 0x3a, "FEATURE_CONTROL", F_INTEL, RO, 0, 0, false },
+	{ 0x8b, "BIOS_SIGN_ID", F_ANY, ACCEPTS, 0, 0, false }, /* AMD: PATCH_LEVEL */
+	{ 0xfe, "MTRRCAP", F_MTRR, RO, 0, 0, false },
+	{ 0x200, "MTRR_PHYSBASE0", F_MTRR, RW, 0x80000006ull, 1ull << 8, true },
+	{ 0x201, "MTRR_PHYSMASK0", F_MTRR, RW, 0xf80000800ull, 1ull << 0, true },
+	{ 0x20f, "MTRR_PHYSMASK7", F_MTRR, RW, 0xffff00800ull, 1ull << 10, true },
+	{ 0x250, "MTRR_FIX64K_00000", F_MTRR, RW, 0x0606060606060606ull, 2ull << 8, true },
+	{ 0x259, "MTRR_FIX16K_A0000", F_MTRR, RW, 0x0101010101010101ull, 3ull << 16, true },
+	{ 0x26f, "MTRR_FIX4K_F8000", F_MTRR, RW, 0x0505050505050505ull, 7ull << 56, true },
+	{ 0x2ff, "MTRR_DEF_TYPE", F_MTRR, RW, 0xc06, 1ull << 12, true },
+	{ 0x179, "MCG_CAP", F_MCA, RO, 0, 0, false },
+	{ 0x17a, "MCG_STATUS", F_MCA, RW, 0x1, 1ull << 3, true },
+	{ 0x17b, "MCG_CTL", F_MCA, RW, ~0ull, 0, true },
+	{ 0x401, "MC0_STATUS", F_MCA, RW, 0, 1ull << 63, true },
+	{ 0x402, "MC0_ADDR", F_MCA, RW, 0x12345000ull, 0, true },
+	{ 0x40f, "MC3_MISC", F_MCA, RW, 0x55, 0, true },
+	{ 0x1a0, "MISC_ENABLE", F_INTEL, RW, 1ull << 0, 1ull << 1, true },
+	{ 0xc1, "PMC0", F_PMC0, RW, 0x12345678ull, 0, false },
+	{ 0xc2, "PMC1", F_PMC1, RW, 0x1234ull, 0, false },
+	{ 0x186, "PERFEVTSEL0", F_PMC0, RW, 0xc0, 1ull << 32, false },
+	{ 0x187, "PERFEVTSEL1", F_PMC1, RW, 0x3c, 1ull << 40, false },
+	{ 0xc0010000u, "PERF_CTL0", F_AMD, RW, 0x76, 1ull << 42, false },
+	{ 0xc0010003u, "PERF_CTL3", F_AMD, RW, 0xc0, 1ull << 63, false },
+	{ 0xc0010004u, "PERF_CTR0", F_AMD, RW, 0x123456789ull, 1ull << 48, false },
+	{ 0xc0010007u, "PERF_CTR3", F_AMD, RW, 0xffffffffffffull, 1ull << 60, false },
+	{ 0xc0010010u, "SYSCFG", F_AMD, ACCEPTS, 0, 0, false },
+	{ 0xc0010015u, "HWCR", F_AMD, RW, 1ull << 24, 1ull << 2, false },
+	{ 0xc001001au, "TOP_MEM", F_AMD, RO, 0, 0, false },
+	{ 0xc0011029u, "DE_CFG", F_AMD, RW, 1ull << 1, 1ull << 0, false },
+	{ 0x48, "SPEC_CTRL", F_SPEC_CTRL, ACCEPTS, 0, 0, false },
+	{ 0x49, "PRED_CMD", F_PRED_CMD, ACCEPTS, 0, 0, false },
+	{ 0x10a, "ARCH_CAPABILITIES", F_ARCH_CAP, RO, 0, 0, false },
+	{ 0x10b, "FLUSH_CMD", F_FLUSH_CMD, ACCEPTS, 0, 0, false },
+	{ 0x6e0, "TSC_DEADLINE", F_TSC_DEADLINE, ACCEPTS, 0, 0, false },
+	{ 0x3b, "TSC_ADJUST", F_TSC_ADJUST, ACCEPTS, 0, 0, false },
+	{ 0x480, "VMX_BASIC", F_VMX, RO, 0, 0, false },
+	{ 0xc0010114u, "VM_CR", F_SVM, RO, 0, 0, false },
+};
+
+static bool bit(u32 reg, int n) { return reg & (1u << n); }
+
+/* Does the guest's CPUID say its CPU has the feature? */
+static bool cpuid_shows(enum msr_feature f)
+{
+	struct cpuid_regs l0 = cpuid(0, 0), l1 = cpuid(1, 0);
+	struct cpuid_regs l7 = l0.eax >= 7 ? cpuid(7, 0) : (struct cpuid_regs){ 0 };
+	struct cpuid_regs la = l0.eax >= 0xa ? cpuid(0xa, 0) : (struct cpuid_regs){ 0 };
+	u32 ext_max = cpuid(0x80000000u, 0).eax;
+	struct cpuid_regs e1 = ext_max >= 0x80000001u ? cpuid(0x80000001u, 0) : (struct cpuid_regs){ 0 };
+	struct cpuid_regs e8 = ext_max >= 0x80000008u ? cpuid(0x80000008u, 0) : (struct cpuid_regs){ 0 };
+	bool intel = !memcmp(&l0.ebx, "Genu", 4), amd = !memcmp(&l0.ebx, "Auth", 4);
+	u32 pmcs = intel && (la.eax & 0xff) ? (la.eax >> 8) & 0xff : 0;
+
+	switch (f) {
+	case F_ANY: return intel || amd;
+	case F_INTEL: return intel;
+	case F_AMD: return amd;
+	case F_MTRR: return bit(l1.edx, 12);
+	case F_MCA: return bit(l1.edx, 7) && bit(l1.edx, 14);
+	case F_PMC0: return pmcs > 0;
+	case F_PMC1: return pmcs > 1;
+	case F_SPEC_CTRL: return bit(l7.edx, 26) || bit(l7.edx, 27) || bit(l7.edx, 31) ||
+				 bit(e8.ebx, 14) || bit(e8.ebx, 15) || bit(e8.ebx, 24);
+	case F_PRED_CMD: return bit(l7.edx, 26) || bit(e8.ebx, 12);
+	case F_ARCH_CAP: return bit(l7.edx, 29);
+	case F_FLUSH_CMD: return bit(l7.edx, 28);
+	case F_TSC_DEADLINE: return bit(l1.ecx, 24);
+	case F_TSC_ADJUST: return bit(l7.ebx, 1);
+	case F_VMX: return bit(l1.ecx, 5);
+	case F_SVM: return bit(e1.ecx, 2);
+	}
+	return false;
+}
+
+/* Three tests: exists as CPUID says; round trip / read-only; reserved bit. */
+static void walk_one(const struct pc_msr *m)
+{
+	u64 old = 0, got = 0;
+	int r = rdmsr_safe(m->index, &old);
+
+	if (!cpuid_shows(m->feature)) {
+		ok(r == EXC_GP, "hv: %s (0x%x) is absent as CPUID says: RDMSR raises #GP", m->name, m->index);
+		skip("absent", "%s round trip", m->name);
+		skip("absent", "%s reserved bits", m->name);
+		return;
+	}
+	ok(r < 0, "%s (0x%x) is present as CPUID says: RDMSR works (0x%llx)", m->name, m->index,
+	   (unsigned long long)old);
+	if (m->kind == RO) {
+		ok(wrmsr_safe(m->index, old) == EXC_GP, "hv: %s is read-only: WRMSR raises #GP", m->name);
+	} else if (m->kind == ACCEPTS) {
+		ok(wrmsr_safe(m->index, old) < 0, "%s accepts its own value back", m->name);
+	} else {
+		int w = wrmsr_safe(m->index, old ^ m->probe);
+		rdmsr_safe(m->index, &got);
+		wrmsr_safe(m->index, old);
+		if (!ok(w < 0 && got == (old ^ m->probe), "%s%s round-trips 0x%llx", m->qemu_keeps ? "" : "hv: ",
+			m->name, (unsigned long long)(old ^ m->probe)))
+			diag("write %s, read back 0x%llx", w < 0 ? "ok" : exception_name(w), (unsigned long long)got);
+	}
+	if (!m->reserved) {
+		skip("no reserved bit to try", "%s reserved bits", m->name);
+		return;
+	}
+	int w = wrmsr_safe(m->index, old | m->reserved);
+	if (w < 0)
+		wrmsr_safe(m->index, old);
+	ok(w == EXC_GP, "hv: %s refuses reserved bit(s) 0x%llx with #GP", m->name, (unsigned long long)m->reserved);
+}
+
+static void efer_rules(void)
+{
+	u64 efer = rdmsr(MSR_EFER);
+	int w = wrmsr_safe(MSR_EFER, efer | (1ull << 2)); /* bit 2: reserved */
+	if (w < 0)
+		wrmsr_safe(MSR_EFER, efer);
+	ok(w == EXC_GP, "hv: EFER reserved bit 2 raises #GP");
+	w = wrmsr_safe(MSR_EFER, efer & ~(u64)EFER_LME);
+	if (w < 0)
+		wrmsr_safe(MSR_EFER, efer);
+	ok(w == EXC_GP, "hv: clearing EFER.LME with paging on raises #GP");
+}
+
 void test_main(void)
 {
-	plan(21);
+	plan(23 + 3 * ARRAY_SIZE(pc_msrs));
 	u64 apic = rdmsr(MSR_APIC_BASE);
 	ok((apic & ~0xFFFull) == 0xFEE00000u && (apic & APIC_BASE_BSP) && (apic & APIC_BASE_ENABLE),
 	   "IA32_APIC_BASE: base 0xFEE00000, BSP, enabled (0x%llx)", (unsigned long long)apic);
@@ -146,4 +295,7 @@ void test_main(void)
 	forbidden(MSR_UNDEFINED, false, "an undefined MSR");
 	forbidden(MSR_UNDEFINED, true, "an undefined MSR");
 	denials_are_counted();
+	efer_rules();
+	for (u32 i = 0; i < ARRAY_SIZE(pc_msrs); i++)
+		walk_one(&pc_msrs[i]);
 }

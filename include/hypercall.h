@@ -182,15 +182,17 @@ struct hc_stats {
  * EAX = HV_CPUID_MAX_LEAF and the 12-byte signature in EBX, ECX, EDX.
  * Leaf 0x40000010 (HV_CPUID_TIMING_LEAF, the layout VMware and KVM use):
  * EAX = the guest's TSC rate in kHz, EBX = the local APIC timer's input
- * clock in kHz (1000000: 1 GHz, before the divide configuration).
+ * clock in kHz (HV_APIC_BUS_KHZ: 1 GHz as on KVM and QEMU, before the
+ * divide configuration), so guests need not calibrate.
  * Other leaves up to 0x4FFFFFFF read as zeros.
  * Hidden from the guest (the `cpuid` guest checks these stay clear):
  * VMX (1:ECX[5]), SVM (0x80000001:ECX[2]). Shown whatever the host has:
  * x2APIC (1:ECX[21]) and TSC-deadline (1:ECX[24]), the virtual APIC's.
  */
 #define HV_CPUID_LEAF 0x40000000u
-#define HV_CPUID_TIMING_LEAF 0x40000010u
 #define HV_CPUID_MAX_LEAF 0x40000010u
+#define HV_CPUID_TIMING_LEAF 0x40000010u
+#define HV_APIC_BUS_KHZ 1000000u
 #define HV_CPUID_SIGNATURE "HVminimal\0\0\0" /* 12 bytes: EBX, ECX, EDX */
 #define HV_CPUID_SIG_EBX 0x696d5648u /* "HVmi" */
 #define HV_CPUID_SIG_ECX 0x616d696eu /* "nima" */

@@ -69,11 +69,4 @@ void apic_enter_xapic(void);
 /* The 256-bit ISR/TMR/IRR register at `base` has bit `vector` set. */
 bool apic_bit(u32 base, u8 vector);
 
-static inline u64 rdtsc(void)
-{
-	u32 lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((u64)hi << 32) | lo;
-}
-
 #endif

@@ -1,6 +1,9 @@
 /* Port I/O dispatch (hv/devices/io.h): the port map, and the small devices that need no file. */
 #include "hv/devices/io.h"
 #include "hv/vm/vm.h"
+#include "hv/devices/pc_testdev.h"
+#include "hv/devices/acpi_pm.h"
+#include "hv/devices/pit.h"
 
 #define PORT_DEBUG_EXIT 0xf4
 #define PORT_PIC1_DATA 0x21
@@ -30,40 +33,56 @@ static void pic_mask_write(struct vm *vm, u16 port, u8 size, u32 value)
 	vm->pic_mask[port == PORT_PIC2_DATA] = (u8)value;
 }
 
-/* PCI configuration mechanism #1 with no devices: the address latch works, data reads all-ones. */
+/*
+ * PCI configuration mechanism #1 with no devices: the address latch works,
+ * data reads all-ones. A byte at 0xCF9 is the reset control register
+ * instead (hv/devices/acpi_pm.h), as on the PC's chipsets.
+ */
 static u32 pci_addr_read(struct vm *vm, u16 port, u8 size)
 {
+	if (port == ACPI_RESET_PORT && size == 1)
+		return acpi_reset_read(vm, port, size);
 	return size == 4 ? vm->pci_addr : all_ones(size);
 }
 
 static void pci_addr_write(struct vm *vm, u16 port, u8 size, u32 value)
 {
-	if (size == 4)
+	if (port == ACPI_RESET_PORT && size == 1)
+		acpi_reset_write(vm, port, size, value);
+	else if (size == 4)
 		vm->pci_addr = value;
 }
 
 static const struct port_device devices[] = {
-	{ UART_COM1, UART_COM1 + 7, "uart", uart_read, uart_write },
-	{ PORT_DEBUG_EXIT, PORT_DEBUG_EXIT, "debug-exit", NULL, debug_exit_write },
-	{ FW_CFG_PORT_SEL, FW_CFG_PORT_DATA, "fw_cfg", fw_cfg_read, fw_cfg_write },
-	{ PORT_PIC1_DATA, PORT_PIC1_DATA, "pic1-mask", pic_mask_read, pic_mask_write },
-	{ PORT_PIC2_DATA, PORT_PIC2_DATA, "pic2-mask", pic_mask_read, pic_mask_write },
-	{ PORT_PCI_ADDR, PORT_PCI_ADDR + 3, "pci-addr", pci_addr_read, pci_addr_write },
-	{ PORT_PCI_DATA, PORT_PCI_DATA + 3, "pci-data", NULL, NULL },
+	{ UART_COM1, UART_COM1 + 7, "uart", uart_read, uart_write, NULL },
+	{ PORT_DEBUG_EXIT, PORT_DEBUG_EXIT, "debug-exit", NULL, debug_exit_write, NULL },
+	{ FW_CFG_PORT_SEL, FW_CFG_PORT_DATA, "fw_cfg", fw_cfg_read, fw_cfg_write, NULL },
+	{ PORT_PIC1_DATA, PORT_PIC1_DATA, "pic1-mask", pic_mask_read, pic_mask_write, NULL },
+	{ PORT_PIC2_DATA, PORT_PIC2_DATA, "pic2-mask", pic_mask_read, pic_mask_write, NULL },
+	{ PORT_PCI_ADDR, PORT_PCI_ADDR + 3, "pci-addr", pci_addr_read, pci_addr_write, NULL },
+	{ PORT_PCI_DATA, PORT_PCI_DATA + 3, "pci-data", NULL, NULL, NULL },
+	{ PIT_PORT_FIRST, PIT_PORT_COMMAND, "pit", pit_read, pit_write, NULL },
+	{ PIT_PORT_B, PIT_PORT_B, "port-b", pit_port_b_read, pit_port_b_write, NULL },
+	{ ACPI_PM1A_EVT, ACPI_PM_TMR + 3, "acpi-pm", acpi_pm_read, acpi_pm_write, NULL },
+	{ PC_TESTDEV_LATCH, PC_TESTDEV_LATCH_BYTES + 3, "pc-testdev", pc_testdev_port_read,
+	  pc_testdev_port_write, pc_testdev_present },
+	{ PC_TESTDEV_IRQ, PC_TESTDEV_IRQ + ISA_IRQ_LINES - 1, "pc-testdev-irq", NULL, pc_testdev_irq_write,
+	  pc_testdev_present },
 };
 
-static const struct port_device *find_device(u16 port)
+static const struct port_device *find_device(const struct vm *vm, u16 port)
 {
 	for (u32 i = 0; i < ARRAY_SIZE(devices); i++) {
-		if (port >= devices[i].first && port <= devices[i].last)
-			return &devices[i];
+		const struct port_device *d = &devices[i];
+		if (port >= d->first && port <= d->last && (!d->present || d->present(vm)))
+			return d;
 	}
 	return NULL;
 }
 
 u32 io_read(struct vm *vm, u16 port, u8 size)
 {
-	const struct port_device *dev = find_device(port);
+	const struct port_device *dev = find_device(vm, port);
 
 	if (!dev)
 		vm->stats.unknown_port_reads++;
@@ -74,7 +93,7 @@ u32 io_read(struct vm *vm, u16 port, u8 size)
 
 void io_write(struct vm *vm, u16 port, u8 size, u32 value)
 {
-	const struct port_device *dev = find_device(port);
+	const struct port_device *dev = find_device(vm, port);
 
 	if (!dev)
 		vm->stats.unknown_port_writes++;

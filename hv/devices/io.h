@@ -17,6 +17,7 @@ struct port_device {
 	const char *name;
 	u32 (*read)(struct vm *vm, u16 port, u8 size);
 	void (*write)(struct vm *vm, u16 port, u8 size, u32 value);
+	bool (*present)(const struct vm *vm); /* NULL: always; false: the ports are unclaimed */
 };
 
 /* Emulate the IN or OUT of an EXIT_KIND_IO exit; true when the instruction is done. */

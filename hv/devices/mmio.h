@@ -10,6 +10,7 @@
 #include "types.h"
 
 struct vcpu;
+struct vm;
 
 /* Handlers run under vm->lock, for the vCPU that made the access. */
 struct mmio_device {
@@ -18,6 +19,7 @@ struct mmio_device {
 	/* offset from base; size 1, 2, 4 or 8 */
 	u64 (*read)(struct vcpu *vcpu, u64 offset, u8 size);
 	void (*write)(struct vcpu *vcpu, u64 offset, u8 size, u64 value);
+	bool (*present)(const struct vm *vm); /* NULL: always; false: the range is unclaimed */
 };
 
 /* The MMIO test device of include/hypercall.h (hv/devices/testdev.c). */

@@ -162,6 +162,9 @@ static void set_register(struct mmio_insn *out, u8 modrm, u8 rex, u8 size)
 
 struct form {
 	u8 op;          /* the (last) opcode byte */
+	enum insn_op kind;
+	bool lock_ok;   /* XCHG, CMPXCHG */
+	bool string;    /* STOS, MOVS: no ModRM, REP allowed, operands at rSI/rDI */
 	bool two_byte;  /* after 0F */
 	bool byte_op;   /* memory operand is 8 bits; else opsize (or 16 for B7/BF) */
 	bool word_op;   /* memory operand is 16 bits (MOVZX/MOVSX from r/m16) */
@@ -186,6 +189,14 @@ static const struct form forms[] = {
 	{ .op = 0xB7, .two_byte = true, .word_op = true, .extend = INSN_EXTEND_ZERO }, /* MOVZX r, r/m16 */
 	{ .op = 0xBE, .two_byte = true, .byte_op = true, .extend = INSN_EXTEND_SIGN }, /* MOVSX r, r/m8 */
 	{ .op = 0xBF, .two_byte = true, .word_op = true, .extend = INSN_EXTEND_SIGN }, /* MOVSX r, r/m16 */
+	{ .op = 0x86, .kind = INSN_OP_XCHG, .lock_ok = true, .byte_op = true }, /* XCHG r/m8, r8 */
+	{ .op = 0x87, .kind = INSN_OP_XCHG, .lock_ok = true },                  /* XCHG r/m, r */
+	{ .op = 0xB0, .two_byte = true, .kind = INSN_OP_CMPXCHG, .lock_ok = true, .byte_op = true }, /* CMPXCHG r/m8, r8 */
+	{ .op = 0xB1, .two_byte = true, .kind = INSN_OP_CMPXCHG, .lock_ok = true },                  /* CMPXCHG r/m, r */
+	{ .op = 0xAA, .kind = INSN_OP_STOS, .string = true, .byte_op = true, .write = true }, /* STOSB */
+	{ .op = 0xAB, .kind = INSN_OP_STOS, .string = true, .write = true },                  /* STOSW/D/Q */
+	{ .op = 0xA4, .kind = INSN_OP_MOVS, .string = true, .byte_op = true },                /* MOVSB */
+	{ .op = 0xA5, .kind = INSN_OP_MOVS, .string = true },                                 /* MOVSW/D/Q */
 };
 
 static const struct form *find_form(u8 op, bool two_byte)
@@ -206,7 +217,7 @@ static int fail(char *err, size_t errlen, int code, const char *what, const u8 *
 		kappendf(err, errlen, " 0x%02x", op[i]);
 	switch (code) {
 	case INSN_ERR_OPCODE:
-		kappendf(err, errlen, " (not a MOV form an MMIO access can use)");
+		kappendf(err, errlen, " (not a form an MMIO access can use)");
 		break;
 	case INSN_ERR_NOT_MEMORY:
 		kappendf(err, errlen, " moves between registers, it cannot access MMIO");
@@ -236,6 +247,11 @@ static int decode_operands(struct cursor *c, const struct form *f, const struct 
 {
 	bool stack = false;
 
+	if (f->string) {
+		out->reg = 0; /* STOS stores rAX; MOVS has no register operand */
+		out->rep = p->rep == 0xF3;
+		return INSN_OK;
+	}
 	if (f->moffs) {
 		out->reg = 0; /* AL / AX / EAX / RAX */
 		skip(c, out->addr_size);
@@ -285,12 +301,13 @@ int insn_decode(const u8 *bytes, size_t n, enum insn_mode mode, struct mmio_insn
 		opcode[op_len++] = next_byte(&c);
 	if (c.truncated || c.too_long)
 		goto incomplete;
-	if (p.bad || p.rep)
-		return fail(err, errlen, INSN_ERR_PREFIX, "unsupported prefix", p.bad ? &p.bad : &p.rep, 1);
 	f = find_form(opcode[op_len - 1], op_len == 2);
 	if (!f)
 		return fail(err, errlen, INSN_ERR_OPCODE, "unsupported opcode", opcode, op_len);
+	if ((p.bad && !f->lock_ok) || (p.rep && !f->string))
+		return fail(err, errlen, INSN_ERR_PREFIX, "unsupported prefix", p.bad && !f->lock_ok ? &p.bad : &p.rep, 1);
 
+	out->op = f->kind;
 	out->write = f->write;
 	out->addr_size = address_size(mode, &p);
 	out->seg = p.seg;

@@ -1,9 +1,12 @@
 /*
  * Decoding the instruction behind an MMIO exit. A guest talks to a device
- * with plain MOVs; this decoder knows exactly those forms and rejects all
- * else with a message naming the opcode:
+ * with MOVs, and test kernels also with string and atomic instructions;
+ * this decoder knows exactly these forms and rejects all else with a
+ * message naming the opcode:
  *   88/89 store reg   8A/8B load reg   C6/C7 store immediate
  *   A0-A3 moffs load/store of AL/eAX   0F B6/B7 MOVZX   0F BE/BF MOVSX
+ *   86/87 XCHG r/m, reg   0F B0/B1 CMPXCHG r/m, reg (LOCK allowed on both)
+ *   AA/AB STOS   A4/A5 MOVS (REP allowed on both)
  * with prefixes 66, 67, segment overrides and (64-bit code) REX. It also
  * decodes the prefixes of INS/OUTS (insn_decode_string_io) for hv/devices/io_string.c.
  * The address comes from the exit itself, so only lengths of the memory
@@ -31,13 +34,24 @@ enum insn_error {
 	INSN_OK = 0,
 	INSN_ERR_TRUNCATED = -1,   /* fewer bytes than the instruction needs */
 	INSN_ERR_TOO_LONG = -2,    /* more than 15 bytes */
-	INSN_ERR_PREFIX = -3,      /* LOCK, REP/REPNE */
-	INSN_ERR_OPCODE = -4,      /* not one of the MOV forms above */
+	INSN_ERR_PREFIX = -3,      /* LOCK or REP where the form does not take it */
+	INSN_ERR_OPCODE = -4,      /* not one of the forms above */
 	INSN_ERR_NOT_MEMORY = -5,  /* a MOV between registers: cannot cause MMIO */
+};
+
+/* What the instruction does with the memory operand. */
+enum insn_op {
+	INSN_OP_MOV,        /* load or store (`write`) */
+	INSN_OP_XCHG,       /* load, store the register, the register gets the old value */
+	INSN_OP_CMPXCHG,    /* load, compare with rAX, store the register if equal, else rAX gets it */
+	INSN_OP_STOS,       /* store rAX at ES:rDI, advance rDI */
+	INSN_OP_MOVS,       /* copy [seg:rSI] to ES:rDI, advance both */
 };
 
 struct mmio_insn {
 	u8 len;             /* instruction length in bytes */
+	enum insn_op op;
+	bool rep;           /* STOS/MOVS with REP (F3): rCX counts the elements */
 	u8 size;            /* bytes accessed in memory: 1, 2, 4 or 8 */
 	bool write;         /* true: store to the device; false: load from it */
 	bool has_imm;       /* write of imm (C6/C7) rather than of a register */
@@ -47,7 +61,7 @@ struct mmio_insn {
 	enum insn_extend extend; /* loads: how the value widens into the register */
 	u8 dest_size;       /* loads: bytes of the register written (1, 2, 4, 8) */
 	u8 addr_size;       /* 2, 4 or 8 */
-	enum insn_seg seg;  /* segment of the memory operand (override or DS/SS) */
+	enum insn_seg seg;  /* segment of the memory operand (override or DS/SS); MOVS: of its source */
 };
 
 /*

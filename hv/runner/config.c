@@ -23,6 +23,8 @@ static int parse_expect(void *ctx, const char *v, size_t len, char *err, size_t 
 		cfg->expect = EXPECT_TRIPLE_FAULT;
 	} else if (equals(v, len, "halt")) {
 		cfg->expect = EXPECT_HALT;
+	} else if (equals(v, len, "reset")) {
+		cfg->expect = EXPECT_RESET; /* the guest resets the machine (hv/devices/acpi_pm.h) */
 	} else if (equals(v, len, "timeout")) {
 		cfg->expect = EXPECT_TIMEOUT; /* a guest that must never end by itself (needs timeout_ms) */
 	} else if (len > 5 && memcmp(v, "exit:", 5) == 0 && cmdline_parse_u64(v + 5, len - 5, &status) &&
@@ -30,7 +32,7 @@ static int parse_expect(void *ctx, const char *v, size_t len, char *err, size_t 
 		cfg->expect = EXPECT_EXIT;
 		cfg->expect_status = (u32)status;
 	} else {
-		ksnprintf(err, errlen, "expected exit:N (N from 0 to 4294967295), triple-fault, halt or timeout");
+		ksnprintf(err, errlen, "expected exit:N (N from 0 to 4294967295), triple-fault, halt, reset or timeout");
 		return -1;
 	}
 	return 0;
@@ -102,7 +104,7 @@ static int parse_line(const char *line, size_t len, struct vm_config *cfg,
 {
 	u64 mem = 16ull << 20, cpus = 1, load = NOT_GIVEN, entry = NOT_GIVEN, timeout_ms = CONFIG_TIMEOUT_DEFAULT_MS;
 	u64 pool = 0, nx_ratio = CONFIG_NX_DEFAULT, nx_period_ms = CONFIG_NX_DEFAULT;
-	u32 kind = GUEST_IMAGE_DETECT, mode = ~0u, nx = CONFIG_NX_DEFAULT;
+	u32 kind = GUEST_IMAGE_DETECT, mode = ~0u, nx = CONFIG_NX_DEFAULT, testdev = 1;
 	struct cmdline_key keys[] = {
 		{ .name = "name", .type = CMDLINE_STRING, .dest = cfg->name, .size = sizeof(cfg->name), .flags = CMDLINE_REQUIRED },
 		{ .name = "image", .type = CMDLINE_STRING, .dest = cfg->image, .size = sizeof(cfg->image), .flags = CMDLINE_REQUIRED },
@@ -120,6 +122,7 @@ static int parse_line(const char *line, size_t len, struct vm_config *cfg,
 		{ .name = "nx_huge_pages", .type = CMDLINE_ENUM, .dest = &nx, .choices = off_on_names },
 		{ .name = "nx_ratio", .type = CMDLINE_UINT, .dest = &nx_ratio, .min = 1, .max = 1000 },
 		{ .name = "nx_period_ms", .type = CMDLINE_UINT, .dest = &nx_period_ms, .min = 1, .max = 3600000 },
+		{ .name = "testdev", .type = CMDLINE_ENUM, .dest = &testdev, .choices = off_on_names },
 	};
 
 	if (cmdline_parse(line, len, keys, ARRAY_SIZE(keys), err, errlen))
@@ -131,6 +134,7 @@ static int parse_line(const char *line, size_t len, struct vm_config *cfg,
 	cfg->nx_huge_pages = nx;
 	cfg->nx_ratio = (u32)nx_ratio;
 	cfg->nx_period_ms = (u32)nx_period_ms;
+	cfg->testdev = testdev;
 	/* load= makes an image flat unless the kind says otherwise (then check_line refuses it). */
 	cfg->kind = kind == GUEST_IMAGE_DETECT && load != NOT_GIVEN ? GUEST_IMAGE_FLAT : kind;
 	cfg->mode = mode == ~0u ? GUEST_MODE_REAL : mode;
@@ -196,6 +200,8 @@ void config_expect_str(const struct vm_config *cfg, char *buf, size_t len)
 		ksnprintf(buf, len, "halt");
 	else if (cfg->expect == EXPECT_TIMEOUT)
 		ksnprintf(buf, len, "timeout");
+	else if (cfg->expect == EXPECT_RESET)
+		ksnprintf(buf, len, "reset");
 	else
 		ksnprintf(buf, len, "triple-fault");
 }

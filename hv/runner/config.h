@@ -20,7 +20,7 @@
 #define CONFIG_TIMEOUT_DEFAULT_MS 60000 /* a VM still running then is stopped (timeout_ms=0: never) */
 #define CONFIG_ADDR_MAX 0xffffffffffffull /* load/entry: 48-bit guest-physical */
 
-enum expect_kind { EXPECT_EXIT, EXPECT_TRIPLE_FAULT, EXPECT_HALT, EXPECT_TIMEOUT };
+enum expect_kind { EXPECT_EXIT, EXPECT_TRIPLE_FAULT, EXPECT_HALT, EXPECT_TIMEOUT, EXPECT_RESET };
 
 struct vm_config {
 	char name[CONFIG_NAME_MAX];
@@ -40,6 +40,7 @@ struct vm_config {
 	/* NX huge pages for this VM (MMU.md §6); CONFIG_NX_DEFAULT: the hypervisor's setting */
 	u32 nx_huge_pages;              /* 0 off, 1 on */
 	u32 nx_ratio, nx_period_ms;
+	bool testdev;                   /* QEMU's pc-testdev (hv/devices/pc_testdev.h); on by default */
 };
 #define CONFIG_NX_DEFAULT (~0u)
 #define CONFIG_POOL_MAX (1ull << 30)

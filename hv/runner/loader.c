@@ -6,12 +6,15 @@
 #include "kstring.h"
 #include "hv/runner/multiboot_info.h"
 #include "x86.h"
+#include "hv/devices/acpi_tables.h"
 
 #define LOADER_GDT 0x1000ull
 #define LOADER_PAGING 0x2000ull
 #define LOADER_PAGING_END 0x8000ull
-#define LOADER_MBI 0x9000ull
-#define LOADER_MBI_END 0xa000ull
+#define LOADER_MBI 0x9000ull      /* QEMU's choice, taken when the image leaves it free */
+#define LOADER_MBI_SIZE 0x1000ull
+#define LOW_RAM_END 0xa0000ull     /* 640 KiB: the information block stays below */
+#define HIGH_RAM_START 0x100000ull
 
 
 const struct boot_image *boot_find_image(const struct boot_info *bi, const char *name)
@@ -34,6 +37,14 @@ static bool write_gdt(struct vm *vm)
 	};
 	_Static_assert(sizeof(gdt) == GUEST_GDT_LIMIT + 1, "GDT size");
 	return vm_write_gpa(vm, LOADER_GDT, gdt, sizeof(gdt));
+}
+
+/* The VM's ACPI tables (hv/devices/acpi_tables.h), RSDP first. */
+static bool write_acpi_tables(struct vm *vm)
+{
+	static u8 tables[ACPI_TABLES_SIZE]; /* VMs are loaded one at a time */
+	u32 used = acpi_tables_build(vm->nvcpus, tables);
+	return vm_write_gpa(vm, ACPI_TABLES_BASE, tables, used);
 }
 
 /* Identity map of the low 4 GiB with 2 MiB pages; returns CR3. */
@@ -71,12 +82,12 @@ static bool write_guest(void *ctx, u64 gpa, const void *src, u64 len)
 	return true;
 }
 
-/* Copies the configured modules page-aligned after the image. */
+/* Copies the configured modules page-aligned after the image (above 1 MiB: past the ROM hole). */
 static int load_modules(struct vm *vm, const struct boot_info *bi, const struct guest_load_plan *plan,
 			struct mb_module *list, char *err, size_t errlen)
 {
 	const struct vm_config *cfg = vm->cfg;
-	u64 at = ALIGN_UP(plan->end, PAGE_SIZE);
+	u64 at = ALIGN_UP(MAX(plan->end, HIGH_RAM_START), PAGE_SIZE);
 
 	for (u32 i = 0; i < cfg->nmodules; i++) {
 		const struct boot_image *m = boot_find_image(bi, cfg->modules[i]);
@@ -96,27 +107,47 @@ static int load_modules(struct vm *vm, const struct boot_info *bi, const struct 
 	return 0;
 }
 
-/* The Multiboot information block (hv/runner/multiboot_info.h) at LOADER_MBI, EAX and EBX as the protocol says. */
+/* A page below 640 KiB for the information block: 0x9000 as QEMU, else the
+ * first page from 0x2000 up that neither the image nor the GDT uses; 0 if none. */
+static u64 mbi_page(const struct vm *vm, const struct guest_load_plan *plan)
+{
+	u64 low_end = MIN(vm->ram_bytes, LOW_RAM_END);
+	if (LOADER_MBI + LOADER_MBI_SIZE <= low_end && !guest_plan_overlaps(plan, LOADER_MBI, LOADER_MBI_SIZE))
+		return LOADER_MBI;
+	for (u64 at = LOADER_GDT + PAGE_SIZE; at + LOADER_MBI_SIZE <= low_end; at += PAGE_SIZE) {
+		if (!guest_plan_overlaps(plan, at, LOADER_MBI_SIZE))
+			return at;
+	}
+	return 0;
+}
+
+/* The Multiboot information block (hv/runner/multiboot_info.h), EAX and EBX as the protocol says. */
 static int load_multiboot(struct vm *vm, const struct boot_info *bi, const struct guest_load_plan *plan,
 			  char *err, size_t errlen)
 {
-	static u8 block[LOADER_MBI_END - LOADER_MBI]; /* VMs are loaded one at a time */
+	static u8 block[LOADER_MBI_SIZE]; /* VMs are loaded one at a time */
 	struct mb_module modules[CONFIG_MAX_MODULES];
 	const struct vm_config *cfg = vm->cfg;
 	struct mb_info_params p = { .ram_size = vm->ram_bytes, .name = cfg->name, .args = cfg->args,
 				    .modules = modules, .nmodules = cfg->nmodules };
 	char why[128];
 	u32 used;
+	u64 at = mbi_page(vm, plan);
 
+	if (!at) {
+		ksnprintf(err, errlen, "image '%s' leaves no free page below 640 KiB for the Multiboot information",
+			  cfg->image);
+		return -1;
+	}
 	if (load_modules(vm, bi, plan, modules, err, errlen))
 		return -1;
-	if (multiboot_info_build(&p, LOADER_MBI, block, sizeof(block), &used, why, sizeof(why))) {
+	if (multiboot_info_build(&p, (u32)at, block, sizeof(block), &used, why, sizeof(why))) {
 		ksnprintf(err, errlen, "image '%s': Multiboot information: %s", cfg->image, why);
 		return -1;
 	}
-	vm_write_gpa(vm, LOADER_MBI, block, used);
+	vm_write_gpa(vm, at, block, used);
 	vm->vcpus[0].regs.gpr[GPR_RAX] = MULTIBOOT_BOOTLOADER_MAGIC;
-	vm->vcpus[0].regs.gpr[GPR_RBX] = LOADER_MBI;
+	vm->vcpus[0].regs.gpr[GPR_RBX] = at;
 	return 0;
 }
 
@@ -125,12 +156,11 @@ static const char *check_areas(const struct guest_load_plan *plan)
 {
 	if (plan->mode != GUEST_MODE_REAL && guest_plan_overlaps(plan, LOADER_GDT, PAGE_SIZE))
 		return "overlaps the loader's GDT at 0x1000";
+	if (guest_plan_overlaps(plan, ACPI_TABLES_BASE, ACPI_TABLES_SIZE))
+		return "overlaps the ACPI tables at 0xe0000-0xe0fff";
 	if (plan->mode == GUEST_MODE_LONG64 &&
 	    guest_plan_overlaps(plan, LOADER_PAGING, LOADER_PAGING_END - LOADER_PAGING))
 		return "overlaps the loader's page tables at 0x2000-0x7fff";
-	if (plan->kind == GUEST_IMAGE_MULTIBOOT &&
-	    guest_plan_overlaps(plan, LOADER_MBI, LOADER_MBI_END - LOADER_MBI))
-		return "overlaps the Multiboot information at 0x9000-0x9fff";
 	return NULL;
 }
 
@@ -163,6 +193,11 @@ int loader_load(struct vm *vm, const struct boot_info *bi, char *err, size_t err
 	}
 	if (!guest_image_load(&plan, (const u8 *)img->addr, write_guest, vm)) {
 		ksnprintf(err, errlen, "image '%s': cannot copy it into guest RAM", cfg->image);
+		return -1;
+	}
+	if (!write_acpi_tables(vm)) {
+		ksnprintf(err, errlen, "image '%s': the VM has no RAM at 0x%lx for its ACPI tables", cfg->image,
+			  ACPI_TABLES_BASE);
 		return -1;
 	}
 	if (plan.mode != GUEST_MODE_REAL)

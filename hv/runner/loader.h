@@ -8,8 +8,12 @@
  *   0x1000  GDT (null, 32-bit code 0x08, data 0x10, 64-bit code 0x18)
  *   0x2000  identity page tables for long-mode flat images: PML4, PDPT,
  *           4 page directories of 2 MiB pages covering 4 GiB (to 0x7fff)
- *   0x9000  Multiboot information, command line, module list (to 0x9fff)
- *   modules: page-aligned, after the highest byte the image loads
+ *   Multiboot information, command line, module list: one page below
+ *           640 KiB, 0x9000 (as QEMU) unless the image is there, else the
+ *           first page from 0x2000 up clear of the image
+ *   0xe0000 ACPI: RSDP, then RSDT, XSDT, FADT, FACS, DSDT, MADT (to 0xe0fff)
+ *   modules: page-aligned, after the highest byte the image loads and
+ *           at 1 MiB or above
  */
 #ifndef HV_LOADER_H
 #define HV_LOADER_H

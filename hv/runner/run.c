@@ -39,7 +39,8 @@ static const char *judge(const struct vm *vm, char *buf, size_t len)
 		    vm->exit_status == cfg->expect_status) ||
 		   (cfg->expect == EXPECT_TRIPLE_FAULT && vm->outcome == VM_TRIPLE_FAULT) ||
 		   (cfg->expect == EXPECT_HALT && vm->outcome == VM_HALTED) ||
-		   (cfg->expect == EXPECT_TIMEOUT && vm->outcome == VM_TIMED_OUT);
+		   (cfg->expect == EXPECT_TIMEOUT && vm->outcome == VM_TIMED_OUT) ||
+		   (cfg->expect == EXPECT_RESET && vm->outcome == VM_RESET);
 	if (!met) {
 		config_expect_str(cfg, want, sizeof(want));
 		if (vm->outcome == VM_EXITED)

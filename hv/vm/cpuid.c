@@ -6,7 +6,9 @@
 #include "hv/vm/exit_dispatch.h"
 #include "hv/vm/vm.h"
 #include "hv/cpu/cpu.h"
+#include "kstring.h"
 #include "hv/cpu/time.h"
+#include "hv/vm/msr_pc.h"
 
 #define LEAF1_ECX_HYPERVISOR (1u << 31)
 #define LEAF1_ECX_X2APIC (1u << 21)
@@ -15,16 +17,19 @@
 /*
  * Bits a guest may see, per leaf; a leaf not listed reads zeros.
  * x2APIC and TSC-deadline are the virtual local APIC's (hv/devices/vlapic.h),
- * shown whatever the host has. Hidden on purpose: VMX, SVM, XSAVE/AVX (no XSETBV handling),
- * PCID, MCE/MCA, MTRR, RDTSCP (their MSRs are not on the allow-list),
- * monitor/mwait and everything about power management.
+ * shown whatever the host has. Hidden on purpose: VMX, SVM, XSAVE/AVX (no
+ * XSETBV handling, so leaf 0xD reads zeros), PCID, RDTSCP (TSC_AUX is not
+ * emulated), the speculation controls of leaf 7 EDX and 0x80000008 EBX
+ * (SPEC_CTRL and friends raise #GP), monitor/mwait and everything about
+ * power management. Shown with their MSRs (hv/vm/msr_pc.c): MCE/MCA, MTRR,
+ * and on Intel an architectural PMU (leaf 0xA) whose counters admit no event.
  */
 struct cpuid_filter {
 	u32 leaf;
 	u32 eax, ebx, ecx, edx;
 };
 
-#define LEAF1_EDX_OK 0x079ab37fu /* FPU VME DE PSE TSC MSR PAE CX8 APIC SEP PGE CMOV PAT PSE36 CLFSH MMX FXSR SSE SSE2 */
+#define LEAF1_EDX_OK 0x079af3ffu /* FPU VME DE PSE TSC MSR PAE MCE CX8 APIC SEP MTRR PGE MCA CMOV PAT PSE36 CLFSH MMX FXSR SSE SSE2 */
 #define LEAF1_ECX_OK 0x42d82203u /* SSE3 PCLMUL SSSE3 CX16 SSE4.1 SSE4.2 MOVBE POPCNT AES RDRAND */
 
 static const struct cpuid_filter filters[] = {
@@ -40,8 +45,9 @@ static const struct cpuid_filter filters[] = {
 	{ 0x80000008, 0x0000ffffu, 0, 0, 0 },          /* address sizes */
 };
 
-#define MAX_BASIC_LEAF 0x7u
+#define MAX_BASIC_LEAF 0xdu /* leaf 0xA (PMU) and 0xD (XSAVE: none) answered */
 #define MAX_EXT_LEAF 0x80000008u
+#define INTEL_EBX "Genu"
 
 static void hypervisor_leaf(u32 leaf, struct cpuid_regs *r)
 {
@@ -53,15 +59,45 @@ static void hypervisor_leaf(u32 leaf, struct cpuid_regs *r)
 		r->edx = HV_CPUID_SIG_EDX;
 	} else if (leaf == HV_CPUID_TIMING_LEAF) {
 		r->eax = (u32)(time_tsc_hz() / 1000);
-		r->ebx = (u32)(VLAPIC_BUS_HZ / 1000);
+		r->ebx = HV_APIC_BUS_KHZ;
 	}
+}
+
+/*
+ * Intel's architectural PMU, version 1: MSR_PC_INTEL_COUNTERS counters of
+ * MSR_PC_COUNTER_BITS bits (hv/vm/msr_pc.c) and EBX saying that none of the
+ * seven architectural events is available, which is why they count nothing.
+ */
+static void pmu_leaf(struct cpuid_regs *r)
+{
+	struct cpuid_regs host = cpuid(0, 0);
+	*r = (struct cpuid_regs){ 0 };
+	if (memcmp(&host.ebx, INTEL_EBX, 4))
+		return; /* AMD: leaf 0xA is reserved; its counters have no leaf */
+	r->eax = 1 | (MSR_PC_INTEL_COUNTERS << 8) | (MSR_PC_COUNTER_BITS << 16) | (7u << 24);
+	r->ebx = 0x7f;
+}
+
+/* Leaves above the maximum return the highest basic leaf, as Intel CPUs and QEMU do. */
+static u32 leaf_in_range(u32 leaf)
+{
+	if (leaf < 0x40000000u)
+		return leaf > MAX_BASIC_LEAF ? MAX_BASIC_LEAF : leaf;
+	if (leaf >= 0x80000000u && leaf > MAX_EXT_LEAF)
+		return MAX_BASIC_LEAF;
+	return leaf;
 }
 
 void cpuid_for_guest(const struct vcpu *vcpu, u32 leaf, u32 subleaf, struct cpuid_regs *out)
 {
 	*out = (struct cpuid_regs){ 0 };
+	leaf = leaf_in_range(leaf);
 	if ((leaf & 0xf0000000u) == 0x40000000u) {
 		hypervisor_leaf(leaf, out);
+		return;
+	}
+	if (leaf == 0xa) {
+		pmu_leaf(out);
 		return;
 	}
 	for (u32 i = 0; i < ARRAY_SIZE(filters); i++) {
@@ -75,7 +111,7 @@ void cpuid_for_guest(const struct vcpu *vcpu, u32 leaf, u32 subleaf, struct cpui
 		out->edx = host.edx & f->edx;
 	}
 	if (leaf == 0)
-		out->eax = MIN(out->eax, MAX_BASIC_LEAF);
+		out->eax = MAX_BASIC_LEAF; /* every leaf up to it is answered here */
 	else if (leaf == 0x80000000u)
 		out->eax = MIN(out->eax, MAX_EXT_LEAF);
 	else if (leaf == 1) {

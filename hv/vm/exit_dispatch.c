@@ -67,7 +67,7 @@ static void tdp_fault_exit(struct vcpu *vcpu, const struct vm_exit *exit)
 			vm_fail(vcpu, "instruction fetch from 0x%lx, which is not RAM", exit->tdp.gpa);
 		else {
 			spin_lock(&vm->lock);
-			mmio_exit(vcpu, exit->tdp.gpa);
+			mmio_exit(vcpu, exit->tdp.gpa, exit->tdp.write);
 			spin_unlock(&vm->lock);
 		}
 		return;

@@ -18,7 +18,8 @@ void msr_vcpu_reset(struct vcpu *vcpu);
 bool cpuid_exit(struct vcpu *vcpu, const struct vm_exit *exit);
 bool msr_exit(struct vcpu *vcpu, const struct vm_exit *exit);
 bool hypercall_exit(struct vcpu *vcpu);
-void mmio_exit(struct vcpu *vcpu, u64 gpa);
+/* An access to guest-physical `gpa` with no RAM there (`write`: the access was a write). */
+void mmio_exit(struct vcpu *vcpu, u64 gpa, bool write);
 /* (io_exit is in hv/devices/io.h) */
 
 /* What a guest CPUID returns (also for tests and the hypervisor leaf). */

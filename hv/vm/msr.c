@@ -1,10 +1,12 @@
 /*
- * MSRs for guests: an explicit allow-list. Every entry is emulated here
- * (through the neutral guest state where the MSR is part of it); any other
- * index raises #GP in the guest, as a CPU without that MSR would.
+ * MSRs for guests: the ones of the guest state, an explicit allow-list
+ * here (through the neutral guest state where the MSR is part of it), then
+ * the PC's others by the CPUID rule of hv/vm/msr_pc.c. Any other index
+ * raises #GP in the guest, as a CPU without that MSR would.
  */
 #include "hv/vm/exit_dispatch.h"
 #include "hv/vm/vm.h"
+#include "hv/vm/msr_pc.h"
 
 
 #define EFER_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE)
@@ -58,12 +60,19 @@ static bool efer_read(struct vcpu *vcpu, u64 *value)
 	return true;
 }
 
+/*
+ * Reserved bits raise #GP, and so does a change of LME while paging is on
+ * (SDM 9.8.5, APM 14.6.1): the CPU would leave long mode's state
+ * inconsistent, and the entry with it would fail.
+ */
 static bool efer_write(struct vcpu *vcpu, u64 value)
 {
 	struct vcpu_sregs s;
 	if (value & ~(EFER_WRITABLE | EFER_LMA))
 		return false;
 	vendor->get_sregs(vcpu, &s);
+	if (((value ^ s.efer) & EFER_LME) && (s.cr0 & CR0_PG))
+		return false;
 	s.efer = (value & EFER_WRITABLE) | (s.efer & EFER_LMA); /* LMA is the CPU's to set */
 	vendor->set_sregs(vcpu, &s);
 	return true;
@@ -143,49 +152,52 @@ static const struct msr_handler allowed[] = {
 
 void msr_vcpu_reset(struct vcpu *vcpu)
 {
-	(void)vcpu; /* IA32_APIC_BASE is reset with the local APIC (vlapic_reset) */
+	msr_pc_reset(vcpu); /* IA32_APIC_BASE is reset with the local APIC (vlapic_reset) */
 }
 
 /* x2APIC registers (0x800-0x8FF): the APIC decides, #GP outside x2APIC mode. */
-static bool x2apic_msr(struct vcpu *vcpu, const struct vm_exit *exit)
+static bool x2apic_msr(struct vcpu *vcpu, const struct vm_exit *exit, u64 *value)
 {
-	u64 value;
-
 	if (exit->kind == EXIT_KIND_MSR_WRITE)
 		return vlapic_msr_write(vcpu, exit->msr.index, exit->msr.value);
-	if (!vlapic_msr_read(vcpu, exit->msr.index, &value))
-		return false;
-	vcpu->regs.gpr[GPR_RAX] = (u32)value;
-	vcpu->regs.gpr[GPR_RDX] = value >> 32;
-	return true;
+	return vlapic_msr_read(vcpu, exit->msr.index, value);
+}
+
+/* The PC's other MSRs (hv/vm/msr_pc.c); false: #GP. */
+static bool pc_msr_access(struct vcpu *vcpu, const struct vm_exit *exit, u64 *value)
+{
+	if (exit->kind == EXIT_KIND_MSR_READ)
+		return msr_pc_read(vcpu, exit->msr.index, value) == MSR_PC_DONE;
+	return msr_pc_write(vcpu, exit->msr.index, exit->msr.value) == MSR_PC_DONE;
 }
 
 bool msr_exit(struct vcpu *vcpu, const struct vm_exit *exit)
 {
 	const struct msr_handler *h = NULL;
-	bool ok = false;
-	u64 value;
+	bool read = exit->kind == EXIT_KIND_MSR_READ;
+	bool ok;
+	u64 value = 0;
 
 	vcpu->vm->stats.exits_msr++;
 	for (u32 i = 0; i < ARRAY_SIZE(allowed); i++) {
 		if (allowed[i].index == exit->msr.index)
 			h = &allowed[i];
 	}
-	if (exit->msr.index >= X2APIC_MSR_FIRST && exit->msr.index <= X2APIC_MSR_LAST) {
-		ok = x2apic_msr(vcpu, exit);
-	} else if (h && exit->kind == EXIT_KIND_MSR_READ) {
+	if (exit->msr.index >= X2APIC_MSR_FIRST && exit->msr.index <= X2APIC_MSR_LAST)
+		ok = x2apic_msr(vcpu, exit, &value);
+	else if (!h)
+		ok = pc_msr_access(vcpu, exit, &value);
+	else if (read)
 		ok = h->in_vendor_state ? vendor_msr_read(vcpu, h->index, &value) : h->read(vcpu, &value);
-		if (ok) {
-			vcpu->regs.gpr[GPR_RAX] = (u32)value;
-			vcpu->regs.gpr[GPR_RDX] = value >> 32;
-		}
-	} else if (h && exit->kind == EXIT_KIND_MSR_WRITE) {
+	else
 		ok = h->in_vendor_state ? vendor_msr_write(vcpu, h->index, exit->msr.value)
 		     : h->write && h->write(vcpu, exit->msr.value);
-	}
 	if (!ok) {
 		vcpu->vm->stats.msr_denied++;
 		inject_exception(vcpu, VECTOR_GP, true, 0);
+	} else if (read) {
+		vcpu->regs.gpr[GPR_RAX] = (u32)value;
+		vcpu->regs.gpr[GPR_RDX] = value >> 32;
 	}
 	return ok;
 }

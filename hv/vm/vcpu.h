@@ -12,6 +12,7 @@
 #include "hv/cpu/kick.h"
 #include "hv/vm/vcpu_mp.h"
 #include "hv/devices/vlapic.h"
+#include "hv/vm/msr_pc.h"
 
 struct vm;
 
@@ -44,6 +45,7 @@ struct vcpu {
 	bool init_pending, sipi_pending;
 	u8 sipi_vector;
 	struct vlapic lapic;
+	struct msr_pc_state msr_pc; /* MTRRs, machine check, counters (hv/vm/msr_pc.c) */
 
 	/* A start state (vcpu_reset) waiting to be handed to the backend on the vCPU's thread. */
 	bool start_pending;

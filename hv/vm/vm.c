@@ -50,6 +50,9 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
 	vm->name = cfg->name;
 	vm->ram_bytes = cfg->mem;
 	vm->nvcpus = cfg->cpus;
+	vm->pc_testdev.enabled = cfg->testdev;
+	acpi_pm_reset(vm);
+	pit_reset(vm);
 	spin_init(&vm->lock);
 	if (vm_memory_create(vm, err, errlen))
 		goto fail;
@@ -181,6 +184,19 @@ void vm_fail(struct vcpu *vcpu, const char *fmt, ...)
 	vendor->dump(vcpu);
 }
 
+void vm_fail_device(struct vm *vm, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!claim_stop(vm))
+		return;
+	va_start(ap, fmt);
+	kvsnprintf(vm->error, sizeof(vm->error), fmt, ap);
+	va_end(ap);
+	publish_stop(vm, VM_FAILED);
+	kprintf("[%s] hv: VM stopped: %s\n", vm->name, vm->error);
+}
+
 void vm_stats_update(struct vm *vm)
 {
 	struct hc_stats *s = &vm->stats;
@@ -201,6 +217,7 @@ const char *vm_outcome_name(enum vm_outcome outcome)
 	case VM_HALTED: return "halt";
 	case VM_TRIPLE_FAULT: return "triple-fault";
 	case VM_TIMED_OUT: return "timeout";
+	case VM_RESET: return "reset";
 	case VM_FAILED: return "stopped by the hypervisor";
 	}
 	return "?";

@@ -19,6 +19,10 @@
 #include "hv/runner/config.h"
 #include "hv/devices/uart.h"
 #include "hv/devices/fw_cfg.h"
+#include "hv/devices/isa_irq.h"
+#include "hv/devices/pc_testdev.h"
+#include "hv/devices/acpi_pm.h"
+#include "hv/devices/pit.h"
 #include "hv/runner/tap.h"
 #include "hv/vm/guest_console.h"
 #include "mm/spinlock.h"
@@ -32,6 +36,7 @@ enum vm_outcome {
 	VM_HALTED,       /* every vCPU halted with nothing to wake it */
 	VM_TRIPLE_FAULT, /* shutdown */
 	VM_TIMED_OUT,    /* still running when its time limit (timeout_ms) was up */
+	VM_RESET,        /* the guest reset the machine (0xCF9, the ACPI reset register) */
 	VM_FAILED,       /* stopped by the hypervisor: vm->error says why */
 };
 
@@ -55,6 +60,10 @@ struct vm {
 	u32 pci_addr;                /* 0xCF8 latch */
 	u64 testdev_scratch;         /* MMIO test device (include/hypercall.h) */
 	u8 testdev_byte;
+	struct isa_irq isa_irq;      /* hv/devices/isa_irq.h */
+	struct pc_testdev pc_testdev; /* QEMU's ISA test device (hv/devices/pc_testdev.h) */
+	struct acpi_pm acpi_pm;      /* hv/devices/acpi_pm.h */
+	struct pit pit;              /* hv/devices/pit.h */
 
 	/* verdict: written once, by whoever claims `stopping` first (vm_stop, vm_fail) */
 	u32 stopping;
@@ -92,6 +101,9 @@ static inline bool vm_stopped(struct vm *vm)
 void vm_stop(struct vm *vm, enum vm_outcome outcome, u32 exit_status);
 /* Stop the VM as failed with a message (printed with the VM's name) and a dump of `vcpu`. */
 void vm_fail(struct vcpu *vcpu, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The same for a device model, which has no vCPU to show: the message only. */
+void vm_fail_device(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 const char *vm_outcome_name(enum vm_outcome outcome);
 

@@ -101,7 +101,7 @@ static void test_errors(void **state)
 		     "(a number with an optional K, M, G or T suffix)");
 	expect_error("name=a image=a.elf\n", "suite.cfg:1: missing key 'expect'");
 	expect_error("\nname=a image=a.elf expect=exit", "suite.cfg:2: bad value 'exit' for 'expect': "
-		     "expected exit:N (N from 0 to 4294967295), triple-fault, halt or timeout");
+		     "expected exit:N (N from 0 to 4294967295), triple-fault, halt, reset or timeout");
 	expect_error("name=a image=a.elf expect=exit:0 bogus=1", "suite.cfg:1: unknown key 'bogus'");
 	expect_error("name=a image=a.elf cpus=9 expect=exit:0",
 		     "suite.cfg:1: bad value '9' for 'cpus': expected a number from 1 to 8");

@@ -6,6 +6,8 @@
 #include "hv/vm/exit_dispatch.h"
 
 static struct vm vm = { .nvcpus = 1 };
+
+u64 time_tsc_hz(void) { return 2500000000ull; }
 static struct vcpu vcpu = { .vm = &vm };
 
 u64 time_tsc_hz(void) { return 2500000000ull; }
@@ -44,9 +46,39 @@ static void test_hidden_and_shown(void **state)
 	assert_false(e1.ecx & (1u << 2));        /* SVM */
 	assert_int_equal(l1.ebx >> 24, 0);       /* APIC ID of vCPU 0 */
 	assert_int_equal((l1.ebx >> 16) & 0xff, 1); /* one logical CPU */
-	assert_true(guest(0, 0).eax <= 7);       /* capped basic leaves */
+	assert_int_equal(guest(0, 0).eax, 0xd);  /* basic leaves up to XSAVE's */
 	struct cpuid_regs unknown = guest(0x2, 0);
 	assert_int_equal(unknown.eax | unknown.ebx | unknown.ecx | unknown.edx, 0);
+	struct cpuid_regs xsave = guest(0xd, 0);  /* XSAVE hidden: no state components */
+	assert_int_equal(xsave.eax | xsave.ebx | xsave.ecx | xsave.edx, 0);
+}
+
+/* Above the highest leaf: the highest basic leaf's values (Intel, QEMU). */
+static void test_out_of_range(void **state)
+{
+	struct cpuid_regs top = guest(0xd, 0), above = guest(0x1234, 0), ext = guest(0x8000abcdu, 0);
+	assert_memory_equal(&top, &above, sizeof(top));
+	assert_memory_equal(&top, &ext, sizeof(top));
+}
+
+static void test_timing_leaf(void **state)
+{
+	struct cpuid_regs r = guest(HV_CPUID_TIMING_LEAF, 0);
+	assert_int_equal(r.eax, 2500000);        /* TSC kHz */
+	assert_int_equal(r.ebx, HV_APIC_BUS_KHZ);
+}
+
+/* Leaf 0xA on Intel: version 1 with the counters hv/vm/msr_pc.c emulates, no events. */
+static void test_pmu_leaf(void **state)
+{
+	struct cpuid_regs host = cpuid(0, 0), r = guest(0xa, 0);
+	if (memcmp(&host.ebx, "Genu", 4)) {
+		assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
+		return;
+	}
+	assert_int_equal(r.eax & 0xff, 1);
+	assert_int_equal((r.eax >> 8) & 0xff, MSR_PC_INTEL_COUNTERS);
+	assert_int_equal(r.ebx & 0x7f, 0x7f);
 }
 
 int main(void)
@@ -54,6 +86,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hypervisor_leaf),
 		cmocka_unit_test(test_hidden_and_shown),
+		cmocka_unit_test(test_out_of_range),
+		cmocka_unit_test(test_timing_leaf),
+		cmocka_unit_test(test_pmu_leaf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

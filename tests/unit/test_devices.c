@@ -30,6 +30,20 @@ void vm_fail(struct vcpu *vcpu, const char *fmt, ...)
 	vcpu->vm->outcome = VM_FAILED;
 }
 
+static char fail_message[160];
+void vm_fail_device(struct vm *vm, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(fail_message, sizeof(fail_message), fmt, ap);
+	va_end(ap);
+	vm->outcome = VM_FAILED;
+}
+
+/* The devices' clock: tests move it. */
+static u64 now_ns;
+u64 time_now_ns(void) { return now_ns; }
+
 
 static struct vm vm;
 static struct vcpu *vcpu0 = &vm.vcpus[0];
@@ -46,6 +60,9 @@ static int setup(void **state)
 		vm.vcpus[i].vm = &vm;
 		vm.vcpus[i].id = i;
 	}
+	now_ns = 1000000000ull;
+	pit_reset(&vm);
+	acpi_pm_reset(&vm);
 	console_len = 0;
 	console[0] = '\0';
 	return 0;
@@ -143,6 +160,93 @@ static void test_testdev(void **state)
 	assert_int_equal(testdev_read(vcpu0, TESTDEV_SCRATCH, 8), 0x11223344abcd7788ull);
 }
 
+/* QEMU's pc-testdev: the latch by any size and offset, IRQ lines, absent when off. */
+static void test_pc_testdev(void **state)
+{
+	assert_int_equal(io_read(&vm, 0xe0, 4), 0xffffffffu); /* off: unclaimed */
+	assert_int_equal(vm.stats.unknown_port_reads, 1);
+	vm.pc_testdev.enabled = true;
+	io_write(&vm, 0xe0, 4, 0x11223344);
+	io_write(&vm, 0xe2, 1, 0xaa);
+	assert_int_equal(io_read(&vm, 0xe0, 4), 0x11aa3344);
+	assert_int_equal(io_read(&vm, 0xe1, 2), 0xaa33);
+	io_write(&vm, 0xeb, 1, 0x77);                       /* the byte window, same latch */
+	assert_int_equal(io_read(&vm, 0xe8, 4), 0x77aa3344);
+	io_write(&vm, 0xe4, 4, 0x1000);                     /* page flush: accepted */
+	assert_int_equal(io_read(&vm, 0xe0, 4), 0x77aa3344);
+
+	io_write(&vm, 0x2000 + 5, 1, 1);
+	assert_true(isa_irq_level(&vm, 5));
+	io_write(&vm, 0x2000 + 5, 1, 1);                    /* still high: no new edge */
+	io_write(&vm, 0x2000 + 5, 1, 0);
+	assert_false(isa_irq_level(&vm, 5));
+	assert_int_equal(vm.isa_irq.edges[5], 1);
+	io_write(&vm, 0x2000 + 23, 1, 0x80);
+	assert_true(isa_irq_level(&vm, 23));
+	assert_int_equal(vm.stats.unknown_port_writes, 0);
+
+	pc_testdev_iomem_write(vcpu0, 0xfffe, 8, 0x1122334455667788ull); /* runs over the end: 2 bytes */
+	assert_int_equal(pc_testdev_iomem_read(vcpu0, 0xfffe, 2), 0x7788);
+	assert_int_equal(pc_testdev_iomem_read(vcpu0, 0xfffe, 8), 0x7788);
+}
+
+#define MS (1000000ull)
+/* 8254: mode 2 on channel 0, the counter latch, read-back, mode 0 on channel 2 with its gate. */
+static void test_pit(void **state)
+{
+	io_write(&vm, 0x43, 1, 0x34);          /* ch0, LSB then MSB, mode 2 */
+	io_write(&vm, 0x40, 1, 1193 & 0xff);   /* 1 ms */
+	io_write(&vm, 0x40, 1, 1193 >> 8);
+	now_ns += MS / 2;                      /* half way: ~596 ticks counted */
+	io_write(&vm, 0x43, 1, 0x00);          /* latch channel 0 */
+	now_ns += 10 * MS;                     /* the latch holds */
+	u32 lo = io_read(&vm, 0x40, 1), hi = io_read(&vm, 0x40, 1);
+	assert_int_equal(lo | hi << 8, 1193 - 596);
+	io_write(&vm, 0x43, 1, 0xe2);          /* read-back: count and status of channel 0 */
+	assert_int_equal(io_read(&vm, 0x40, 1), 0xb4); /* status first: output high, LSB/MSB, mode 2 */
+	lo = io_read(&vm, 0x40, 1), hi = io_read(&vm, 0x40, 1);
+	assert_true((lo | hi << 8) >= 1 && (lo | hi << 8) <= 1193);
+
+	io_write(&vm, 0x61, 1, 0);             /* channel 2, gate low: mode 0 does not count */
+	io_write(&vm, 0x43, 1, 0xb0);          /* ch2, LSB then MSB, mode 0 */
+	io_write(&vm, 0x42, 1, 0x9b);          /* 59659 ticks = 50 ms */
+	io_write(&vm, 0x42, 1, 0xe9);
+	now_ns += 100 * MS;
+	assert_false(io_read(&vm, 0x61, 1) & 0x20);
+	io_write(&vm, 0x61, 1, 1);             /* gate high: counting starts */
+	now_ns += 49 * MS;
+	assert_false(io_read(&vm, 0x61, 1) & 0x20);
+	now_ns += 2 * MS;
+	assert_true(io_read(&vm, 0x61, 1) & 0x20); /* OUT2 high at terminal count */
+	assert_int_equal(io_read(&vm, 0x61, 1) & 3, 1);
+
+	io_write(&vm, 0x43, 1, 0x12);          /* mode 1: not provided */
+	assert_int_equal(vm.outcome, VM_FAILED);
+	assert_string_equal(fail_message, "PIT channel 0: mode 1 is not provided (0, 2 and 3 are)");
+}
+
+/* ACPI PM1a: SCI_EN reads 1, status is write-1-to-clear, S5 powers off, 0xCF9 resets. */
+static void test_acpi_pm(void **state)
+{
+	assert_int_equal(io_read(&vm, 0x604, 2) & 1, 1);
+	vm.acpi_pm.pm1_sts = 0x0101;
+	io_write(&vm, 0x600, 2, 0x0001);
+	assert_int_equal(io_read(&vm, 0x600, 2), 0x0100);
+	io_write(&vm, 0x602, 2, 0x0120);
+	assert_int_equal(io_read(&vm, 0x600, 4), 0x01200100);
+	u32 t0 = io_read(&vm, 0x608, 4);
+	now_ns += 1000 * MS;
+	assert_int_equal((io_read(&vm, 0x608, 4) - t0) & 0xffffff, 3579545);
+	io_write(&vm, 0xcf9, 1, 0x02);         /* SYS_RST alone: no reset */
+	assert_int_equal(vm.outcome, VM_RUNNING);
+	io_write(&vm, 0x604, 2, (5 << 10) | (1 << 13));
+	assert_int_equal(vm.outcome, VM_EXITED);
+	assert_int_equal(vm.exit_status, 0);
+	vm.outcome = VM_RUNNING;
+	io_write(&vm, 0xcf9, 1, 0x06);
+	assert_int_equal(vm.outcome, VM_RESET);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -152,6 +256,9 @@ int main(void)
 		cmocka_unit_test_setup(test_fw_cfg, setup),
 		cmocka_unit_test_setup(test_uart, setup),
 		cmocka_unit_test_setup(test_testdev, setup),
+		cmocka_unit_test_setup(test_pc_testdev, setup),
+		cmocka_unit_test_setup(test_pit, setup),
+		cmocka_unit_test_setup(test_acpi_pm, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

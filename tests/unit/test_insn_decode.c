@@ -180,19 +180,20 @@ static void test_rejections_name_the_opcode(void **state)
 		{ M64, { 0xC7, 0xC0, 1, 0, 0, 0 }, 6, INSN_ERR_NOT_MEMORY,
 		  "instruction 0xc7 0xc0 moves between registers, it cannot access MMIO" },
 		{ M64, { 0xF0, 0x89, 0x08 }, 3, INSN_ERR_PREFIX, "unsupported prefix 0xf0" },
-		{ M64, { 0xF3, 0xA4 }, 2, INSN_ERR_PREFIX, "unsupported prefix 0xf3" },
-		{ M64, { 0xA4 }, 1, INSN_ERR_OPCODE,
-		  "unsupported opcode 0xa4 (not a MOV form an MMIO access can use)" },
+		{ M64, { 0xF3, 0x89, 0x08 }, 3, INSN_ERR_PREFIX, "unsupported prefix 0xf3" },
+		{ M64, { 0xF0, 0xA4 }, 2, INSN_ERR_PREFIX, "unsupported prefix 0xf0" },
+		{ M64, { 0xA6 }, 1, INSN_ERR_OPCODE,
+		  "unsupported opcode 0xa6 (not a form an MMIO access can use)" },
 		{ M64, { 0x0F, 0xA3, 0x00 }, 3, INSN_ERR_OPCODE,
-		  "unsupported opcode 0x0f 0xa3 (not a MOV form an MMIO access can use)" },
+		  "unsupported opcode 0x0f 0xa3 (not a form an MMIO access can use)" },
 		{ M64, { 0xFF, 0x00 }, 2, INSN_ERR_OPCODE,
-		  "unsupported opcode 0xff (not a MOV form an MMIO access can use)" },
+		  "unsupported opcode 0xff (not a form an MMIO access can use)" },
 		{ M64, { 0xC6, 0xF8, 0x00 }, 3, INSN_ERR_OPCODE, /* XABORT */
-		  "unsupported opcode 0xc6 0xf8 (not a MOV form an MMIO access can use)" },
+		  "unsupported opcode 0xc6 0xf8 (not a form an MMIO access can use)" },
 		{ M64, { 0xC7, 0x08, 0, 0, 0, 0 }, 6, INSN_ERR_OPCODE, /* /1 */
-		  "unsupported opcode 0xc7 0x08 (not a MOV form an MMIO access can use)" },
+		  "unsupported opcode 0xc7 0x08 (not a form an MMIO access can use)" },
 		{ M32, { 0x40, 0x89, 0x08 }, 3, INSN_ERR_OPCODE, /* INC EAX outside 64-bit code */
-		  "unsupported opcode 0x40 (not a MOV form an MMIO access can use)" },
+		  "unsupported opcode 0x40 (not a form an MMIO access can use)" },
 		{ M64, { 0x8B }, 1, INSN_ERR_TRUNCATED, "instruction truncated: 1 bytes are not enough" },
 		{ M64, { 0x8B, 0x04 }, 2, INSN_ERR_TRUNCATED, "instruction truncated: 2 bytes are not enough" },
 		{ M64, { 0x0F }, 1, INSN_ERR_TRUNCATED, "instruction truncated: 1 bytes are not enough" },
@@ -211,6 +212,27 @@ static void test_rejections_name_the_opcode(void **state)
 		int r = insn_decode(bad[i].bytes, bad[i].n, bad[i].mode, &in, err, sizeof(err));
 		CHECK(bad[i].message, r == bad[i].error);
 		assert_string_equal(err, bad[i].message);
+	}
+}
+
+/* XCHG, CMPXCHG (LOCK allowed), STOS and MOVS (REP allowed) against MMIO. */
+static void test_string_and_atomic(void **state)
+{
+	const struct { const char *what; u8 bytes[6]; u8 len; enum insn_op op; u8 size, reg; bool rep;
+		       enum insn_seg seg; } good[] = {
+		{ "xchg [rbx], eax", { 0x87, 0x03 }, 2, INSN_OP_XCHG, 4, 0, false, INSN_SEG_DS },
+		{ "lock cmpxchg [rbx], rcx", { 0xF0, 0x48, 0x0F, 0xB1, 0x0B }, 5, INSN_OP_CMPXCHG, 8, 1, false, INSN_SEG_DS },
+		{ "cmpxchg [rbx], dl", { 0x0F, 0xB0, 0x13 }, 3, INSN_OP_CMPXCHG, 1, 2, false, INSN_SEG_DS },
+		{ "rep stosd", { 0xF3, 0xAB }, 2, INSN_OP_STOS, 4, 0, true, INSN_SEG_DS },
+		{ "rep movsq", { 0xF3, 0x48, 0xA5 }, 3, INSN_OP_MOVS, 8, 0, true, INSN_SEG_DS },
+		{ "movsb from FS", { 0x64, 0xA4 }, 2, INSN_OP_MOVS, 1, 0, false, INSN_SEG_FS },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		struct mmio_insn in;
+		char err[96];
+		CHECK(good[i].what, insn_decode(good[i].bytes, good[i].len, M64, &in, err, sizeof(err)) == INSN_OK);
+		CHECK(good[i].what, in.len == good[i].len && in.op == good[i].op && in.size == good[i].size &&
+				    in.reg == good[i].reg && in.rep == good[i].rep && in.seg == good[i].seg);
 	}
 }
 
@@ -317,6 +339,7 @@ int main(void)
 		cmocka_unit_test(test_store_immediate_forms),
 		cmocka_unit_test(test_rejections_name_the_opcode),
 		cmocka_unit_test(test_address_size),
+		cmocka_unit_test(test_string_and_atomic),
 		cmocka_unit_test(test_string_io),
 		cmocka_unit_test(test_store_value),
 		cmocka_unit_test(test_load_result),
