@@ -6,8 +6,6 @@
 #include "hv/vm/exit_dispatch.h"
 
 static struct vm vm = { .nvcpus = 1 };
-
-u64 time_tsc_hz(void) { return 2500000000ull; }
 static struct vcpu vcpu = { .vm = &vm };
 
 u64 time_tsc_hz(void) { return 2500000000ull; }
