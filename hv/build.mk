@@ -6,6 +6,7 @@ UNIT_SRC_tap := hv/runner/tap.c hv/console/printf.c
 UNIT_SRC_devices := hv/devices/io.c hv/devices/uart.c hv/devices/fw_cfg.c hv/devices/testdev.c hv/devices/vlapic.c hv/vm/guest_console.c hv/runner/tap.c hv/console/printf.c
 UNIT_SRC_cpuid := hv/vm/cpuid.c
 UNIT_SRC_vcpu_mp := hv/vm/vcpu_mp.c
+UNIT_SRC_intr_controllers := hv/devices/vpic.c hv/devices/vioapic.c
 
 # check-svm-mmu-reclaim: with mmu_zap=fast the MMU worker reclaims obsolete roots (tools/check-mmu-reclaim.sh).
 .PHONY: check-svm-mmu-reclaim
