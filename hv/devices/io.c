@@ -6,8 +6,6 @@
 #include "hv/devices/pit.h"
 
 #define PORT_DEBUG_EXIT 0xf4
-#define PORT_PIC1_DATA 0x21
-#define PORT_PIC2_DATA 0xa1
 #define PORT_PCI_ADDR 0xcf8
 #define PORT_PCI_DATA 0xcfc
 
@@ -20,17 +18,6 @@ static u32 all_ones(u8 size)
 static void debug_exit_write(struct vm *vm, u16 port, u8 size, u32 value)
 {
 	vm_stop(vm, VM_EXITED, value);
-}
-
-/* The two PICs' mask registers remember what was written; nothing else of the PIC exists. */
-static u32 pic_mask_read(struct vm *vm, u16 port, u8 size)
-{
-	return vm->pic_mask[port == PORT_PIC2_DATA];
-}
-
-static void pic_mask_write(struct vm *vm, u16 port, u8 size, u32 value)
-{
-	vm->pic_mask[port == PORT_PIC2_DATA] = (u8)value;
 }
 
 /*
@@ -57,8 +44,9 @@ static const struct port_device devices[] = {
 	{ UART_COM1, UART_COM1 + 7, "uart", uart_read, uart_write, NULL },
 	{ PORT_DEBUG_EXIT, PORT_DEBUG_EXIT, "debug-exit", NULL, debug_exit_write, NULL },
 	{ FW_CFG_PORT_SEL, FW_CFG_PORT_DATA, "fw_cfg", fw_cfg_read, fw_cfg_write, NULL },
-	{ PORT_PIC1_DATA, PORT_PIC1_DATA, "pic1-mask", pic_mask_read, pic_mask_write, NULL },
-	{ PORT_PIC2_DATA, PORT_PIC2_DATA, "pic2-mask", pic_mask_read, pic_mask_write, NULL },
+	{ VPIC_MASTER_CMD, VPIC_MASTER_DATA, "pic-master", isa_pic_read, isa_pic_write, NULL },
+	{ VPIC_SLAVE_CMD, VPIC_SLAVE_DATA, "pic-slave", isa_pic_read, isa_pic_write, NULL },
+	{ VPIC_ELCR_MASTER, VPIC_ELCR_SLAVE, "elcr", isa_pic_read, isa_pic_write, NULL },
 	{ PORT_PCI_ADDR, PORT_PCI_ADDR + 3, "pci-addr", pci_addr_read, pci_addr_write, NULL },
 	{ PORT_PCI_DATA, PORT_PCI_DATA + 3, "pci-data", NULL, NULL, NULL },
 	{ PIT_PORT_FIRST, PIT_PORT_COMMAND, "pit", pit_read, pit_write, NULL },

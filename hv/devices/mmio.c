@@ -11,6 +11,7 @@
 
 static const struct mmio_device devices[] = {
 	{ TESTDEV_BASE, TESTDEV_SIZE, "testdev", testdev_read, testdev_write, NULL },
+	{ VIOAPIC_BASE, VIOAPIC_SIZE, "I/O APIC", isa_ioapic_read, isa_ioapic_write, NULL },
 	{ PC_TESTDEV_IOMEM, PC_TESTDEV_IOMEM_SIZE, "pc-testdev memory", pc_testdev_iomem_read,
 	  pc_testdev_iomem_write, pc_testdev_present },
 };

@@ -36,7 +36,9 @@
 #define LVT_MASKED (1u << 16)
 #define LVT_LEVEL (1u << 15)
 #define LVT_INDEX_TIMER 1
+#define LVT_INDEX_LINT0 4
 #define LVT_INDEX_ERROR 6
+#define LVT_DELIVERY(lvt) (((lvt) >> 8) & 7)
 
 /* Writable LVT bits per entry: vector, delivery mode, polarity, trigger, mask, timer mode. */
 static const u32 lvt_writable[7] = {
@@ -75,6 +77,14 @@ static bool hw_enabled(const struct vlapic *l)
 static bool sw_enabled(const struct vlapic *l)
 {
 	return hw_enabled(l) && (l->spiv & SPIV_ENABLE);
+}
+
+bool vlapic_accepts_extint(const struct vcpu *vcpu)
+{
+	const struct vlapic *l = &vcpu->lapic;
+	u32 lint0 = l->lvt[LVT_INDEX_LINT0];
+	/* A hardware-disabled APIC passes LINT0 straight to the CPU as INTR (as QEMU). */
+	return !hw_enabled(l) || (!(lint0 & LVT_MASKED) && LVT_DELIVERY(lint0) == APIC_DM_EXTINT);
 }
 
 /* Registers back to their reset values; the base (mode) is the caller's. */

@@ -88,6 +88,10 @@ void vlapic_deliver(struct vm *vm, u32 dest, bool logical, enum apic_delivery mo
 /* Called at the EOI of a level-triggered vector (unless the guest suppressed the broadcast). */
 void vlapic_set_eoi_hook(void (*hook)(struct vm *vm, u8 vector));
 
+/* True when the 8259's INTR reaches this vCPU: LINT0 unmasked in ExtINT
+ * mode, or the APIC hardware-disabled (the pin then goes to the CPU). */
+bool vlapic_accepts_extint(const struct vcpu *vcpu);
+
 /* For the entry path (hv/vm/vcpu_intr.c): the highest IRR vector above
  * the PPR, or -1; then the vCPU took it (IRR -> ISR). */
 int vlapic_pending_vector(const struct vcpu *vcpu);

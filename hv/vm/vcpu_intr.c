@@ -14,7 +14,8 @@ static bool guest_if(const struct vcpu *vcpu)
 
 bool vcpu_intr_wakes_hlt(const struct vcpu *vcpu)
 {
-	return vcpu->lapic.nmi_pending || (guest_if(vcpu) && vlapic_pending_vector(vcpu) >= 0);
+	return vcpu->lapic.nmi_pending ||
+	       (guest_if(vcpu) && (vlapic_pending_vector(vcpu) >= 0 || isa_irq_extint_pending(vcpu)));
 }
 
 bool vcpu_intr_timer_can_wake(const struct vcpu *vcpu)
@@ -34,15 +35,21 @@ static void inject_nmi(struct vcpu *vcpu)
 	vendor->inject_event(vcpu, &ev);
 }
 
-static void inject_irq(struct vcpu *vcpu, u8 vector)
+/* The local APIC's highest vector first, then the 8259 through LINT0 (as QEMU arbitrates). */
+static void inject_irq(struct vcpu *vcpu, int apic_vector)
 {
-	struct vcpu_event ev = { .type = EVENT_EXT_INTR, .vector = vector };
+	struct vcpu_event ev = { .type = EVENT_EXT_INTR };
 
 	if (!vendor->irq_allowed(vcpu)) {
 		vendor->request_irq_window(vcpu);
 		return;
 	}
-	vlapic_accept(vcpu, vector); /* IRR -> ISR as the CPU acknowledges it */
+	if (apic_vector >= 0) {
+		ev.vector = (u8)apic_vector;
+		vlapic_accept(vcpu, ev.vector); /* IRR -> ISR as the CPU acknowledges it */
+	} else {
+		ev.vector = isa_irq_extint_ack(vcpu); /* the INTA cycle */
+	}
 	vendor->inject_event(vcpu, &ev);
 }
 
@@ -60,8 +67,8 @@ bool vcpu_intr_prepare(struct vcpu *vcpu, u64 *wake_ns)
 	if (vcpu->lapic.nmi_pending)
 		inject_nmi(vcpu);
 	int vector = vlapic_pending_vector(vcpu);
-	if (vector >= 0)
-		inject_irq(vcpu, (u8)vector);
+	if (vector >= 0 || isa_irq_extint_pending(vcpu))
+		inject_irq(vcpu, vector);
 	return true;
 }
 

@@ -51,6 +51,7 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
 	vm->ram_bytes = cfg->mem;
 	vm->nvcpus = cfg->cpus;
 	vm->pc_testdev.enabled = cfg->testdev;
+	isa_irq_reset(vm);
 	acpi_pm_reset(vm);
 	pit_reset(vm);
 	spin_init(&vm->lock);

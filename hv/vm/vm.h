@@ -20,6 +20,8 @@
 #include "hv/devices/uart.h"
 #include "hv/devices/fw_cfg.h"
 #include "hv/devices/isa_irq.h"
+#include "hv/devices/vpic.h"
+#include "hv/devices/vioapic.h"
 #include "hv/devices/pc_testdev.h"
 #include "hv/devices/acpi_pm.h"
 #include "hv/devices/pit.h"
@@ -56,11 +58,12 @@ struct vm {
 	struct guest_console console;
 	struct uart uart;
 	struct fw_cfg fw_cfg;
-	u8 pic_mask[2];              /* 0x21, 0xA1 */
 	u32 pci_addr;                /* 0xCF8 latch */
 	u64 testdev_scratch;         /* MMIO test device (include/hypercall.h) */
 	u8 testdev_byte;
 	struct isa_irq isa_irq;      /* hv/devices/isa_irq.h */
+	struct vpic pic;             /* the 8259 pair (hv/devices/vpic.h) */
+	struct vioapic ioapic;       /* hv/devices/vioapic.h */
 	struct pc_testdev pc_testdev; /* QEMU's ISA test device (hv/devices/pc_testdev.h) */
 	struct acpi_pm acpi_pm;      /* hv/devices/acpi_pm.h */
 	struct pit pit;              /* hv/devices/pit.h */

@@ -40,6 +40,16 @@ void vm_fail_device(struct vm *vm, const char *fmt, ...)
 	vm->outcome = VM_FAILED;
 }
 
+/* The local APICs, as the interrupt routing (hv/devices/isa_irq.c) reaches them. */
+static u32 delivered_vector, notified;
+void vlapic_deliver(struct vm *vm, u32 dest, bool logical, enum apic_delivery mode, u8 vector, bool level_trig)
+{
+	delivered_vector = vector;
+}
+void vlapic_set_eoi_hook(void (*hook)(struct vm *vm, u8 vector)) {}
+bool vlapic_accepts_extint(const struct vcpu *vcpu) { return vcpu->id == 0; }
+void vcpu_mp_notify(struct vcpu *t) { notified |= 1u << t->id; }
+
 /* The devices' clock: tests move it. */
 static u64 now_ns;
 u64 time_now_ns(void) { return now_ns; }
@@ -61,6 +71,7 @@ static int setup(void **state)
 		vm.vcpus[i].id = i;
 	}
 	now_ns = 1000000000ull;
+	isa_irq_reset(&vm);
 	pit_reset(&vm);
 	acpi_pm_reset(&vm);
 	console_len = 0;
@@ -247,6 +258,37 @@ static void test_acpi_pm(void **state)
 	assert_int_equal(vm.outcome, VM_RESET);
 }
 
+/* ISA lines reach the 8259 (ExtINT to the vCPUs that take it) and the I/O APIC (IRQ0 on pin 2). */
+static void test_isa_irq_routing(void **state)
+{
+	static const u8 pic_init[][2] = { { 0x20, 0x11 }, { 0x21, 0x20 }, { 0x21, 0x04 }, { 0x21, 0x01 },
+					  { 0xa0, 0x11 }, { 0xa1, 0x28 }, { 0xa1, 0x02 }, { 0xa1, 0x01 },
+					  { 0x21, 0xf7 }, { 0xa1, 0xff } }; /* only IRQ3 unmasked */
+	for (u32 i = 0; i < ARRAY_SIZE(pic_init); i++)
+		io_write(&vm, pic_init[i][0], 1, pic_init[i][1]);
+	vm.pc_testdev.enabled = true;
+	notified = 0;
+	io_write(&vm, 0x2000 + 4, 1, 1); /* masked at the 8259 */
+	assert_false(isa_irq_extint_pending(vcpu0));
+	io_write(&vm, 0x2000 + 3, 1, 1);
+	assert_true(isa_irq_extint_pending(vcpu0));
+	assert_false(isa_irq_extint_pending(&vm.vcpus[1])); /* its LINT0 takes no ExtINT */
+	assert_int_equal(notified, 1);
+	assert_int_equal(isa_irq_extint_ack(vcpu0), 0x23);
+	assert_false(isa_irq_extint_pending(vcpu0));
+	assert_int_equal(io_read(&vm, 0x21, 1), 0xf7);
+
+	/* I/O APIC pin 2 (ISA IRQ0): vector 0x51, unmasked, edge, physical destination 1. */
+	isa_ioapic_write(vcpu0, 0x00, 4, 0x15);
+	isa_ioapic_write(vcpu0, 0x10, 4, 1u << 24);
+	isa_ioapic_write(vcpu0, 0x00, 4, 0x14);
+	isa_ioapic_write(vcpu0, 0x10, 4, 0x51);
+	assert_int_equal(isa_ioapic_read(vcpu0, 0x10, 4), 0x51);
+	delivered_vector = 0;
+	isa_irq_set(&vm, 0, true);
+	assert_int_equal(delivered_vector, 0x51);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +299,7 @@ int main(void)
 		cmocka_unit_test_setup(test_uart, setup),
 		cmocka_unit_test_setup(test_testdev, setup),
 		cmocka_unit_test_setup(test_pc_testdev, setup),
+		cmocka_unit_test_setup(test_isa_irq_routing, setup),
 		cmocka_unit_test_setup(test_pit, setup),
 		cmocka_unit_test_setup(test_acpi_pm, setup),
 	};
