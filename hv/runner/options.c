@@ -14,6 +14,7 @@ static const char *const on_exit_names[] = { "auto", "qemu", "bochs", "halt", "r
 static const char *const console_names[] = { "serial", "fb", "both", NULL };
 static const char *const test_fault_names[] = { "none", "ud", "pf", "gp", "de", NULL };
 static const char *const mmu_zap_names[] = { "auto", "fast", "slot", NULL };
+static const char *const vm_switch_flush_names[] = { "none", "ibpb", "full", NULL };
 
 struct hv_options hv_options = {
 	.loglevel = LOG_INFO,
@@ -25,6 +26,7 @@ struct hv_options hv_options = {
 	.nx_huge_pages = true,
 	.nx_ratio = NX_DEFAULT_RATIO,
 	.nx_period_ms = NX_DEFAULT_PERIOD_MS,
+	.vm_switch_flush = 1, /* ibpb */
 };
 
 static const struct cmdline_key option_keys[] = {
@@ -43,6 +45,8 @@ static const struct cmdline_key option_keys[] = {
 	{ .name = "nx_ratio", .type = CMDLINE_UINT, .dest = &hv_options.nx_ratio, .min = 1, .max = 1000 },
 	{ .name = "nx_period_ms", .type = CMDLINE_UINT, .dest = &hv_options.nx_period_ms, .min = 1,
 	  .max = 3600000 },
+	{ .name = "vm_switch_flush", .type = CMDLINE_ENUM, .dest = &hv_options.vm_switch_flush,
+	  .choices = vm_switch_flush_names },
 };
 
 int options_parse(const char *cmdline, char *err, size_t errlen)

@@ -19,6 +19,7 @@ struct hv_options {
 	bool nx_huge_pages;
 	u32 mmu_zap;      /* enum mmu_zap_policy: auto|fast|slot (tests: force one invalidation strategy) */
 	u64 nx_ratio, nx_period_ms;
+	u32 vm_switch_flush; /* enum vm_switch_flush: none|ibpb|full, when a CPU goes from one VM to another */
 };
 
 extern struct hv_options hv_options;

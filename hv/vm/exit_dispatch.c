@@ -4,6 +4,7 @@
 #include "hv/devices/io.h"
 #include "hv/vm/vm_memory.h"
 #include "hv/emulate/guest_insn.h"
+#include "hv/vm/guest_switch.h"
 
 void inject_exception(struct vcpu *vcpu, u8 vector, bool has_error_code, u32 error_code)
 {
@@ -103,6 +104,20 @@ static void handle_locked(struct vcpu *vcpu, const struct vm_exit *exit)
 		break;
 	case EXIT_KIND_HYPERCALL:
 		done = hypercall_exit(vcpu);
+		break;
+	case EXIT_KIND_XSETBV:
+		done = xsetbv_exit(vcpu, exit);
+		break;
+	case EXIT_KIND_CACHE:
+		/* Caches are coherent for everything a guest sees (no device
+		 * DMA), so WBINVD has nothing to do, and INVD must not drop the
+		 * dirty lines of the host and other VMs: both are no-ops. */
+		done = true;
+		break;
+	case EXIT_KIND_RDPMC:
+		/* No performance counters are given to guests (CPUID leaf 0xA reads
+		 * zeros): every ECX names an invalid counter, #GP(0) (SDM RDPMC). */
+		inject_exception(vcpu, VECTOR_GP, true, 0);
 		break;
 	case EXIT_KIND_EXCEPTION:
 		exception_exit(vcpu, exit);

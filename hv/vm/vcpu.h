@@ -14,6 +14,7 @@
 #include "hv/devices/vlapic.h"
 
 struct vm;
+struct guest_regs;
 
 /* Requests: bits in vcpu->requests, handled before the next guest entry. */
 enum vcpu_request {
@@ -49,6 +50,7 @@ struct vcpu {
 	bool start_pending;
 	struct vcpu_sregs start_sregs;
 	void *vendor;           /* backend state (the SVM or VT-x control structures) */
+	struct guest_regs *gregs; /* register state the hardware does not switch (hv/vm/guest_switch.h) */
 };
 
 /*

@@ -98,6 +98,9 @@ enum exit_kind {
 	EXIT_KIND_CPUID,
 	EXIT_KIND_HLT,
 	EXIT_KIND_HYPERCALL,    /* VMCALL or VMMCALL (whichever this CPU traps natively) */
+	EXIT_KIND_XSETBV,       /* XSETBV (CPL 0 and CR4.OSXSAVE already checked by the CPU) */
+	EXIT_KIND_CACHE,        /* INVD or WBINVD: the caches are shared with the host and other VMs */
+	EXIT_KIND_RDPMC,        /* RDPMC: the counters are the host's */
 	EXIT_KIND_TDP_FAULT,    /* EPT violation / nested page fault */
 	EXIT_KIND_EXCEPTION,    /* an intercepted guest exception (e.g. #UD of the other vendor's hypercall) */
 	EXIT_KIND_SHUTDOWN,     /* triple fault */
@@ -110,7 +113,7 @@ struct vm_exit {
 	enum exit_kind kind;
 	/* Length of the exiting instruction, 0 when unknown. The backend fills
 	 * it for every exit the core completes by skipping the instruction
-	 * (IO, MSR, CPUID, HLT, HYPERCALL). */
+	 * (IO, MSR, CPUID, HLT, HYPERCALL, XSETBV, CACHE). */
 	u8 insn_len;
 	union {
 		struct {
@@ -125,6 +128,10 @@ struct vm_exit {
 			u32 index;       /* ECX */
 			u64 value;       /* WRMSR: EDX:EAX */
 		} msr;
+		struct {
+			u32 index;       /* ECX */
+			u64 value;       /* EDX:EAX */
+		} xcr;
 		struct {
 			u32 leaf;        /* EAX */
 			u32 subleaf;     /* ECX */

@@ -36,6 +36,8 @@ void vm_init(void)
 	mm_platform_set_flush(vm_flush_remote_tlbs);
 }
 
+static u64 vm_serials;
+
 struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
 {
 	struct vm *vm = (struct vm *)palloc(VM_PAGES, PAGE_SIZE);
@@ -47,6 +49,7 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
 	memset(vm, 0, sizeof(*vm));
 	vm->cfg = cfg;
 	vm->name = cfg->name;
+	vm->serial = __atomic_add_fetch(&vm_serials, 1, __ATOMIC_RELAXED);
 	vm->ram_bytes = cfg->mem;
 	vm->nvcpus = cfg->cpus;
 	spin_init(&vm->lock);

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The attack suite (tests/attacks/attacks.cfg, shipped with the guest
+# images): guests that try to reach beyond their VM. Boots it with smp=off,
+# so every VM shares the boot CPU (two at once: they preempt each other),
+# and checks each VM's verdict and that the run ends with status 0.
+# usage: tools/check-attacks.sh RUNNER [NAME]   (RUNNER as for tools/run-suite.sh)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+runner=${1:?usage: $0 RUNNER [NAME]}
+log=$BUILD/attacks-${2:-svm}.log
+source tools/suite-checks.sh
+
+ARGS="config=attacks.cfg smp=off parallel=2" LOG="$log" QUIET=1 TIMEOUT=${TIMEOUT:-600} bash -c "$runner" >/dev/null 2>&1
+status=$?
+
+has() { grep -a -q -F -- "$1" "$log"; }
+
+has "hv: VM xsetbv: passed"; check "every invalid XCR0 is a #GP in the guest, never the host's (xsetbv)" $?
+has "hv: VM intercepts: passed"; check "INVD, WBINVD, RDPMC, INVLPGA, #DB and #AC are intercepted and handled (intercepts)" $?
+has "hv: VM cpu-state-a: passed" && has "hv: VM cpu-state-b: passed"
+check "two VMs on one CPU keep their own XMM, MXCSR, x87 CW and DR0-3 (cpu-state-a/b)" $?
+has "hv: VM cpu-state-next: passed"; check "a new VM starts from power-on register state, nothing of the last (cpu-state-next)" $?
+[ "$status" -eq 0 ]; check "the run ends with status 0 (got $status)" $?
+
+checks_done check-attacks
