@@ -43,6 +43,7 @@ static void decode_npf(const struct vmcb *vmcb, struct vm_exit *exit)
 	exit->tdp.read = !exit->tdp.write && !exit->tdp.exec;
 	exit->tdp.present = info & NPF_PRESENT;
 	exit->tdp.in_walk = info & NPF_IN_WALK;
+	exit->tdp.in_event = vmcb->control.exit_int_info & EVENT_VALID;
 }
 
 #define CR0_NW (1ull << 29)

@@ -127,6 +127,7 @@ static void decode_ept_violation(struct vm_exit *exit, u64 q)
 	exit->tdp.exec = q & EPTQ_FETCH;
 	exit->tdp.present = q & 0x38; /* the entry allowed read, write or execute */
 	exit->tdp.in_walk = (q & EPTQ_LINEAR_VALID) && !(q & EPTQ_FINAL_TRANSLATION);
+	exit->tdp.in_event = vmcs_read(VMCS_IDT_VECTORING_INFO) & INTR_INFO_VALID;
 }
 
 /*

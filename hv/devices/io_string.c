@@ -43,7 +43,7 @@ static bool copy_element(struct vcpu *vcpu, struct vcpu_sregs *s, u64 linear, vo
 			 bool to_guest)
 {
 	struct guest_paging pg = guest_paging_of(s);
-	u32 user = s->seg[SEG_SS].dpl == 3 ? GUEST_USER : 0;
+	u32 user = s->cpl == 3 ? GUEST_USER : 0;
 	struct guest_walk w;
 	int fault;
 	u32 n = to_guest ? guest_write_linear(&pg, linear, user, buf, size, guest_ram_read, guest_ram_write,

@@ -21,8 +21,9 @@ u32 guest_fetch_insn(struct vcpu *vcpu, const struct vcpu_sregs *s, u8 *buf, u32
 {
 	struct guest_paging pg = guest_paging_of(s);
 	bool long64 = sregs_64bit_code(s);
-	u64 linear = s->seg[SEG_CS].base + vcpu->regs.rip;
-	u32 access = GUEST_FETCH | (s->seg[SEG_SS].dpl == 3 ? GUEST_USER : 0);
+	/* In 64-bit mode the CPU ignores CS.base (SDM vol. 1, 3.4.2.1): so do we. */
+	u64 linear = (long64 ? 0 : s->seg[SEG_CS].base) + vcpu->regs.rip;
+	u32 access = GUEST_FETCH | (s->cpl == 3 ? GUEST_USER : 0);
 	struct guest_walk walk;
 	int fault;
 

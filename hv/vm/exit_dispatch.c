@@ -65,6 +65,12 @@ static void tdp_fault_exit(struct vcpu *vcpu, const struct vm_exit *exit)
 			vm_fail(vcpu, "the guest's page tables point at 0x%lx, which is not RAM", exit->tdp.gpa);
 		else if (exit->tdp.exec)
 			vm_fail(vcpu, "instruction fetch from 0x%lx, which is not RAM", exit->tdp.gpa);
+		else if (exit->tdp.in_event)
+			/* The access is the CPU's own (IDT, GDT or stack while delivering an
+			 * event), not the instruction at RIP: decoding that would emulate
+			 * the wrong access. */
+			vm_fail(vcpu, "delivering an event touched 0x%lx, which is not RAM (IDT, GDT or stack in MMIO)",
+				exit->tdp.gpa);
 		else {
 			spin_lock(&vm->lock);
 			mmio_exit(vcpu, exit->tdp.gpa);

@@ -72,6 +72,10 @@ struct vcpu_sregs {
 	struct vcpu_dtable gdt, idt;
 	u64 cr0, cr2, cr3, cr4;
 	u64 efer;
+	/* The current privilege level as the CPU has it (SVM: the VMCB's CPL,
+	 * which SS.DPL need not match; VT-x: SS.DPL, which is CPL there).
+	 * get_sregs only: set_sregs derives it from SS. */
+	u8 cpl;
 };
 
 /* An event to deliver to the guest at the next entry. */
@@ -141,6 +145,7 @@ struct vm_exit {
 			bool read, write, exec;
 			bool present;    /* a translation existed (permission fault) */
 			bool in_walk;    /* during the guest's own page-table walk */
+			bool in_event;   /* while delivering an event (IDT, GDT or stack access): re-delivered at the next entry */
 		} tdp;
 		struct {
 			u8 vector;
