@@ -12,7 +12,7 @@ runner=${1:?usage: $0 RUNNER [NAME]}
 log=$BUILD/attacks-${2:-svm}.log
 source tools/suite-checks.sh
 
-ARGS="config=attacks.cfg smp=off parallel=2" LOG="$log" QUIET=1 TIMEOUT=${TIMEOUT:-600} bash -c "$runner" >/dev/null 2>&1
+ARGS="config=attacks.cfg smp=off parallel=2 console_rate=50" LOG="$log" QUIET=1 TIMEOUT=${TIMEOUT:-600} bash -c "$runner" >/dev/null 2>&1
 status=$?
 
 has() { grep -a -q -F -- "$1" "$log"; }
@@ -22,10 +22,15 @@ has "hv: VM intercepts: passed"; check "INVD, WBINVD, RDPMC, INVLPGA, #DB and #A
 has "hv: VM cpu-state-a: passed" && has "hv: VM cpu-state-b: passed"
 check "two VMs on one CPU keep their own XMM, MXCSR, x87 CW and DR0-3 (cpu-state-a/b)" $?
 has "hv: VM cpu-state-next: passed"; check "a new VM starts from power-on register state, nothing of the last (cpu-state-next)" $?
+flood=$(grep -a '^\[console-flood\]' "$log" | tr -d '\r')
+has "hv: VM console-flood: passed" && has "console line(s) not printed (console_rate=50 lines/s)" &&
+	[ "$(grep -c '^\[console-flood\] $' <<<"$flood")" -le 120 ] &&
+	! LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f-\xff]' <<<"$flood"
+check "a console flood is cut to console_rate and no control byte reaches the terminal (console-flood)" $?
 has "hv: VM idt-mmio: FAILED: delivering an event touched 0x400000d0, which is not RAM (IDT, GDT or stack in MMIO)"
 check "an MMIO fault during event delivery stops the VM instead of emulating the MOV at RIP (idt-mmio)" $?
 has "hv: VM still-runs: passed"; check "the VMs after a stopped one still run" $?
-has "6 passed, 1 failed"; check "the summary counts one stopped VM" $?
+has "7 passed, 1 failed"; check "the summary counts one stopped VM" $?
 [ "$status" -eq 1 ]; check "the run ends with status 1 (got $status)" $?
 
 checks_done check-attacks

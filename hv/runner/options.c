@@ -2,6 +2,7 @@
 #include "hv/runner/options.h"
 #include "hv/runner/run.h"
 #include "hv/runner/cmdline.h"
+#include "hv/vm/guest_console.h"
 #include "hv/console/console.h"
 #include "hv/hv_exit.h"
 #include "hv/cpu/trap.h"
@@ -27,6 +28,7 @@ struct hv_options hv_options = {
 	.nx_ratio = NX_DEFAULT_RATIO,
 	.nx_period_ms = NX_DEFAULT_PERIOD_MS,
 	.vm_switch_flush = 1, /* ibpb */
+	.console_rate = CONSOLE_RATE_DEFAULT,
 };
 
 static const struct cmdline_key option_keys[] = {
@@ -47,6 +49,7 @@ static const struct cmdline_key option_keys[] = {
 	  .max = 3600000 },
 	{ .name = "vm_switch_flush", .type = CMDLINE_ENUM, .dest = &hv_options.vm_switch_flush,
 	  .choices = vm_switch_flush_names },
+	{ .name = "console_rate", .type = CMDLINE_UINT, .dest = &hv_options.console_rate, .min = 0, .max = 1000000 },
 };
 
 int options_parse(const char *cmdline, char *err, size_t errlen)

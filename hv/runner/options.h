@@ -20,6 +20,7 @@ struct hv_options {
 	u32 mmu_zap;      /* enum mmu_zap_policy: auto|fast|slot (tests: force one invalidation strategy) */
 	u64 nx_ratio, nx_period_ms;
 	u32 vm_switch_flush; /* enum vm_switch_flush: none|ibpb|full, when a CPU goes from one VM to another */
+	u64 console_rate;    /* lines per second a VM may print (bursts of twice that); 0: no limit */
 };
 
 extern struct hv_options hv_options;

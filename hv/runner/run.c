@@ -68,6 +68,9 @@ static void print_stats(struct vm *vm)
 		s->mmio_markers_installed, s->mmio_marker_hits, s->mmio_marker_misses, s->lock_breaks,
 		s->tlb_flushes, vm->flush_kicks, s->memslot_calls);
 	vm_memory_print_reclaim(vm);
+	if (s->console_dropped || s->console_filtered)
+		kprintf("hv: VM %s: console: %lu line(s) over console_rate not printed, %lu byte(s) filtered\n",
+			vm->name, s->console_dropped, s->console_filtered);
 }
 
 /* Prints the verdict on one VM (ran_ms: how long it ran); true when it passed. */

@@ -1,6 +1,7 @@
 /* VM objects: creation from a configuration, running, stopping (hv/vm/vm.h). */
 #include "hv/vm/vm.h"
 #include "hv/vm/vm_memory.h"
+#include "hv/runner/options.h"
 #include "hv/vm/exit_dispatch.h"
 #include "hv/console/console.h"
 #include "hv/console/printf.h"
@@ -53,6 +54,7 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
 	vm->ram_bytes = cfg->mem;
 	vm->nvcpus = cfg->cpus;
 	spin_init(&vm->lock);
+	guest_console_init(vm, (u32)hv_options.console_rate);
 	if (vm_memory_create(vm, err, errlen))
 		goto fail;
 	for (u32 i = 0; i < vm->nvcpus; i++) {

@@ -31,6 +31,10 @@ void vm_fail(struct vcpu *vcpu, const char *fmt, ...)
 	vcpu->vm->outcome = VM_FAILED;
 }
 
+/* The console's clock (hv/cpu/time.h): moved by the tests. */
+static u64 fake_ns;
+u64 time_now_ns(void) { return fake_ns; }
+
 /* INIT and SIPI as the local APIC posts them: which vCPUs got what (hv/vm/vcpu_mp.c). */
 static u32 inits, sipis, sipi_vector;
 void vcpu_send_init(struct vcpu *target) { inits |= 1u << target->id; }
@@ -213,6 +217,28 @@ static void test_vlapic_refuses(void **state)
 	assert_int_equal(inits | sipis, 0);
 }
 
+/* A guest's escape sequences never reach the terminal; a flood is cut to the line budget. */
+static void test_console_filter_and_rate(void **state)
+{
+	static const char esc[] = "a\x1b[2J\x07" "b\x9b\n";
+	guest_console_init(&vm, 2); /* 2 lines per second, bursts of 4 */
+	guest_console_write(&vm, esc, sizeof(esc) - 1);
+	assert_string_equal(console, "[t] a?[2J?b?\n");
+	assert_int_equal(vm.stats.console_filtered, 3);
+
+	char flood[10];
+	memset(flood, '\n', sizeof(flood));
+	guest_console_write(&vm, flood, sizeof(flood)); /* 3 tokens left: 7 dropped */
+	assert_int_equal(vm.stats.console_dropped, 7);
+	fake_ns += 1000000000ull;                      /* one second: 2 more lines */
+	guest_console_write(&vm, "ok 1 - x\n", 9);
+	assert_non_null(strstr(console, "[t] hv: 7 console line(s) not printed (console_rate=2 lines/s)\n[t] ok 1 - x\n"));
+	assert_int_equal(vm.tap.passed, 1);           /* counted even when the budget is gone */
+	guest_console_write(&vm, flood, 3);           /* 1 printed, 2 dropped */
+	assert_int_equal(vm.stats.console_dropped, 9);
+	guest_console_init(&vm, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -221,6 +247,7 @@ int main(void)
 		cmocka_unit_test_setup(test_pic_and_pci, setup),
 		cmocka_unit_test_setup(test_fw_cfg, setup),
 		cmocka_unit_test_setup(test_uart, setup),
+		cmocka_unit_test_setup(test_console_filter_and_rate, setup),
 		cmocka_unit_test_setup(test_testdev, setup),
 		cmocka_unit_test_setup(test_vlapic_registers, setup),
 		cmocka_unit_test_setup(test_vlapic_init_sipi, setup),
