@@ -12,7 +12,7 @@ runner=${1:?usage: $0 RUNNER [NAME]}
 log=$BUILD/attacks-${2:-svm}.log
 source tools/suite-checks.sh
 
-ARGS="config=attacks.cfg smp=off parallel=2 console_rate=50" LOG="$log" QUIET=1 TIMEOUT=${TIMEOUT:-600} bash -c "$runner" >/dev/null 2>&1
+ARGS="config=attacks.cfg smp=off parallel=2 console_rate=50 tdp_table_cap=64" LOG="$log" QUIET=1 TIMEOUT=${TIMEOUT:-600} bash -c "$runner" >/dev/null 2>&1
 status=$?
 
 has() { grep -a -q -F -- "$1" "$log"; }
@@ -29,8 +29,10 @@ has "hv: VM console-flood: passed" && has "console line(s) not printed (console_
 check "a console flood is cut to console_rate and no control byte reaches the terminal (console-flood)" $?
 has "hv: VM idt-mmio: FAILED: delivering an event touched 0x400000d0, which is not RAM (IDT, GDT or stack in MMIO)"
 check "an MMIO fault during event delivery stops the VM instead of emulating the MOV at RIP (idt-mmio)" $?
+has "hv: VM tdp-flood: FAILED: guest-physical fault at 0x" && has "its second-level page tables exceed tdp_table_cap"
+check "second-level tables beyond tdp_table_cap stop the VM (tdp-flood)" $?
 has "hv: VM still-runs: passed"; check "the VMs after a stopped one still run" $?
-has "7 passed, 1 failed"; check "the summary counts one stopped VM" $?
+has "7 passed, 2 failed"; check "the summary counts the stopped VMs" $?
 [ "$status" -eq 1 ]; check "the run ends with status 1 (got $status)" $?
 
 checks_done check-attacks

@@ -29,6 +29,7 @@ struct hv_options hv_options = {
 	.nx_period_ms = NX_DEFAULT_PERIOD_MS,
 	.vm_switch_flush = 1, /* ibpb */
 	.console_rate = CONSOLE_RATE_DEFAULT,
+	.tdp_table_cap = 8192, /* 32 MiB of tables per VM */
 };
 
 static const struct cmdline_key option_keys[] = {
@@ -50,6 +51,8 @@ static const struct cmdline_key option_keys[] = {
 	{ .name = "vm_switch_flush", .type = CMDLINE_ENUM, .dest = &hv_options.vm_switch_flush,
 	  .choices = vm_switch_flush_names },
 	{ .name = "console_rate", .type = CMDLINE_UINT, .dest = &hv_options.console_rate, .min = 0, .max = 1000000 },
+	{ .name = "tdp_table_cap", .type = CMDLINE_UINT, .dest = &hv_options.tdp_table_cap, .min = 0,
+	  .max = 1u << 24 },
 };
 
 int options_parse(const char *cmdline, char *err, size_t errlen)
