@@ -23,7 +23,10 @@ struct fpu_regs {
 	u32 mxcsr;
 	u16 fcw;
 	u64 dr[4];
+	u32 aux;  /* TSC_AUX as RDTSCP reads it, when the CPU has RDTSCP */
 };
+
+static bool has_rdtscp;
 
 /* The compiler knows no SSE (-mgeneral-regs-only): moving XMM registers is done here. */
 __asm__(".text\n"
@@ -62,8 +65,16 @@ static void write_dr(int n, u64 v)
 	}
 }
 
+static u32 rdtscp_aux(void)
+{
+	u32 lo, hi, aux;
+	__asm__ volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(aux));
+	return aux;
+}
+
 static void read_all(struct fpu_regs *r)
 {
+	r->aux = has_rdtscp ? rdtscp_aux() : 0;
 	xmm_store(r->xmm);
 	__asm__ volatile("stmxcsr %0" : "=m"(r->mxcsr));
 	__asm__ volatile("fnstcw %0" : "=m"(r->fcw));
@@ -78,6 +89,8 @@ static void write_all(const struct fpu_regs *r)
 	__asm__ volatile("fldcw %0" : : "m"(r->fcw));
 	for (int i = 0; i < 4; i++)
 		write_dr(i, r->dr[i]); /* DR7 stays 0: no breakpoint is armed */
+	if (has_rdtscp)
+		wrmsr(0xc0000103u, r->aux);
 }
 
 /* Values that differ per seed in every register (and in the rounding-control bits). */
@@ -91,12 +104,13 @@ static void pattern(struct fpu_regs *r, u64 seed)
 	r->fcw = (u16)(FCW_INIT & ~0xc00u) | (u16)((seed + 1) & 3) << 10;
 	for (int i = 0; i < 4; i++)
 		r->dr[i] = 0x100000ull * (seed + 1) + 0x1000ull * (u64)i;
+	r->aux = has_rdtscp ? (u32)seed * 0x1111u : 0;
 }
 
 static bool same(const struct fpu_regs *a, const struct fpu_regs *b)
 {
 	return memcmp(a->xmm, b->xmm, sizeof(a->xmm)) == 0 && a->mxcsr == b->mxcsr && a->fcw == b->fcw &&
-	       memcmp(a->dr, b->dr, sizeof(a->dr)) == 0;
+	       memcmp(a->dr, b->dr, sizeof(a->dr)) == 0 && a->aux == b->aux;
 }
 
 static u64 arg_number(const char *key, u64 fallback)
@@ -112,9 +126,14 @@ static u64 arg_number(const char *key, u64 fallback)
 
 static void do_rdtscp(void *arg)
 {
-	u32 lo, hi, aux;
-	__asm__ volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(aux));
-	*(u32 *)arg = aux;
+	*(u32 *)arg = rdtscp_aux();
+}
+
+/* RDTSCP and a writable TSC_AUX (our hypervisor hides RDTSCP from CPUID, so probe). */
+static void probe_tsc_aux(void *arg)
+{
+	wrmsr(0xc0000103u, rdmsr(0xc0000103u));
+	*(u32 *)arg = rdtscp_aux();
 }
 
 void test_main(void)
@@ -126,6 +145,15 @@ void test_main(void)
 	plan(8);
 	write_cr0((read_cr0() & ~(CR0_EM | CR0_TS)) | CR0_MP);
 	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
+
+	u32 aux = 0xffffffffu;
+	int v = catch_exception(do_rdtscp, &aux);
+	if (v == EXC_UD)
+		skip("no RDTSCP on this CPU", "hv: RDTSCP reads this vCPU's TSC_AUX");
+	else
+		ok(v < 0 && aux == 0, "hv: RDTSCP reads this vCPU's TSC_AUX (0 at power-on), got 0x%x", aux);
+	u32 scratch;
+	has_rdtscp = catch_exception(probe_tsc_aux, &scratch) < 0;
 
 	read_all(&fresh);
 	u64 xmm_or = 0;
@@ -139,27 +167,21 @@ void test_main(void)
 	pattern(&want, seed);
 	write_all(&want);
 	read_all(&got);
-	ok(same(&got, &want), "XMM0-15, MXCSR, FCW and DR0-3 hold what was written (seed %lu)", (unsigned long)seed);
+	ok(same(&got, &want), "XMM0-15, MXCSR, FCW, DR0-3%s hold what was written (seed %lu)",
+	   has_rdtscp ? " and TSC_AUX" : "", (unsigned long)seed);
 	for (u64 i = 0; i < iters; i++) {
 		read_all(&got);
 		if (!same(&got, &want)) {
 			if (!bad++)
-				diag("pass %lu: xmm0 0x%lx mxcsr 0x%x fcw 0x%x dr0 0x%lx (want 0x%lx 0x%x 0x%x 0x%lx)",
+				diag("pass %lu: xmm0 0x%lx mxcsr 0x%x fcw 0x%x dr0 0x%lx aux 0x%x (want 0x%lx 0x%x 0x%x 0x%lx 0x%x)",
 				     (unsigned long)i, (unsigned long)got.xmm[0][0], got.mxcsr, got.fcw,
-				     (unsigned long)got.dr[0], (unsigned long)want.xmm[0][0], want.mxcsr, want.fcw,
-				     (unsigned long)want.dr[0]);
+				     (unsigned long)got.dr[0], got.aux, (unsigned long)want.xmm[0][0], want.mxcsr,
+				     want.fcw, (unsigned long)want.dr[0], want.aux);
 			write_all(&want);
 		}
 	}
 	ok_eq(bad, 0, "the registers kept their values over %lu passes (other VMs ran meanwhile)",
 	      (unsigned long)iters);
-
-	u32 aux = 0xffffffffu;
-	int v = catch_exception(do_rdtscp, &aux);
-	if (v == EXC_UD)
-		skip("no RDTSCP on this CPU", "hv: RDTSCP reads this vCPU's TSC_AUX");
-	else
-		ok(v < 0 && aux == 0, "hv: RDTSCP reads this vCPU's TSC_AUX (0 at power-on), got 0x%x", aux);
 
 	/* Leave a mark for the VM that runs next on this CPU to find (it must not). */
 	pattern(&want, seed + 100);

@@ -43,3 +43,21 @@ fuzz-host: $(FUZZ_BINS)
 			> $(BUILD)/fuzz/$$t.log 2>&1 || { tail -20 $(BUILD)/fuzz/$$t.log; echo "fuzz-host: $$t FAILED"; exit 1; }; \
 		echo "fuzz-host: $$t: $$(grep -o 'Done [0-9]* runs' $(BUILD)/fuzz/$$t.log), no finding"; \
 	done
+
+# The guest fuzzer (guests/fuzz-exits.c, tools/fuzz-guests.sh) on both
+# backends: `make check` runs it with seed 1, about 10^5 exits under QEMU
+# (SVM) and 2 * 10^4 under Bochs (VT-x, some 20 times slower); `make fuzz`
+# runs FUZZ_COUNT actions (about 1.1 exits each) with FUZZ_SEED on both.
+FUZZ_COUNT ?= 300000
+FUZZ_SEED ?= 1
+.PHONY: check-svm-fuzz check-vmx-fuzz fuzz-guests
+check-svm: check-svm-fuzz
+check-svm-fuzz: all
+	BUILD=$(BUILD) tools/fuzz-guests.sh tools/run-qemu.sh svm 90000 1
+check-vmx: check-vmx-fuzz
+check-vmx-fuzz: all
+	BUILD=$(BUILD) tools/fuzz-guests.sh "$(BOCHS_MB2)" vmx 20000 1
+fuzz: fuzz-guests
+fuzz-guests: all
+	@BUILD=$(BUILD) tools/fuzz-guests.sh tools/run-qemu.sh svm $(FUZZ_COUNT) $(FUZZ_SEED); s=$$?; \
+	BUILD=$(BUILD) tools/fuzz-guests.sh "$(BOCHS_MB2)" vmx $(FUZZ_COUNT) $(FUZZ_SEED) && [ $$s -eq 0 ]

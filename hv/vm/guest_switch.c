@@ -238,6 +238,11 @@ bool xsetbv_exit(struct vcpu *vcpu, const struct vm_exit *exit)
 	return true;
 }
 
+bool guest_has_tsc_aux(void)
+{
+	return sw.rdtscp;
+}
+
 /* The live MSR while this CPU holds the vCPU's state (interrupts off: no switch meanwhile). */
 u64 guest_tsc_aux(struct vcpu *vcpu)
 {

@@ -34,7 +34,8 @@ void guest_switch_in(struct vcpu *vcpu);
 /* XSETBV exit: #GP(0) for a value the CPU would refuse (hv/vm/xcr0.h), else the new XCR0. */
 bool xsetbv_exit(struct vcpu *vcpu, const struct vm_exit *exit);
 
-/* TSC_AUX as the guest's RDTSCP/RDMSR sees it (MSR exits, hv/vm/msr.c). */
+/* TSC_AUX as the guest's RDTSCP/RDMSR sees it (MSR exits, hv/vm/msr.c); it exists when the CPU has RDTSCP. */
+bool guest_has_tsc_aux(void);
 u64 guest_tsc_aux(struct vcpu *vcpu);
 void guest_set_tsc_aux(struct vcpu *vcpu, u64 value);
 
