@@ -11,9 +11,10 @@
 
 /*
  * Bits a guest may see, per leaf; a leaf not listed reads zeros.
- * Hidden on purpose: VMX, SVM, x2APIC, XSAVE/AVX (no XSETBV handling),
- * PCID, MCE/MCA, MTRR, RDTSCP (their MSRs are not on the allow-list),
- * monitor/mwait and everything about power management.
+ * Hidden on purpose: VMX, SVM, x2APIC, XSAVE/AVX (XSETBV and the state
+ * are handled, hv/vm/guest_switch.c, but leaf 0xD is not filtered yet),
+ * PCID, MCE/MCA, MTRR, RDTSCP (TSC_AUX is per vCPU and allowed, the bit
+ * is not shown yet), monitor/mwait and everything about power management.
  */
 struct cpuid_filter {
 	u32 leaf;
