@@ -113,17 +113,6 @@ static bool same(const struct fpu_regs *a, const struct fpu_regs *b)
 	       memcmp(a->dr, b->dr, sizeof(a->dr)) == 0 && a->aux == b->aux;
 }
 
-static u64 arg_number(const char *key, u64 fallback)
-{
-	char buf[24];
-	u64 v = 0;
-	if (!cmdline_arg(key, buf, sizeof(buf)))
-		return fallback;
-	for (const char *p = buf; *p >= '0' && *p <= '9'; p++)
-		v = v * 10 + (u64)(*p - '0');
-	return v;
-}
-
 static void do_rdtscp(void *arg)
 {
 	*(u32 *)arg = rdtscp_aux();
@@ -138,7 +127,7 @@ static void probe_tsc_aux(void *arg)
 
 void test_main(void)
 {
-	u64 seed = arg_number("seed", 1), iters = arg_number("iters", 200000);
+	u64 seed = cmdline_number("seed", 1), iters = cmdline_number("iters", 200000);
 	struct fpu_regs fresh, want, got;
 	u64 bad = 0;
 

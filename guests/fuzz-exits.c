@@ -27,17 +27,6 @@ static u64 rnd(void)
 	return state;
 }
 
-static u64 arg_number(const char *key, u64 fallback)
-{
-	char buf[24];
-	u64 v = 0;
-	if (!cmdline_arg(key, buf, sizeof(buf)))
-		return fallback;
-	for (const char *p = buf; *p >= '0' && *p <= '9'; p++)
-		v = v * 10 + (u64)(*p - '0');
-	return v;
-}
-
 static u8 scratch[2 * 4096] __attribute__((aligned(4096)));
 
 struct action { u64 a, b, c; };
@@ -143,7 +132,7 @@ static void (*const actions[])(void *) = { port_io, msr_access, cpuid_random, hy
 
 void test_main(void)
 {
-	u64 seed = arg_number("seed", 1), count = arg_number("count", 10000);
+	u64 seed = cmdline_number("seed", 1), count = cmdline_number("count", 10000);
 	u64 faults = 0;
 	struct hc_stats s;
 
