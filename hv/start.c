@@ -3,6 +3,7 @@
 #include "boot_info.h"
 #include "hv/console/console.h"
 #include "hv/cpu/cpu_features.h"
+#include "hv/vm/guest_switch.h"
 #include "hv/hv_exit.h"
 #include "hv/cpu/gdt.h"
 #include "hv/cpu/idt.h"
@@ -83,6 +84,7 @@ void hv_start(struct boot_info *bi)
 	paging_init(bi);
 	console_enable_fb(bi);
 	vendor_print_features(cpu_features.vendor);
+	guest_switch_init(); /* before the APs: they copy CR0 and CR4 */
 	smp_init(bi); /* from here on we are thread "main" on CPU 0, with preemption */
 	if (hv_options.test_sched)
 		hv_exit(sched_selftest());

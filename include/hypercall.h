@@ -172,6 +172,10 @@ struct hc_stats {
 	u32 nx_ratio;            /* a recovery pass zaps ceil(split / ratio) tables */
 	u32 nx_period_ms;        /* between recovery passes; 0: no recovery thread runs */
 	u32 pool_pages;          /* 4 KiB pages in this VM's memslot pool */
+	/* Appended after ABI 1.1 (size tells): what the hypervisor held back from a hostile guest */
+	u64 console_dropped;     /* console lines not printed (over the console_rate budget) */
+	u64 console_filtered;    /* console bytes printed as '?' (not printable ASCII or tab) */
+	u64 tdp_tables;          /* second-level table pages now (capped by tdp_table_cap) */
 };
 #define HC_STATS_MIN_SIZE 8u /* size + vcpus */
 

@@ -23,6 +23,8 @@
 /* CR4 */
 #define CR4_PSE (1ull << 4)
 #define CR4_PAE (1ull << 5)
+#define CR4_OSFXSR (1ull << 9)
+#define CR4_OSXMMEXCPT (1ull << 10)
 #define CR4_LA57 (1ull << 12)
 #define CR4_VMXE (1ull << 13)
 #define CR4_PCIDE (1ull << 17)
@@ -59,6 +61,8 @@
 #define MSR_APIC_BASE 0x1Bu
 #define MSR_FEATURE_CONTROL 0x3Au
 #define MSR_TSC_ADJUST 0x3Bu
+#define MSR_PRED_CMD 0x49u /* bit 0: IBPB */
+#define MSR_FLUSH_CMD 0x10Bu /* bit 0: L1D flush */
 #define MSR_SYSENTER_CS 0x174u
 #define MSR_SYSENTER_ESP 0x175u
 #define MSR_SYSENTER_EIP 0x176u

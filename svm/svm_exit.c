@@ -7,6 +7,9 @@
 #define LEN_HLT 1
 #define LEN_MSR 2
 #define LEN_VMMCALL 3
+#define LEN_XSETBV 3
+#define LEN_INVD 2 /* and WBINVD */
+#define VECTOR_UD 6
 
 static u8 insn_len(const struct vmcb *vmcb, u8 known)
 {
@@ -41,6 +44,7 @@ static void decode_npf(const struct vmcb *vmcb, struct vm_exit *exit)
 	exit->tdp.read = !exit->tdp.write && !exit->tdp.exec;
 	exit->tdp.present = info & NPF_PRESENT;
 	exit->tdp.in_walk = info & NPF_IN_WALK;
+	exit->tdp.in_event = vmcb->control.exit_int_info & EVENT_VALID;
 }
 
 #define CR4_RESERVED 0xffffffff00008000ull /* bit 15 and 32-63: reserved on every CPU */
@@ -134,6 +138,25 @@ void svm_decode_exit(struct vcpu *vcpu, struct vm_exit *exit)
 		case VMEXIT_NPF:
 			decode_npf(vmcb, exit);
 			break;
+		case VMEXIT_XSETBV:
+			exit->kind = EXIT_KIND_XSETBV;
+			exit->xcr.index = (u32)vcpu->regs.gpr[GPR_RCX];
+			exit->xcr.value = ((u64)(u32)vcpu->regs.gpr[GPR_RDX] << 32) | (u32)vmcb->save.rax;
+			exit->insn_len = insn_len(vmcb, LEN_XSETBV);
+			break;
+		case VMEXIT_INVD:
+		case VMEXIT_WBINVD:
+			exit->kind = EXIT_KIND_CACHE;
+			exit->insn_len = insn_len(vmcb, LEN_INVD);
+			break;
+		case VMEXIT_RDPMC:
+			exit->kind = EXIT_KIND_RDPMC;
+			break;
+		case VMEXIT_INVLPGA:
+			/* SVM is hidden from the guest (CPUID): its instructions do not exist. */
+			svm_inject_event(vcpu, &(struct vcpu_event){ .type = EVENT_EXCEPTION, .vector = VECTOR_UD });
+			exit->kind = EXIT_KIND_NONE;
+			break;
 		case VMEXIT_SHUTDOWN:
 			exit->kind = EXIT_KIND_SHUTDOWN;
 			break;
@@ -172,6 +195,11 @@ const char *svm_exit_code_name(u64 code)
 	case VMEXIT_CLGI: return "CLGI";
 	case VMEXIT_SKINIT: return "SKINIT";
 	case VMEXIT_NPF: return "NPF";
+	case VMEXIT_XSETBV: return "XSETBV";
+	case VMEXIT_INVD: return "INVD";
+	case VMEXIT_WBINVD: return "WBINVD";
+	case VMEXIT_RDPMC: return "RDPMC";
+	case VMEXIT_INVLPGA: return "INVLPGA";
 	}
 	if ((u32)code == VMEXIT_INVALID)
 		return "INVALID";

@@ -61,6 +61,7 @@ void svm_get_sregs(struct vcpu *vcpu, struct vcpu_sregs *sregs)
 	sregs->cr3 = save->cr3;
 	sregs->cr4 = save->cr4;
 	sregs->efer = save->efer & ~EFER_SVME; /* SVME is ours, not the guest's */
+	sregs->cpl = save->cpl;
 }
 
 

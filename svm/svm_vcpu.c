@@ -11,7 +11,9 @@
 #define DR6_POWER_ON 0xffff0ff0ull
 #define DR7_POWER_ON 0x400ull
 
+#define VECTOR_DB 1
 #define VECTOR_UD 6
+#define VECTOR_AC 17
 
 static void vmcb_init(struct vmcb *vmcb, u32 asid)
 {
@@ -19,12 +21,19 @@ static void vmcb_init(struct vmcb *vmcb, u32 asid)
 	struct vmcb_save *s = &vmcb->save;
 
 	/* What the core handles; the SVM instructions exit so the VM stops
-	 * instead of running them; #UD to accept Intel's VMCALL too. */
+	 * instead of running them; #UD to accept Intel's VMCALL too. Instructions
+	 * that reach beyond the guest: INVD and WBINVD (every cache line of the
+	 * CPU), INVLPGA (any ASID), RDPMC (the host's counters), XSETBV (XCR0 is
+	 * the CPU's: hv/vm/guest_switch.c). #AC and #DB exit so that an exception
+	 * whose delivery raises it again (CVE-2015-5307, CVE-2015-8104) cannot
+	 * keep the CPU in the guest for good; the core reflects them. */
 	c->intercept_misc1 = INTERCEPT1_INTR | INTERCEPT1_NMI | INTERCEPT1_CPUID | INTERCEPT1_HLT |
-			     INTERCEPT1_IOIO | INTERCEPT1_MSR | INTERCEPT1_SHUTDOWN;
+			     INTERCEPT1_IOIO | INTERCEPT1_MSR | INTERCEPT1_SHUTDOWN | INTERCEPT1_RDPMC |
+			     INTERCEPT1_INVD | INTERCEPT1_INVLPGA;
 	c->intercept_misc2 = INTERCEPT2_VMRUN | INTERCEPT2_VMMCALL | INTERCEPT2_VMLOAD |
-			     INTERCEPT2_VMSAVE | INTERCEPT2_STGI | INTERCEPT2_CLGI | INTERCEPT2_SKINIT;
-	c->intercept_exceptions = 1u << VECTOR_UD;
+			     INTERCEPT2_VMSAVE | INTERCEPT2_STGI | INTERCEPT2_CLGI | INTERCEPT2_SKINIT |
+			     INTERCEPT2_WBINVD | INTERCEPT2_XSETBV;
+	c->intercept_exceptions = 1u << VECTOR_UD | 1u << VECTOR_DB | 1u << VECTOR_AC;
 	/* CR8 is the virtual APIC's TPR (hv/vm/vcpu_intr.c), never V_TPR alone. */
 	c->intercept_cr = INTERCEPT_CR8_READ | INTERCEPT_CR8_WRITE;
 	c->iopm_base_pa = svm_iopm_pa();

@@ -106,8 +106,11 @@ _Static_assert(sizeof(struct vmcb) == 4096, "vmcb is one page");
 #define INTERCEPT1_NMI      (1u << 1)
 #define INTERCEPT1_VINTR    (1u << 4)
 #define INTERCEPT1_IRET     (1u << 20)
+#define INTERCEPT1_RDPMC    (1u << 15)
 #define INTERCEPT1_CPUID    (1u << 18)
+#define INTERCEPT1_INVD     (1u << 22)
 #define INTERCEPT1_HLT      (1u << 24)
+#define INTERCEPT1_INVLPGA  (1u << 26)
 #define INTERCEPT1_IOIO     (1u << 27)
 #define INTERCEPT1_MSR      (1u << 28)
 #define INTERCEPT1_SHUTDOWN (1u << 31)
@@ -119,6 +122,8 @@ _Static_assert(sizeof(struct vmcb) == 4096, "vmcb is one page");
 #define INTERCEPT2_STGI     (1u << 4)
 #define INTERCEPT2_CLGI     (1u << 5)
 #define INTERCEPT2_SKINIT   (1u << 6)
+#define INTERCEPT2_WBINVD   (1u << 9)
+#define INTERCEPT2_XSETBV   (1u << 13)
 
 #define TLB_CONTROL_NONE      0
 #define TLB_CONTROL_FLUSH_ALL 1 /* every ASID: the fallback without flush-by-ASID */
@@ -153,9 +158,12 @@ _Static_assert(sizeof(struct vmcb) == 4096, "vmcb is one page");
 #define VMEXIT_SMI       0x62
 #define VMEXIT_INIT      0x63
 #define VMEXIT_VINTR     0x64
+#define VMEXIT_RDPMC     0x6f
 #define VMEXIT_CPUID     0x72
 #define VMEXIT_IRET      0x74
+#define VMEXIT_INVD      0x76
 #define VMEXIT_HLT       0x78
+#define VMEXIT_INVLPGA   0x7a
 #define VMEXIT_IOIO      0x7b
 #define VMEXIT_MSR       0x7c
 #define VMEXIT_SHUTDOWN  0x7f
@@ -166,6 +174,8 @@ _Static_assert(sizeof(struct vmcb) == 4096, "vmcb is one page");
 #define VMEXIT_STGI      0x84
 #define VMEXIT_CLGI      0x85
 #define VMEXIT_SKINIT    0x86
+#define VMEXIT_WBINVD    0x89
+#define VMEXIT_XSETBV    0x8d
 #define VMEXIT_NPF       0x400
 #define VMEXIT_INVALID   0xffffffffu /* compare the low 32 bits (QEMU writes -1 zero-extended) */
 

@@ -9,6 +9,7 @@ UNIT_SRC_keyval := hv/runner/keyval.c hv/console/printf.c
 UNIT_SRC_cmdline := hv/runner/cmdline.c hv/runner/keyval.c hv/console/printf.c
 UNIT_SRC_insn_decode := hv/emulate/insn_decode.c hv/console/printf.c
 UNIT_SRC_guest_walk := hv/emulate/guest_walk.c
+UNIT_SRC_xcr0 := hv/vm/xcr0.c
 UNIT_SRC_vmx_caps := vmx/caps.c
 UNIT_SRC_vmx_guest_check := vmx/guest_check.c
 UNIT_SRC_vmx_ept := vmx/ept.c mm/spte.c

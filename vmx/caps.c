@@ -32,6 +32,9 @@ static const struct ctl_want wants[] = {
 	{ VMX_CTL_PROC, PROC_CR8_STORE_EXITING, REQUIRED, "CR8-store exiting" },
 	{ VMX_CTL_PROC, PROC_USE_IO_BITMAPS, REQUIRED, "use I/O bitmaps" },
 	{ VMX_CTL_PROC, PROC_USE_MSR_BITMAPS, REQUIRED, "use MSR bitmaps" },
+	/* The host's performance counters and every cache line of the CPU are not the guest's. */
+	{ VMX_CTL_PROC, PROC_RDPMC_EXITING, REQUIRED, "RDPMC exiting" },
+	{ VMX_CTL_PROC2, PROC2_WBINVD_EXITING, REQUIRED, "WBINVD exiting" },
 	{ VMX_CTL_PROC, PROC_MWAIT_EXITING, OPTIONAL, "MWAIT exiting" },
 	{ VMX_CTL_PROC, PROC_MONITOR_EXITING, OPTIONAL, "MONITOR exiting" },
 	{ VMX_CTL_PROC, PROC_SECONDARY_CONTROLS, REQUIRED, "activate secondary controls" },

@@ -1,9 +1,10 @@
 /*
  * Guest MSRs. SYSENTER_CS/ESP/EIP and PAT live in the VMCS and VM entry/exit
- * switch them. STAR, LSTAR, CSTAR, SFMASK, KERNEL_GS_BASE and XCR0 are not
+ * switch them. STAR, LSTAR, CSTAR, SFMASK and KERNEL_GS_BASE are not
  * switched by VMX; the hypervisor itself never uses them (no SYSCALL, no
- * SWAPGS, no extended state), so the CPU simply keeps the guest's values and
- * they are rewritten only when another vCPU ran here with different ones.
+ * SWAPGS), so the CPU simply keeps the guest's values and they are
+ * rewritten only when another vCPU ran here with different ones. (XCR0 and
+ * the extended state are the core's: hv/vm/guest_switch.c.)
  */
 #include "vmx/vmx.h"
 #include "hv/cpu/cpu.h"
@@ -63,11 +64,6 @@ bool vmx_set_msr(struct vcpu *vcpu, u32 index, u64 value)
 	return true;
 }
 
-static void xsetbv(u32 index, u64 value)
-{
-	asm volatile("xsetbv" : : "c"(index), "a"((u32)value), "d"((u32)(value >> 32)));
-}
-
 void vmx_load_lazy_state(struct vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
@@ -79,11 +75,6 @@ void vmx_load_lazy_state(struct vcpu *vcpu)
 			continue;
 		wrmsr(lazy_msrs[i], vmx->lazy_msr[i]);
 		cpu->lazy_msr[i] = vmx->lazy_msr[i];
-	}
-	/* Without CR4.OSXSAVE (no XSAVE on this CPU) XCR0 cannot be written, nor set by a guest. */
-	if ((read_cr4() & CR4_OSXSAVE) && (!valid || cpu->xcr0 != vmx->xcr0)) {
-		xsetbv(0, vmx->xcr0);
-		cpu->xcr0 = vmx->xcr0;
 	}
 	cpu->lazy_valid = true;
 }

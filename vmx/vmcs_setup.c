@@ -8,7 +8,9 @@
 
 #define PAT_POWER_ON 0x0007040600070406ull
 #define DR7_POWER_ON 0x400ull
+#define VECTOR_DB 1
 #define VECTOR_UD 6
+#define VECTOR_AC 17
 
 struct dtr {
 	u16 limit;
@@ -84,8 +86,11 @@ static void setup_controls(struct vmx_vcpu *vmx)
 	}
 	vmcs_write(VMCS_EXIT_CONTROLS, vmx_cfg.ctl[VMX_CTL_EXIT]);
 	vmcs_write(VMCS_ENTRY_CONTROLS, vmx_cfg.ctl[VMX_CTL_ENTRY]);
-	/* #UD: the guest may use AMD's VMMCALL as its hypercall (the core checks the bytes). */
-	vmcs_write(VMCS_EXCEPTION_BITMAP, 1u << VECTOR_UD);
+	/* #UD: the guest may use AMD's VMMCALL as its hypercall (the core checks the bytes).
+	 * #DB and #AC: an exception whose delivery raises it again (CVE-2015-8104,
+	 * CVE-2015-5307) would keep the CPU in the guest for good; each one exits
+	 * and the core reflects it. */
+	vmcs_write(VMCS_EXCEPTION_BITMAP, 1u << VECTOR_UD | 1u << VECTOR_DB | 1u << VECTOR_AC);
 	vmcs_write(VMCS_PF_ERROR_MASK, 0);
 	vmcs_write(VMCS_PF_ERROR_MATCH, 0);
 	vmcs_write(VMCS_CR3_TARGET_COUNT, 0);

@@ -19,7 +19,6 @@ struct vmx_vcpu {
 	u64 eptp;                /* 0 until the core gives a root */
 	bool flush_pending;      /* INVEPT (and INVVPID) before the next entry */
 	u64 cr2;                 /* not in the VMCS: the entry stub swaps it */
-	u64 xcr0;                /* the guest's XCR0 (XSETBV exits), loaded before entry */
 	u64 lazy_msr[VMX_LAZY_MSRS]; /* guest values of the MSRs VMX does not switch */
 	u32 event_info;          /* VM-entry interruption information for the next entry (0: none) */
 	u32 event_error;
@@ -48,9 +47,8 @@ extern struct vmx_config vmx_cfg;
 struct vmx_cpu {
 	u64 vmxon_pa;             /* the VMXON region; 0 while VMX is off on this CPU */
 	u64 current_vmcs;         /* the VMCS VMPTRLD made current here, 0 for none */
-	bool lazy_valid;          /* lazy_msr and xcr0 hold what the CPU holds */
+	bool lazy_valid;          /* lazy_msr holds what the CPU holds */
 	u64 lazy_msr[VMX_LAZY_MSRS];
-	u64 xcr0;
 };
 
 /* This CPU's VMX state (valid once vmx_enable_cpu ran on it). */
@@ -131,7 +129,7 @@ u64 vmx_msr_bitmap_pa(void);
 /* guest_msrs.c: guest state the VMCS does not switch */
 bool vmx_get_msr(struct vcpu *vcpu, u32 index, u64 *value);
 bool vmx_set_msr(struct vcpu *vcpu, u32 index, u64 value);
-/* Put the guest's XCR0 and syscall MSRs in this CPU before entry (only what differs). */
+/* Put the guest's syscall MSRs in this CPU before entry (only what differs). */
 void vmx_load_lazy_state(struct vcpu *vcpu);
 
 /* vmx.c: detection and VMXON */

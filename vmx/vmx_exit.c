@@ -1,7 +1,7 @@
 /*
  * Decoding a VM exit into the neutral struct vm_exit the core dispatches.
  * A few exits exist only because of VMX and are finished here: control-
- * register writes (the CR0/CR4 masks), XSETBV, INVD, and instructions of
+ * register writes (the CR0/CR4 masks) and instructions of
  * features hidden from the guest (VMX, MONITOR/MWAIT: #UD). Those return
  * EXIT_KIND_NONE with the guest's RIP already advanced.
  */
@@ -9,11 +9,9 @@
 #include "vmx/names.h"
 #include "hv/cpu/cpu.h"
 
+#define VECTOR_DB 1
 #define VECTOR_UD 6
 #define VECTOR_GP 13
-#define XCR0_X87 1ull
-#define XCR0_SSE 2ull
-#define XCR0_AVX 4ull
 
 static void inject_exception(struct vcpu *vcpu, u8 vector, bool has_error)
 {
@@ -109,22 +107,6 @@ gp:
 	return true;
 }
 
-static void handle_xsetbv(struct vcpu *vcpu)
-{
-	u32 index = (u32)vcpu->regs.gpr[GPR_RCX];
-	u64 value = (vcpu->regs.gpr[GPR_RDX] << 32) | (u32)vcpu->regs.gpr[GPR_RAX];
-	struct cpuid_regs xs = cpuid(0xd, 0);
-	u64 supported = xs.eax | (u64)xs.edx << 32;
-
-	if (index != 0 || !(value & XCR0_X87) || (value & ~supported) ||
-	    ((value & XCR0_AVX) && !(value & XCR0_SSE))) {
-		inject_exception(vcpu, VECTOR_GP, true);
-		return;
-	}
-	to_vmx(vcpu)->xcr0 = value; /* loaded before the next entry (guest_msrs.c) */
-	skip_insn(vcpu);
-}
-
 static void decode_io(struct vcpu *vcpu, struct vm_exit *exit, u64 q)
 {
 	exit->kind = EXIT_KIND_IO;
@@ -145,9 +127,32 @@ static void decode_ept_violation(struct vm_exit *exit, u64 q)
 	exit->tdp.exec = q & EPTQ_FETCH;
 	exit->tdp.present = q & 0x38; /* the entry allowed read, write or execute */
 	exit->tdp.in_walk = (q & EPTQ_LINEAR_VALID) && !(q & EPTQ_FINAL_TRANSLATION);
+	exit->tdp.in_event = vmcs_read(VMCS_IDT_VECTORING_INFO) & INTR_INFO_VALID;
 }
 
-static void decode_exception(struct vm_exit *exit)
+/*
+ * A #DB that exits has not updated DR6 (SDM 27.1): the exit qualification
+ * holds B0-B3, BD and BS (and RTM, active low), which go into the guest's
+ * live DR6 (hv/vm/guest_switch.c) before the core reflects the #DB.
+ * INT1 (ICEBP) exits as a privileged software exception at the
+ * instruction: its #DB is delivered after it, like a trap.
+ */
+#define DR6_B0_3_BD_BS 0x600full
+#define DR6_RTM (1ull << 16)
+static void debug_exception(struct vcpu *vcpu, u32 info)
+{
+	u64 q = to_vmx(vcpu)->exit_qual, dr6;
+
+	asm volatile("mov %%dr6, %0" : "=r"(dr6));
+	dr6 |= q & DR6_B0_3_BD_BS;
+	if (q & DR6_RTM)
+		dr6 &= ~DR6_RTM;
+	asm volatile("mov %0, %%dr6" : : "r"(dr6));
+	if (INTR_INFO_TYPE(info) == INTR_TYPE_PRIV_SW_EXCEPTION)
+		skip_insn(vcpu);
+}
+
+static void decode_exception(struct vcpu *vcpu, struct vm_exit *exit)
 {
 	u32 info = (u32)vmcs_read(VMCS_EXIT_INTR_INFO);
 	if (INTR_INFO_TYPE(info) == INTR_TYPE_NMI) {
@@ -158,6 +163,8 @@ static void decode_exception(struct vm_exit *exit)
 	}
 	exit->kind = EXIT_KIND_EXCEPTION;
 	exit->exception.vector = (u8)INTR_INFO_VECTOR(info);
+	if (exit->exception.vector == VECTOR_DB)
+		debug_exception(vcpu, info);
 	exit->exception.has_error_code = info & INTR_INFO_HAS_ERROR;
 	if (exit->exception.has_error_code)
 		exit->exception.error_code = (u32)vmcs_read(VMCS_EXIT_INTR_ERROR);
@@ -180,7 +187,7 @@ void vmx_decode_exit(struct vcpu *vcpu, struct vm_exit *exit)
 
 	*exit = (struct vm_exit){ .kind = EXIT_KIND_UNHANDLED };
 	switch (reason) {
-	case EXIT_REASON_EXCEPTION_NMI: decode_exception(exit); break;
+	case EXIT_REASON_EXCEPTION_NMI: decode_exception(vcpu, exit); break;
 	case EXIT_REASON_EXTERNAL_INTR: exit->kind = EXIT_KIND_NONE; break; /* taken once IF is back on */
 	case EXIT_REASON_PREEMPT_TIMER: exit->kind = EXIT_KIND_NONE; break; /* the slice ended (vmx_run) */
 	case EXIT_REASON_INTR_WINDOW: /* the core injects at the next entry */
@@ -210,8 +217,14 @@ void vmx_decode_exit(struct vcpu *vcpu, struct vm_exit *exit)
 		} else if (handle_cr_access(vcpu, q))
 			exit->kind = EXIT_KIND_NONE;
 		break;
-	case EXIT_REASON_XSETBV: handle_xsetbv(vcpu); exit->kind = EXIT_KIND_NONE; break;
-	case EXIT_REASON_INVD: skip_insn(vcpu); exit->kind = EXIT_KIND_NONE; break; /* caches are the host's */
+	case EXIT_REASON_XSETBV:
+		exit->kind = EXIT_KIND_XSETBV;
+		exit->xcr.index = (u32)vcpu->regs.gpr[GPR_RCX];
+		exit->xcr.value = (vcpu->regs.gpr[GPR_RDX] << 32) | (u32)vcpu->regs.gpr[GPR_RAX];
+		break;
+	case EXIT_REASON_INVD:
+	case EXIT_REASON_WBINVD: exit->kind = EXIT_KIND_CACHE; break;
+	case EXIT_REASON_RDPMC: exit->kind = EXIT_KIND_RDPMC; break;
 	default:
 		if (hidden_instruction(reason)) {
 			inject_exception(vcpu, VECTOR_UD, false);
@@ -222,7 +235,7 @@ void vmx_decode_exit(struct vcpu *vcpu, struct vm_exit *exit)
 	/* Instruction exits the core completes by skipping the instruction. */
 	if (exit->kind == EXIT_KIND_CPUID || exit->kind == EXIT_KIND_HLT || exit->kind == EXIT_KIND_IO ||
 	    exit->kind == EXIT_KIND_MSR_READ || exit->kind == EXIT_KIND_MSR_WRITE ||
-	    exit->kind == EXIT_KIND_HYPERCALL)
+	    exit->kind == EXIT_KIND_HYPERCALL || exit->kind == EXIT_KIND_XSETBV || exit->kind == EXIT_KIND_CACHE)
 		exit->insn_len = (u8)vmcs_read(VMCS_EXIT_INSN_LEN);
 	if (exit->kind == EXIT_KIND_UNHANDLED) {
 		exit->raw.code = reason;

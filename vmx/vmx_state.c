@@ -147,6 +147,7 @@ void vmx_get_sregs(struct vcpu *vcpu, struct vcpu_sregs *s)
 	s->cr3 = vmcs_read(VMCS_GUEST_CR3);
 	s->cr4 = guest_cr4();
 	s->efer = vmcs_read(VMCS_GUEST_EFER);
+	s->cpl = s->seg[SEG_SS].dpl; /* SDM 26.3.1.5: SS.DPL is the CPL (0 in real mode) */
 	vmx_vmcs_end(flags);
 }
 

@@ -64,7 +64,6 @@ const char *vmx_vcpu_create(struct vcpu *vcpu)
 	vmx->cpu = VMX_NO_CPU;
 	vmx->vpid = vmx_cfg.vpid ? vmx_vpid_alloc() : 0;
 	vmx->flush_pending = true; /* the VPID may hold a previous vCPU's translations */
-	vmx->xcr0 = 1;             /* x87 only, the power-on value */
 	*(u32 *)vmx->vmcs = VMX_BASIC_REVISION(vmx_caps.basic);
 	vcpu->vendor = vmx;
 

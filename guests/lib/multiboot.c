@@ -73,6 +73,13 @@ bool cmdline_arg(const char *key, char *value, size_t size)
 	return false;
 }
 
+u64 cmdline_number(const char *key, u64 fallback)
+{
+	char text[24];
+	u64 v;
+	return cmdline_arg(key, text, sizeof(text)) && parse_size(text, &v) ? v : fallback;
+}
+
 bool parse_size(const char *s, u64 *out)
 {
 	u64 v = 0;

@@ -41,5 +41,7 @@ const char *cmdline(void);
 bool cmdline_arg(const char *key, char *value, size_t size);
 /* Parses a decimal number with an optional K, M or G suffix (powers of 1024). */
 bool parse_size(const char *s, u64 *out);
+/* The number after "key=" on the command line (parse_size's forms); fallback when absent or malformed. */
+u64 cmdline_number(const char *key, u64 fallback);
 
 #endif

@@ -39,6 +39,12 @@ static void load_tss(void)
 	loaded = true;
 }
 
+void tss_set_ist(unsigned n, void *stack_top)
+{
+	load_tss();
+	tss.ist[n - 1] = (u64)(unsigned long)stack_top;
+}
+
 static void enter(void *fn)
 {
 	enter_user_mode((void (*)(void))fn, user_stack + sizeof(user_stack));

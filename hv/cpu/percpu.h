@@ -17,6 +17,7 @@
 #define KSTACK_SIZE (16 * 1024) /* boot/idle stacks and kernel thread stacks */
 
 struct thread;
+struct vcpu;
 
 struct percpu {
 	struct percpu *self;  /* offset 0: what this_cpu() loads through %gs */
@@ -39,6 +40,11 @@ struct percpu {
 	u64 kicks;            /* kick IPIs taken (hv/cpu/kick.h) */
 
 	void *vendor;         /* the backend's per-CPU state (VMXON region, host-save area) */
+
+	/* Guest register state this CPU holds (hv/vm/guest_switch.c; interrupts off) */
+	struct vcpu *guest_owner; /* whose FPU/SSE/AVX, DR0-3, DR6, TSC_AUX are live here; NULL: nobody's */
+	u64 guest_xcr0;           /* XCR0 as last written here */
+	u64 guest_vm_serial;      /* the VM that last ran here (vm->serial), for vm_switch_flush */
 };
 
 extern struct percpu percpu_table[MAX_CPUS];

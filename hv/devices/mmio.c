@@ -69,6 +69,34 @@ static const struct mmio_device *find_device(struct vm *vm, u64 gpa)
 	return NULL;
 }
 
+/*
+ * The guest-physical address the decoded instruction accesses, through the
+ * guest's segments and page tables as they are now; false when it reaches
+ * no memory at all. The byte that faulted may be on the second page of an
+ * access crossing one: `gpa` names it.
+ */
+static bool operand_gpa(struct vcpu *vcpu, const struct vcpu_sregs *s, const struct mmio_insn *in, u64 gpa,
+			u64 *out)
+{
+	bool code64 = sregs_64bit_code(s);
+	u64 ea = insn_effective_address(in, vcpu->regs.gpr, vcpu->regs.rip);
+	/* 64-bit code ignores every segment base but FS's and GS's (SDM vol. 1, 3.3.7.1). */
+	bool based = !code64 || in->seg == INSN_SEG_FS || in->seg == INSN_SEG_GS;
+	u64 linear = (based ? s->seg[in->seg].base : 0) + ea;
+	if (!code64)
+		linear &= 0xffffffffu;
+	struct guest_paging pg = guest_paging_of(s);
+	u32 access = (in->write ? GUEST_WRITE : GUEST_READ) | (s->cpl == 3 ? GUEST_USER : 0);
+	struct guest_walk w;
+
+	if ((linear ^ gpa) & (PAGE_SIZE - 1) && (linear & (PAGE_SIZE - 1)) + in->size > PAGE_SIZE)
+		linear = (linear | (PAGE_SIZE - 1)) + 1; /* the faulting byte is on the next page */
+	if (guest_walk(&pg, linear, access, guest_ram_read, vcpu->vm, &w) != GUEST_WALK_OK)
+		return false;
+	*out = w.gpa;
+	return true;
+}
+
 static u64 size_mask(u8 size)
 {
 	return size == 8 ? ~0ull : (1ull << (8 * size)) - 1;
@@ -194,6 +222,19 @@ void mmio_exit(struct vcpu *vcpu, u64 gpa, bool write)
 	u32 n = guest_fetch_insn(vcpu, &s, bytes, sizeof(bytes));
 	if (insn_decode(bytes, n, guest_code_mode(&s), &in, err, sizeof(err)) != INSN_OK) {
 		vm_fail(vcpu, "cannot emulate the %s access at 0x%lx: %s", dev->name, gpa, err);
+		return;
+	}
+	/* The exit named the address; the bytes at RIP are re-read now and may
+	 * have changed since (another vCPU rewrote the code or the page tables):
+	 * emulate only an instruction that accesses that very address. String
+	 * instructions find their device side from rSI/rDI and the fault's
+	 * direction (string_element). */
+	u64 decoded;
+	bool string = in.op == INSN_OP_STOS || in.op == INSN_OP_MOVS;
+	if (!string && (!operand_gpa(vcpu, &s, &in, gpa, &decoded) || decoded != gpa)) {
+		vm_fail(vcpu, "the instruction at RIP 0x%lx does not access 0x%lx, where the %s access faulted "
+			"(code or page tables changed meanwhile?): not emulated",
+			vcpu->regs.rip, gpa, dev->name);
 		return;
 	}
 	if (emulate(vcpu, &s, dev, gpa - dev->base, &in, write))

@@ -22,8 +22,9 @@ u32 guest_fetch_insn(struct vcpu *vcpu, const struct vcpu_sregs *s, u8 *buf, u32
 {
 	struct guest_paging pg = guest_paging_of(s);
 	bool long64 = sregs_64bit_code(s);
-	u64 linear = s->seg[SEG_CS].base + vcpu->regs.rip;
-	u32 access = GUEST_FETCH | (s->seg[SEG_SS].dpl == 3 ? GUEST_USER : 0);
+	/* In 64-bit mode the CPU ignores CS.base (SDM vol. 1, 3.4.2.1): so do we. */
+	u64 linear = (long64 ? 0 : s->seg[SEG_CS].base) + vcpu->regs.rip;
+	u32 access = GUEST_FETCH | (s->cpl == 3 ? GUEST_USER : 0);
 	struct guest_walk walk;
 	int fault;
 
@@ -61,7 +62,7 @@ bool guest_copy_linear(struct vcpu *vcpu, struct vcpu_sregs *s, u64 linear, void
 		       bool to_guest, const char *what)
 {
 	struct guest_paging pg = guest_paging_of(s);
-	u32 user = s->seg[SEG_SS].dpl == 3 ? GUEST_USER : 0;
+	u32 user = s->cpl == 3 ? GUEST_USER : 0;
 	struct guest_walk w;
 	int fault;
 	u32 n = to_guest ? guest_write_linear(&pg, linear, user, buf, size, guest_ram_read, guest_ram_write,

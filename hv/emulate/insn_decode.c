@@ -37,12 +37,6 @@ static u64 next_signed(struct cursor *c, unsigned size)
 	return v;
 }
 
-static void skip(struct cursor *c, unsigned count)
-{
-	while (count--)
-		next_byte(c);
-}
-
 /* --- prefixes --- */
 
 struct prefixes {
@@ -116,33 +110,60 @@ static u8 address_size(enum insn_mode mode, const struct prefixes *p)
 
 /* --- ModRM --- */
 
+/* 16-bit addressing: ModRM.rm names base and index (SDM vol. 2, table 2-1). */
+static const s8 base16[8] = { 3, 3, 5, 5, 6, 7, 5, 3 };  /* BX BX BP BP SI DI BP BX */
+static const s8 index16[8] = { 6, 7, 6, 7, -1, -1, -1, -1 }; /* SI DI SI DI */
+
+static void memory_operand16(struct cursor *c, u8 mod, u8 rm, bool *stack, struct mmio_insn *out)
+{
+	*stack = rm == 2 || rm == 3 || (rm == 6 && mod != 0);
+	out->base = base16[rm];
+	out->index = index16[rm];
+	if (mod == 0 && rm == 6)
+		out->base = -1; /* disp16 alone */
+	u8 disp = mod == 1 ? 1 : (mod == 2 || (mod == 0 && rm == 6)) ? 2 : 0;
+	out->disp = disp ? next_signed(c, disp) : 0;
+}
+
 /*
- * Skips SIB and displacement of a memory operand. Returns false for a
- * register operand (mod == 3). Sets *stack when the base is rBP or rSP,
- * whose default segment is SS.
+ * Reads SIB and displacement of a memory operand into out (base, index,
+ * scale, disp). Returns false for a register operand (mod == 3). Sets
+ * *stack when the base is rBP or rSP, whose default segment is SS.
  */
-static bool skip_memory_operand(struct cursor *c, u8 modrm, u8 addr_size, u8 rex, bool *stack)
+static bool memory_operand(struct cursor *c, u8 modrm, u8 addr_size, u8 rex, bool code64, bool *stack,
+			   struct mmio_insn *out)
 {
 	u8 mod = modrm >> 6, rm = modrm & 7;
 
+	out->scale = 1;
+	out->base = out->index = -1;
 	if (mod == 3)
 		return false;
 	if (addr_size == 2) {
-		*stack = rm == 2 || rm == 3 || (rm == 6 && mod != 0);
-		skip(c, mod == 1 ? 1 : (mod == 2 || (mod == 0 && rm == 6)) ? 2 : 0);
+		memory_operand16(c, mod, rm, stack, out);
 		return true;
 	}
+	bool disp32_alone = false;
 	if (rm == 4) {
-		u8 base = next_byte(c) & 7;
+		u8 sib = next_byte(c), base = sib & 7, index = (u8)(((sib >> 3) & 7) | ((rex & 2) << 2));
 		*stack = !(rex & 1) && (base == 4 || (base == 5 && mod != 0));
-		if (mod == 0 && base == 5)
-			skip(c, 4);
+		out->scale = (u8)(1u << (sib >> 6));
+		out->index = index == 4 ? -1 : (s8)index; /* no index (rSP cannot be one; r12 can) */
+		out->base = (s8)(base | ((rex & 1) << 3));
+		disp32_alone = mod == 0 && base == 5;
+		if (disp32_alone)
+			out->base = -1;
 	} else {
 		*stack = !(rex & 1) && rm == 5 && mod != 0;
-		if (mod == 0 && rm == 5)
-			skip(c, 4); /* disp32, RIP-relative in 64-bit code */
+		out->base = (s8)(rm | ((rex & 1) << 3));
+		disp32_alone = mod == 0 && rm == 5;
+		if (disp32_alone) {
+			out->base = -1;
+			out->rip_relative = code64; /* disp32 alone only outside 64-bit code */
+		}
 	}
-	skip(c, mod == 1 ? 1 : mod == 2 ? 4 : 0);
+	u8 disp = mod == 1 ? 1 : (mod == 2 || disp32_alone) ? 4 : 0;
+	out->disp = disp ? next_signed(c, disp) : 0;
 	return true;
 }
 
@@ -242,7 +263,7 @@ static void set_sizes(struct mmio_insn *out, const struct form *f, u8 opsize)
  * opcode[] has room for the ModRM byte too, so messages can show it.
  */
 static int decode_operands(struct cursor *c, const struct form *f, const struct prefixes *p,
-			   struct mmio_insn *out, u8 *opcode, unsigned op_len, char *err,
+			   enum insn_mode mode, struct mmio_insn *out, u8 *opcode, unsigned op_len, char *err,
 			   size_t errlen)
 {
 	bool stack = false;
@@ -254,7 +275,9 @@ static int decode_operands(struct cursor *c, const struct form *f, const struct 
 	}
 	if (f->moffs) {
 		out->reg = 0; /* AL / AX / EAX / RAX */
-		skip(c, out->addr_size);
+		out->base = out->index = -1;
+		out->scale = 1;
+		out->disp = next_signed(c, out->addr_size); /* an address: only its low addr_size bytes count */
 		return INSN_OK;
 	}
 	opcode[op_len] = next_byte(c);
@@ -262,7 +285,7 @@ static int decode_operands(struct cursor *c, const struct form *f, const struct 
 		return INSN_OK; /* reported by the caller */
 	if (f->imm && (opcode[op_len] >> 3 & 7) != 0)
 		return fail(err, errlen, INSN_ERR_OPCODE, "unsupported opcode", opcode, op_len + 1);
-	if (!skip_memory_operand(c, opcode[op_len], out->addr_size, p->rex, &stack))
+	if (!memory_operand(c, opcode[op_len], out->addr_size, p->rex, mode == INSN_MODE_64, &stack, out))
 		return fail(err, errlen, INSN_ERR_NOT_MEMORY, "instruction", opcode, op_len + 1);
 	if (!p->has_seg && stack)
 		out->seg = INSN_SEG_SS;
@@ -312,7 +335,7 @@ int insn_decode(const u8 *bytes, size_t n, enum insn_mode mode, struct mmio_insn
 	out->addr_size = address_size(mode, &p);
 	out->seg = p.seg;
 	set_sizes(out, f, operand_size(mode, &p));
-	r = decode_operands(&c, f, &p, out, opcode, op_len, err, errlen);
+	r = decode_operands(&c, f, &p, mode, out, opcode, op_len, err, errlen);
 	if (r != INSN_OK)
 		return r;
 	if (c.truncated || c.too_long)
@@ -351,6 +374,18 @@ int insn_decode_string_io(const u8 *bytes, size_t n, enum insn_mode mode, struct
 static u64 size_mask(unsigned size)
 {
 	return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
+}
+
+u64 insn_effective_address(const struct mmio_insn *in, const u64 gprs[16], u64 rip)
+{
+	u64 ea = in->disp;
+	if (in->base >= 0)
+		ea += gprs[in->base];
+	if (in->index >= 0)
+		ea += gprs[in->index] * in->scale;
+	if (in->rip_relative)
+		ea += rip + in->len;
+	return ea & size_mask(in->addr_size);
 }
 
 u64 insn_store_value(const struct mmio_insn *in, const u64 gprs[16])

@@ -9,8 +9,10 @@
  *   AA/AB STOS   A4/A5 MOVS (REP allowed on both)
  * with prefixes 66, 67, segment overrides and (64-bit code) REX. It also
  * decodes the prefixes of INS/OUTS (insn_decode_string_io) for hv/devices/io_string.c.
- * The address comes from the exit itself, so only lengths of the memory
- * operand are decoded, not its effective address.
+ * The memory operand's effective address is decoded too: the exit gives
+ * the guest-physical address, and the emulation checks that the decoded
+ * instruction really accesses it (another vCPU may have rewritten the code
+ * or the page tables between the exit and the fetch).
  */
 #ifndef HV_INSN_DECODE_H
 #define HV_INSN_DECODE_H
@@ -62,7 +64,16 @@ struct mmio_insn {
 	u8 dest_size;       /* loads: bytes of the register written (1, 2, 4, 8) */
 	u8 addr_size;       /* 2, 4 or 8 */
 	enum insn_seg seg;  /* segment of the memory operand (override or DS/SS); MOVS: of its source */
+	/* The memory operand's effective address: base + index * scale + disp. */
+	s8 base, index;     /* register numbers (0 = rAX ... 15 = r15), -1: none */
+	u8 scale;           /* 1, 2, 4 or 8 */
+	bool rip_relative;  /* 64-bit code, ModRM mod 0 rm 5: disp counts from the next RIP */
+	u64 disp;           /* sign-extended; moffs forms: the whole address */
 };
+
+/* The operand's effective address (before the segment base), truncated to
+ * the address size; rip is the instruction's own address. */
+u64 insn_effective_address(const struct mmio_insn *in, const u64 gprs[16], u64 rip);
 
 /*
  * Decodes bytes[0..n) (n may exceed the instruction; at most 15 are read).

@@ -78,6 +78,22 @@ bool guest_plan_overlaps(const struct guest_load_plan *plan, u64 gpa, u64 len)
 	return overlapping(plan, gpa, len) != NULL;
 }
 
+u32 guest_place_modules(const struct guest_load_plan *plan, u64 reserved_end, u64 ram_size, const u64 *sizes,
+			u32 n, u64 *starts)
+{
+	u64 at = MAX(plan->end, reserved_end);
+
+	for (u32 i = 0; i < n; i++) {
+		at = ALIGN_UP(at, PAGE_SIZE);
+		if (at + sizes[i] < at || !guest_ram_contains(ram_size, at, sizes[i]) ||
+		    guest_plan_overlaps(plan, at, sizes[i]))
+			return i;
+		starts[i] = at;
+		at += sizes[i];
+	}
+	return n;
+}
+
 /* Adds one segment after checking it against the file, guest RAM and the others. */
 static int add_segment(struct parser *ps, const char *what, s64 index, u64 gpa, u64 off,
 		       u64 filesz, u64 memsz)

@@ -74,6 +74,17 @@ bool guest_ram_contains(u64 ram_size, u64 gpa, u64 len);
 bool guest_plan_overlaps(const struct guest_load_plan *plan, u64 gpa, u64 len);
 
 /*
+ * Places n boot modules of sizes[i] bytes, page-aligned, one after the other
+ * from the first page after both the image and reserved_end (the loader's
+ * own areas: GDT, page tables, Multiboot information), with the same checks
+ * as the image's segments: each lies in guest RAM (not in the hole) and
+ * overlaps no segment. Fills starts[]; returns n, or the index of the first
+ * module that does not fit.
+ */
+u32 guest_place_modules(const struct guest_load_plan *plan, u64 reserved_end, u64 ram_size, const u64 *sizes,
+			u32 n, u64 *starts);
+
+/*
  * Writes len bytes from src (or zeros when src is NULL) to guest-physical
  * gpa. Returns false when that fails.
  */

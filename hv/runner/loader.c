@@ -47,23 +47,22 @@ static bool write_acpi_tables(struct vm *vm)
 	return vm_write_gpa(vm, ACPI_TABLES_BASE, tables, used);
 }
 
-/* Identity map of the low 4 GiB with 2 MiB pages; returns CR3. */
-static u64 write_identity_paging(struct vm *vm)
+/* Identity map of the low 4 GiB with 2 MiB pages at LOADER_PAGING (CR3); false when it is not RAM. */
+static bool write_identity_paging(struct vm *vm)
 {
 	u64 pml4 = LOADER_PAGING, pdpt = pml4 + PAGE_SIZE, pd = pdpt + PAGE_SIZE;
-	u64 e;
+	u64 e = pdpt | PTE_P | PTE_W;
+	bool ok = vm_write_gpa(vm, pml4, &e, sizeof(e));
 
-	e = pdpt | PTE_P | PTE_W;
-	vm_write_gpa(vm, pml4, &e, sizeof(e));
 	for (u64 i = 0; i < 4; i++) {
 		e = (pd + i * PAGE_SIZE) | PTE_P | PTE_W;
-		vm_write_gpa(vm, pdpt + 8 * i, &e, sizeof(e));
+		ok = ok && vm_write_gpa(vm, pdpt + 8 * i, &e, sizeof(e));
 	}
 	for (u64 i = 0; i < 4 * 512; i++) {
 		e = (i * SZ_2M) | PTE_P | PTE_W | PTE_PS;
-		vm_write_gpa(vm, pd + 8 * i, &e, sizeof(e));
+		ok = ok && vm_write_gpa(vm, pd + 8 * i, &e, sizeof(e));
 	}
-	return pml4;
+	return ok;
 }
 
 static bool write_guest(void *ctx, u64 gpa, const void *src, u64 len)
@@ -82,27 +81,32 @@ static bool write_guest(void *ctx, u64 gpa, const void *src, u64 len)
 	return true;
 }
 
-/* Copies the configured modules page-aligned after the image (above 1 MiB: past the ROM hole). */
+/* Copies the configured modules page-aligned after the image, at 1 MiB or
+ * above as QEMU puts them (guest_place_modules checks that each fits). */
 static int load_modules(struct vm *vm, const struct boot_info *bi, const struct guest_load_plan *plan,
 			struct mb_module *list, char *err, size_t errlen)
 {
 	const struct vm_config *cfg = vm->cfg;
-	u64 at = ALIGN_UP(MAX(plan->end, HIGH_RAM_START), PAGE_SIZE);
+	const struct boot_image *m[CONFIG_MAX_MODULES];
+	u64 sizes[CONFIG_MAX_MODULES], starts[CONFIG_MAX_MODULES];
 
 	for (u32 i = 0; i < cfg->nmodules; i++) {
-		const struct boot_image *m = boot_find_image(bi, cfg->modules[i]);
-		if (!m) {
+		m[i] = boot_find_image(bi, cfg->modules[i]);
+		if (!m[i]) {
 			ksnprintf(err, errlen, "module '%s' is not among the boot images", cfg->modules[i]);
 			return -1;
 		}
-		if (!guest_ram_contains(vm->ram_bytes, at, m->size) ||
-		    !vm_write_gpa(vm, at, (const void *)m->addr, m->size)) {
-			ksnprintf(err, errlen, "module '%s' (%lu bytes) does not fit in guest RAM after the image",
-				  cfg->modules[i], m->size);
+		sizes[i] = m[i]->size;
+	}
+	u32 placed = guest_place_modules(plan, HIGH_RAM_START, vm->ram_bytes, sizes, cfg->nmodules, starts);
+	for (u32 i = 0; i < cfg->nmodules; i++) {
+		if (i == placed || !vm_write_gpa(vm, starts[i], (const void *)m[i]->addr, sizes[i])) {
+			ksnprintf(err, errlen, "module '%s' (%lu bytes) does not fit in guest RAM after the image "
+				  "and the loader's areas (0x%lx)", cfg->modules[i], (unsigned long)sizes[i],
+				  (unsigned long)HIGH_RAM_START);
 			return -1;
 		}
-		list[i] = (struct mb_module){ .start = at, .end = at + m->size, .name = cfg->modules[i] };
-		at = ALIGN_UP(at + m->size, PAGE_SIZE);
+		list[i] = (struct mb_module){ .start = starts[i], .end = starts[i] + sizes[i], .name = cfg->modules[i] };
 	}
 	return 0;
 }
@@ -145,7 +149,11 @@ static int load_multiboot(struct vm *vm, const struct boot_info *bi, const struc
 		ksnprintf(err, errlen, "image '%s': Multiboot information: %s", cfg->image, why);
 		return -1;
 	}
-	vm_write_gpa(vm, at, block, used);
+	if (!vm_write_gpa(vm, at, block, used)) {
+		ksnprintf(err, errlen, "image '%s': guest RAM has no room for the Multiboot information at 0x%lx",
+			  cfg->image, (unsigned long)at);
+		return -1;
+	}
 	vm->vcpus[0].regs.gpr[GPR_RAX] = MULTIBOOT_BOOTLOADER_MAGIC;
 	vm->vcpus[0].regs.gpr[GPR_RBX] = at;
 	return 0;
@@ -200,10 +208,19 @@ int loader_load(struct vm *vm, const struct boot_info *bi, char *err, size_t err
 			  ACPI_TABLES_BASE);
 		return -1;
 	}
-	if (plan.mode != GUEST_MODE_REAL)
-		write_gdt(vm);
-	if (plan.mode == GUEST_MODE_LONG64)
-		cr3 = write_identity_paging(vm);
+	if (plan.mode != GUEST_MODE_REAL && !write_gdt(vm)) {
+		ksnprintf(err, errlen, "image '%s': guest RAM has no room for the loader's GDT at 0x%lx", cfg->image,
+			  (unsigned long)LOADER_GDT);
+		return -1;
+	}
+	if (plan.mode == GUEST_MODE_LONG64) {
+		if (!write_identity_paging(vm)) {
+			ksnprintf(err, errlen, "image '%s': guest RAM has no room for the loader's page tables at 0x%lx",
+				  cfg->image, (unsigned long)LOADER_PAGING);
+			return -1;
+		}
+		cr3 = LOADER_PAGING;
+	}
 	vcpu_reset(&vm->vcpus[0], plan.mode, plan.entry, cr3);
 	if (plan.kind == GUEST_IMAGE_MULTIBOOT)
 		return load_multiboot(vm, bi, &plan, err, errlen);

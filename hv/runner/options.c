@@ -2,6 +2,7 @@
 #include "hv/runner/options.h"
 #include "hv/runner/run.h"
 #include "hv/runner/cmdline.h"
+#include "hv/vm/guest_console.h"
 #include "hv/console/console.h"
 #include "hv/hv_exit.h"
 #include "hv/cpu/trap.h"
@@ -14,6 +15,7 @@ static const char *const on_exit_names[] = { "auto", "qemu", "bochs", "halt", "r
 static const char *const console_names[] = { "serial", "fb", "both", NULL };
 static const char *const test_fault_names[] = { "none", "ud", "pf", "gp", "de", NULL };
 static const char *const mmu_zap_names[] = { "auto", "fast", "slot", NULL };
+static const char *const vm_switch_flush_names[] = { "none", "ibpb", "full", NULL };
 
 struct hv_options hv_options = {
 	.loglevel = LOG_INFO,
@@ -25,6 +27,9 @@ struct hv_options hv_options = {
 	.nx_huge_pages = true,
 	.nx_ratio = NX_DEFAULT_RATIO,
 	.nx_period_ms = NX_DEFAULT_PERIOD_MS,
+	.vm_switch_flush = 1, /* ibpb */
+	.console_rate = CONSOLE_RATE_DEFAULT,
+	.tdp_table_cap = 8192, /* 32 MiB of tables per VM */
 };
 
 static const struct cmdline_key option_keys[] = {
@@ -43,6 +48,11 @@ static const struct cmdline_key option_keys[] = {
 	{ .name = "nx_ratio", .type = CMDLINE_UINT, .dest = &hv_options.nx_ratio, .min = 1, .max = 1000 },
 	{ .name = "nx_period_ms", .type = CMDLINE_UINT, .dest = &hv_options.nx_period_ms, .min = 1,
 	  .max = 3600000 },
+	{ .name = "vm_switch_flush", .type = CMDLINE_ENUM, .dest = &hv_options.vm_switch_flush,
+	  .choices = vm_switch_flush_names },
+	{ .name = "console_rate", .type = CMDLINE_UINT, .dest = &hv_options.console_rate, .min = 0, .max = 1000000 },
+	{ .name = "tdp_table_cap", .type = CMDLINE_UINT, .dest = &hv_options.tdp_table_cap, .min = 0,
+	  .max = 1u << 24 },
 };
 
 int options_parse(const char *cmdline, char *err, size_t errlen)

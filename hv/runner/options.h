@@ -19,6 +19,9 @@ struct hv_options {
 	bool nx_huge_pages;
 	u32 mmu_zap;      /* enum mmu_zap_policy: auto|fast|slot (tests: force one invalidation strategy) */
 	u64 nx_ratio, nx_period_ms;
+	u32 vm_switch_flush; /* enum vm_switch_flush: none|ibpb|full, when a CPU goes from one VM to another */
+	u64 console_rate;    /* lines per second a VM may print (bursts of twice that); 0: no limit */
+	u64 tdp_table_cap;   /* second-level table pages a VM may hold (hv/vm/vm_memory.c); 0: no cap */
 };
 
 extern struct hv_options hv_options;

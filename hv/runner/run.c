@@ -69,6 +69,11 @@ static void print_stats(struct vm *vm)
 		s->mmio_markers_installed, s->mmio_marker_hits, s->mmio_marker_misses, s->lock_breaks,
 		s->tlb_flushes, vm->flush_kicks, s->memslot_calls);
 	vm_memory_print_reclaim(vm);
+	kprintf("hv: VM %s: second-level tables: %lu pages now (tdp_table_cap %lu)\n", vm->name, s->tdp_tables,
+		(unsigned long)hv_options.tdp_table_cap);
+	if (s->console_dropped || s->console_filtered)
+		kprintf("hv: VM %s: console: %lu line(s) over console_rate not printed, %lu byte(s) filtered\n",
+			vm->name, s->console_dropped, s->console_filtered);
 }
 
 /* Prints the verdict on one VM (ran_ms: how long it ran); true when it passed. */

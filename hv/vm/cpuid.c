@@ -17,9 +17,10 @@
 /*
  * Bits a guest may see, per leaf; a leaf not listed reads zeros.
  * x2APIC and TSC-deadline are the virtual local APIC's (hv/devices/vlapic.h),
- * shown whatever the host has. Hidden on purpose: VMX, SVM, XSAVE/AVX (no
- * XSETBV handling, so leaf 0xD reads zeros), PCID, RDTSCP (TSC_AUX is not
- * emulated), the speculation controls of leaf 7 EDX and 0x80000008 EBX
+ * shown whatever the host has. Hidden on purpose: VMX, SVM, XSAVE/AVX
+ * (XSETBV and the state are handled, hv/vm/guest_switch.c, but leaf 0xD
+ * reads zeros), PCID, RDTSCP (TSC_AUX is per vCPU and allowed, the bit is
+ * not shown yet), the speculation controls of leaf 7 EDX and 0x80000008 EBX
  * (SPEC_CTRL and friends raise #GP), monitor/mwait and everything about
  * power management. Shown with their MSRs (hv/vm/msr_pc.c): MCE/MCA, MTRR,
  * and on Intel an architectural PMU (leaf 0xA) whose counters admit no event.

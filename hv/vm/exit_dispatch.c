@@ -5,6 +5,7 @@
 #include "hv/vm/vm_memory.h"
 #include "hv/vm/vcpu_intr.h"
 #include "hv/emulate/guest_insn.h"
+#include "hv/vm/guest_switch.h"
 
 void inject_exception(struct vcpu *vcpu, u8 vector, bool has_error_code, u32 error_code)
 {
@@ -65,6 +66,12 @@ static void tdp_fault_exit(struct vcpu *vcpu, const struct vm_exit *exit)
 			vm_fail(vcpu, "the guest's page tables point at 0x%lx, which is not RAM", exit->tdp.gpa);
 		else if (exit->tdp.exec)
 			vm_fail(vcpu, "instruction fetch from 0x%lx, which is not RAM", exit->tdp.gpa);
+		else if (exit->tdp.in_event)
+			/* The access is the CPU's own (IDT, GDT or stack while delivering an
+			 * event), not the instruction at RIP: decoding that would emulate
+			 * the wrong access. */
+			vm_fail(vcpu, "delivering an event touched 0x%lx, which is not RAM (IDT, GDT or stack in MMIO)",
+				exit->tdp.gpa);
 		else {
 			spin_lock(&vm->lock);
 			mmio_exit(vcpu, exit->tdp.gpa, exit->tdp.write);
@@ -104,6 +111,20 @@ static void handle_locked(struct vcpu *vcpu, const struct vm_exit *exit)
 		break;
 	case EXIT_KIND_HYPERCALL:
 		done = hypercall_exit(vcpu);
+		break;
+	case EXIT_KIND_XSETBV:
+		done = xsetbv_exit(vcpu, exit);
+		break;
+	case EXIT_KIND_CACHE:
+		/* Caches are coherent for everything a guest sees (no device
+		 * DMA), so WBINVD has nothing to do, and INVD must not drop the
+		 * dirty lines of the host and other VMs: both are no-ops. */
+		done = true;
+		break;
+	case EXIT_KIND_RDPMC:
+		/* No performance counters are given to guests (CPUID leaf 0xA reads
+		 * zeros): every ECX names an invalid counter, #GP(0) (SDM RDPMC). */
+		inject_exception(vcpu, VECTOR_GP, true, 0);
 		break;
 	case EXIT_KIND_EXCEPTION:
 		exception_exit(vcpu, exit);

@@ -50,7 +50,7 @@ bool hypercall_exit(struct vcpu *vcpu)
 	u64 mask = long64 ? ~0ull : 0xffffffffull;
 	u64 nr = gpr[GPR_RAX] & mask, a1 = gpr[GPR_RBX] & mask, a2 = gpr[GPR_RCX] & mask;
 
-	if ((s.cr0 & 1) && s.seg[SEG_SS].dpl != 0) {
+	if (s.cpl != 0) {
 		ret = HC_EPERM;
 	} else {
 		switch (nr) {

@@ -7,8 +7,7 @@
 #include "hv/vm/exit_dispatch.h"
 #include "hv/vm/vm.h"
 #include "hv/vm/msr_pc.h"
-
-
+#include "hv/vm/guest_switch.h"
 #define EFER_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE)
 
 struct msr_handler {
@@ -104,6 +103,24 @@ static bool fs_base_write(struct vcpu *vcpu, u64 value) { return seg_base_access
 static bool gs_base_read(struct vcpu *vcpu, u64 *value) { return seg_base_access(vcpu, SEG_GS, value, NULL); }
 static bool gs_base_write(struct vcpu *vcpu, u64 value) { return seg_base_access(vcpu, SEG_GS, NULL, &value); }
 
+/* TSC_AUX: the vCPU's own (hv/vm/guest_switch.c), what its RDTSCP returns in ECX.
+ * Only where the CPU has it; the upper 32 bits are reserved. */
+static bool tsc_aux_read(struct vcpu *vcpu, u64 *value)
+{
+	if (!guest_has_tsc_aux())
+		return false;
+	*value = guest_tsc_aux(vcpu);
+	return true;
+}
+
+static bool tsc_aux_write(struct vcpu *vcpu, u64 value)
+{
+	if (!guest_has_tsc_aux() || (value >> 32))
+		return false;
+	guest_set_tsc_aux(vcpu, value);
+	return true;
+}
+
 /* MSRs whose value the backend keeps with the guest state (hv/vm/vendor.h, get_msr). */
 static bool vendor_msr_read(struct vcpu *vcpu, u32 index, u64 *value)
 {
@@ -148,6 +165,7 @@ static const struct msr_handler allowed[] = {
 	{ MSR_CSTAR, "CSTAR", NULL, NULL, true },
 	{ MSR_SFMASK, "SFMASK", NULL, NULL, true },
 	{ MSR_KERNEL_GS_BASE, "KERNEL_GS_BASE", NULL, NULL, true },
+	{ MSR_TSC_AUX, "TSC_AUX", tsc_aux_read, tsc_aux_write, false },
 };
 
 void msr_vcpu_reset(struct vcpu *vcpu)

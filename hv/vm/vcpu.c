@@ -4,6 +4,7 @@
 #include "hv/vm/vcpu_intr.h"
 #include "hv/vm/vm_memory.h"
 #include "hv/cpu/irq.h"
+#include "hv/vm/guest_switch.h"
 #include "hv/cpu/percpu.h"
 #include "hv/sched/sched.h"
 #include "kstring.h"
@@ -145,6 +146,7 @@ static bool enter_guest(struct vcpu *vcpu, struct vm_exit *exit)
 	vcpu->presence.cpu = this_cpu()->id;
 	guest_presence_enter(&vcpu->presence);
 	if (!__atomic_load_n(&vcpu->requests, __ATOMIC_SEQ_CST)) {
+		guest_switch_in(vcpu);
 		vendor->run(vcpu, exit);
 		entered = true;
 	}
@@ -176,10 +178,13 @@ void vcpu_thread(void *arg)
 	struct vcpu *vcpu = arg;
 
 	const char *why = vendor->vcpu_create(vcpu);
+	if (!why && !guest_switch_vcpu_create(vcpu))
+		why = "out of memory for its FPU/SSE/AVX state";
 	if (why)
 		vm_fail(vcpu, "cannot create vCPU %u on CPU %u: %s", vcpu->id, vcpu->cpu, why);
 	else
 		vcpu_run(vcpu);
+	guest_switch_vcpu_destroy(vcpu);
 	if (vcpu->vendor)
 		vendor->vcpu_destroy(vcpu);
 	vm_vcpu_done(vcpu->vm);

@@ -15,6 +15,7 @@
 #include "hv/vm/msr_pc.h"
 
 struct vm;
+struct guest_regs;
 
 /* Requests: bits in vcpu->requests, handled before the next guest entry. */
 enum vcpu_request {
@@ -51,6 +52,7 @@ struct vcpu {
 	bool start_pending;
 	struct vcpu_sregs start_sregs;
 	void *vendor;           /* backend state (the SVM or VT-x control structures) */
+	struct guest_regs *gregs; /* register state the hardware does not switch (hv/vm/guest_switch.h) */
 };
 
 /*

@@ -72,6 +72,10 @@ struct vcpu_sregs {
 	struct vcpu_dtable gdt, idt;
 	u64 cr0, cr2, cr3, cr4;
 	u64 efer;
+	/* The current privilege level as the CPU has it (SVM: the VMCB's CPL,
+	 * which SS.DPL need not match; VT-x: SS.DPL, which is CPL there).
+	 * get_sregs only: set_sregs derives it from SS. */
+	u8 cpl;
 };
 
 /* An event to deliver to the guest at the next entry. */
@@ -98,6 +102,9 @@ enum exit_kind {
 	EXIT_KIND_CPUID,
 	EXIT_KIND_HLT,
 	EXIT_KIND_HYPERCALL,    /* VMCALL or VMMCALL (whichever this CPU traps natively) */
+	EXIT_KIND_XSETBV,       /* XSETBV (CPL 0 and CR4.OSXSAVE already checked by the CPU) */
+	EXIT_KIND_CACHE,        /* INVD or WBINVD: the caches are shared with the host and other VMs */
+	EXIT_KIND_RDPMC,        /* RDPMC: the counters are the host's */
 	EXIT_KIND_TDP_FAULT,    /* EPT violation / nested page fault */
 	EXIT_KIND_EXCEPTION,    /* an intercepted guest exception (e.g. #UD of the other vendor's hypercall) */
 	EXIT_KIND_CR8,          /* MOV to/from CR8: the local APIC's TPR (hv/vm/vcpu_intr.c) */
@@ -111,7 +118,7 @@ struct vm_exit {
 	enum exit_kind kind;
 	/* Length of the exiting instruction, 0 when unknown. The backend fills
 	 * it for every exit the core completes by skipping the instruction
-	 * (IO, MSR, CPUID, HLT, HYPERCALL). */
+	 * (IO, MSR, CPUID, HLT, HYPERCALL, XSETBV, CACHE). */
 	u8 insn_len;
 	union {
 		struct {
@@ -127,6 +134,10 @@ struct vm_exit {
 			u64 value;       /* WRMSR: EDX:EAX */
 		} msr;
 		struct {
+			u32 index;       /* ECX */
+			u64 value;       /* EDX:EAX */
+		} xcr;
+		struct {
 			u32 leaf;        /* EAX */
 			u32 subleaf;     /* ECX */
 		} cpuid;
@@ -135,6 +146,7 @@ struct vm_exit {
 			bool read, write, exec;
 			bool present;    /* a translation existed (permission fault) */
 			bool in_walk;    /* during the guest's own page-table walk */
+			bool in_event;   /* while delivering an event (IDT, GDT or stack access): re-delivered at the next entry */
 		} tdp;
 		struct {
 			u8 vector;

@@ -1,6 +1,7 @@
 /* VM objects: creation from a configuration, running, stopping (hv/vm/vm.h). */
 #include "hv/vm/vm.h"
 #include "hv/vm/vm_memory.h"
+#include "hv/runner/options.h"
 #include "hv/vm/exit_dispatch.h"
 #include "hv/console/console.h"
 #include "hv/console/printf.h"
@@ -37,6 +38,8 @@ void vm_init(void)
 	mm_platform_set_flush(vm_flush_remote_tlbs);
 }
 
+static u64 vm_serials;
+
 struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
 {
 	struct vm *vm = (struct vm *)palloc(VM_PAGES, PAGE_SIZE);
@@ -48,6 +51,7 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
 	memset(vm, 0, sizeof(*vm));
 	vm->cfg = cfg;
 	vm->name = cfg->name;
+	vm->serial = __atomic_add_fetch(&vm_serials, 1, __ATOMIC_RELAXED);
 	vm->ram_bytes = cfg->mem;
 	vm->nvcpus = cfg->cpus;
 	vm->pc_testdev.enabled = cfg->testdev;
@@ -55,6 +59,7 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
 	acpi_pm_reset(vm);
 	pit_reset(vm);
 	spin_init(&vm->lock);
+	guest_console_init(vm, (u32)hv_options.console_rate);
 	if (vm_memory_create(vm, err, errlen))
 		goto fail;
 	for (u32 i = 0; i < vm->nvcpus; i++) {

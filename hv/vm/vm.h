@@ -45,6 +45,7 @@ enum vm_outcome {
 struct vm {
 	const struct vm_config *cfg;
 	const char *name;            /* cfg->name */
+	u64 serial;                  /* 1, 2, ...: never reused, unlike the object's address */
 	u64 ram_bytes;
 	struct vm_memory *mem;       /* hv/vm/vm_memory.c: memslots + second-level tables */
 

@@ -19,6 +19,7 @@ struct vm_memory {
 	u64 pool_pa;    /* host backing of the HC_MEMSLOT pool (cfg->pool), contiguous */
 	u64 pool_pages;
 	struct nx_recovery nx; /* the VM's MMU worker thread (NX passes only while NX huge pages are on) */
+	u32 faults_unchecked[VM_MAX_VCPUS]; /* each vCPU's faults since its last look at the table cap */
 };
 
 /* RAM below the device hole and, beyond it, from 4 GiB on (hv/runner/guest_image.h): one or two slots. */
@@ -146,12 +147,43 @@ void vm_memory_load_root(struct vcpu *vcpu)
 		vm_fail(vcpu, "cannot load a second-level root (out of memory)");
 }
 
+/*
+ * The cap on a VM's second-level table pages (tdp_table_cap): a guest can
+ * make the MMU build tables without bound (its pool aliased by many slots,
+ * touched or executed once per 2 MiB), pinning memory every VM faults from.
+ * Summing the MMU's counters costs a walk of the vCPUs, so each vCPU looks
+ * every CAP_CHECK_FAULTS faults: a VM overshoots by at most that many
+ * faults' tables (4 each) per vCPU before it is stopped.
+ */
+#define CAP_CHECK_FAULTS 32
+static u64 live_tables(struct vm_memory *mem)
+{
+	struct tdp_stats t;
+	tdp_get_stats(mem->mmu, &t);
+	return t.tables_allocated - t.tables_freed;
+}
+
+static bool over_table_cap(struct vcpu *vcpu)
+{
+	struct vm_memory *mem = vcpu->vm->mem;
+	u64 cap = hv_options.tdp_table_cap;
+
+	if (!cap || ++mem->faults_unchecked[vcpu->id] < CAP_CHECK_FAULTS)
+		return false;
+	mem->faults_unchecked[vcpu->id] = 0;
+	return live_tables(mem) > cap;
+}
+
 enum mem_fault vm_memory_fault(struct vcpu *vcpu, u64 gpa, bool write, bool exec, const char **why)
 {
 	struct vm_memory *mem = vcpu->vm->mem;
 	unsigned access = MM_READ | (write ? MM_WRITE : 0) | (exec ? MM_EXEC : 0);
 	int r = tdp_fault(mem->mmu, mem->vcpu_mmu[vcpu->id], gpa, access);
 
+	if (r == TDP_MAPPED && over_table_cap(vcpu)) {
+		*why = "its second-level page tables exceed tdp_table_cap";
+		return MEM_FAULT_ERROR;
+	}
 	if (r == TDP_MAPPED || r == TDP_RETRY)
 		return MEM_FAULT_RETRY;
 	if (r == TDP_MMIO)
@@ -267,6 +299,7 @@ void vm_memory_stats(struct vm *vm, struct hc_stats *out)
 	out->nx_ratio = nx->ratio;
 	out->nx_period_ms = vm_nx_recovery_running(vm) ? nx->period_ms : 0;
 	out->pool_pages = (u32)vm->mem->pool_pages;
+	out->tdp_tables = t.tables_allocated - t.tables_freed;
 }
 
 void vm_memory_print_reclaim(struct vm *vm)

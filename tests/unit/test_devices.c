@@ -289,6 +289,28 @@ static void test_isa_irq_routing(void **state)
 	assert_int_equal(delivered_vector, 0x51);
 }
 
+/* A guest's escape sequences never reach the terminal; a flood is cut to the line budget. */
+static void test_console_filter_and_rate(void **state)
+{
+	static const char esc[] = "a\x1b[2J\x07" "b\x9b\n";
+	guest_console_init(&vm, 2); /* 2 lines per second, bursts of 4 */
+	guest_console_write(&vm, esc, sizeof(esc) - 1);
+	assert_string_equal(console, "[t] a?[2J?b?\n");
+	assert_int_equal(vm.stats.console_filtered, 3);
+
+	char flood[10];
+	memset(flood, '\n', sizeof(flood));
+	guest_console_write(&vm, flood, sizeof(flood)); /* 3 tokens left: 7 dropped */
+	assert_int_equal(vm.stats.console_dropped, 7);
+	now_ns += 1000000000ull;                      /* one second: 2 more lines */
+	guest_console_write(&vm, "ok 1 - x\n", 9);
+	assert_non_null(strstr(console, "[t] hv: 7 console line(s) not printed (console_rate=2 lines/s)\n[t] ok 1 - x\n"));
+	assert_int_equal(vm.tap.passed, 1);           /* counted even when the budget is gone */
+	guest_console_write(&vm, flood, 3);           /* 1 printed, 2 dropped */
+	assert_int_equal(vm.stats.console_dropped, 9);
+	guest_console_init(&vm, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -297,6 +319,7 @@ int main(void)
 		cmocka_unit_test_setup(test_pic_and_pci, setup),
 		cmocka_unit_test_setup(test_fw_cfg, setup),
 		cmocka_unit_test_setup(test_uart, setup),
+		cmocka_unit_test_setup(test_console_filter_and_rate, setup),
 		cmocka_unit_test_setup(test_testdev, setup),
 		cmocka_unit_test_setup(test_pc_testdev, setup),
 		cmocka_unit_test_setup(test_isa_irq_routing, setup),

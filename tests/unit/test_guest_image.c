@@ -397,6 +397,30 @@ static void test_load_copies_and_zeroes(void **state)
 	assert_false(guest_image_load(&plan, img, write_guest, NULL));
 }
 
+/* Modules go after the image and the loader's areas, with the checks the image gets. */
+static void test_module_placement(void **state)
+{
+	struct guest_load_plan plan = { .nsegments = 1, .seg = { { .gpa = 0, .mem_size = 0x800 } },
+					.lowest = 0, .end = 0x800 };
+	u64 sizes[3] = { 0x10, 0x1001, 0x20 }, starts[3];
+
+	/* An image below the GDT: the first module lands after the loader's areas, not at 0x1000. */
+	assert_int_equal(guest_place_modules(&plan, 0xa000, 16 << 20, sizes, 3, starts), 3);
+	assert_int_equal(starts[0], 0xa000);
+	assert_int_equal(starts[1], 0xb000);
+	assert_int_equal(starts[2], 0xd000);
+
+	/* Past the end of RAM, into the hole, or wrapping around: the module's index. */
+	u64 big[2] = { 0x10, 16 << 20 };
+	assert_int_equal(guest_place_modules(&plan, 0xa000, 16 << 20, big, 2, starts), 1);
+	plan.seg[0] = (struct guest_segment){ .gpa = GUEST_HOLE_START - 0x2000, .mem_size = 0x1000 };
+	plan.end = GUEST_HOLE_START - 0x1000;
+	u64 into_hole[1] = { 0x2000 };
+	assert_int_equal(guest_place_modules(&plan, 0xa000, 8ull << 30, into_hole, 1, starts), 0);
+	u64 wrap[1] = { ~0ull - 0x100 };
+	assert_int_equal(guest_place_modules(&plan, 0xa000, 8ull << 30, wrap, 1, starts), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -414,6 +438,7 @@ int main(void)
 		cmocka_unit_test(test_flat_images),
 		cmocka_unit_test(test_ram_layout_has_a_hole),
 		cmocka_unit_test(test_overlap_query),
+		cmocka_unit_test(test_module_placement),
 		cmocka_unit_test(test_load_copies_and_zeroes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -331,6 +331,45 @@ static void test_load_result(void **state)
 	assert_int_equal(insn_load_result(&in, old, 0x12348001), 0x8001);
 }
 
+/* The memory operand's address, every addressing form (registers: rN = 0x1000 * (N + 1)). */
+static void test_effective_address(void **state)
+{
+	static const struct {
+		const char *what;
+		enum insn_mode mode;
+		u8 bytes[16];
+		u64 ea;
+	} rows[] = {
+		{ "mov eax,[rbx]", M64, { 0x8b, 0x03 }, 0x4000 },
+		{ "mov eax,[rbx+0x10]", M64, { 0x8b, 0x43, 0x10 }, 0x4010 },
+		{ "mov eax,[rbx-0x10]", M64, { 0x8b, 0x43, 0xf0 }, 0x3ff0 },
+		{ "mov eax,[rbx+0x12345678]", M64, { 0x8b, 0x83, 0x78, 0x56, 0x34, 0x12 }, 0x12349678 },
+		{ "mov eax,[rip+0x100]", M64, { 0x8b, 0x05, 0x00, 0x01, 0, 0 }, 0x100000 + 6 + 0x100 },
+		{ "mov eax,[rbx+rcx*4]", M64, { 0x8b, 0x04, 0x8b }, 0x4000 + 4 * 0x2000 },
+		{ "mov eax,[r13+r12*8+1]", M64, { 0x43, 0x8b, 0x44, 0xe5, 0x01 }, 0xe000 + 8 * 0xd000 + 1 },
+		{ "mov eax,[rsp]", M64, { 0x8b, 0x04, 0x24 }, 0x5000 },
+		{ "mov eax,[disp32] (SIB, no base)", M64, { 0x8b, 0x04, 0x25, 0x00, 0x00, 0xb0, 0xfe }, 0xfffffffffeb00000ull },
+		{ "mov eax,[ebx] (67)", M64, { 0x67, 0x8b, 0x03 }, 0x4000 },
+		{ "mov al,[moffs64]", M64, { 0xa0, 0x08, 0x00, 0xb0, 0xfe, 0, 0, 0, 0 }, 0xfeb00008 },
+		{ "mov eax,[disp32] (32-bit code)", M32, { 0x8b, 0x05, 0x00, 0x00, 0xb0, 0xfe }, 0xfeb00000 },
+		{ "mov eax,[bx+si+2] (16-bit)", M16, { 0x66, 0x8b, 0x40, 0x02 }, 0x4000 + 0x7000 + 2 },
+		{ "mov ax,[bp] (16-bit)", M16, { 0x8b, 0x46, 0x00 }, 0x6000 },
+		{ "mov ax,[0x1234] (16-bit)", M16, { 0x8b, 0x06, 0x34, 0x12 }, 0x1234 },
+	};
+	u64 gprs[16];
+	for (int i = 0; i < 16; i++)
+		gprs[i] = 0x1000ull * (u64)(i + 1);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct mmio_insn in;
+		char err[96];
+		CHECK(rows[i].what, insn_decode(rows[i].bytes, 16, rows[i].mode, &in, err, sizeof(err)) == INSN_OK);
+		u64 ea = insn_effective_address(&in, gprs, 0x100000);
+		if (ea != rows[i].ea)
+			fail_msg("%s: address 0x%llx, want 0x%llx", rows[i].what, (unsigned long long)ea,
+				 (unsigned long long)rows[i].ea);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -343,6 +382,7 @@ int main(void)
 		cmocka_unit_test(test_string_io),
 		cmocka_unit_test(test_store_value),
 		cmocka_unit_test(test_load_result),
+		cmocka_unit_test(test_effective_address),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

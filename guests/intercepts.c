@@ -1,0 +1,102 @@
+/*
+ * Instructions and exceptions whose effect reaches beyond the VM unless the
+ * hypervisor intercepts them: INVD and WBINVD (every cache line of the CPU:
+ * run, with no visible effect), RDPMC (the host's performance counters:
+ * #GP, no counters are given), INVLPGA (flushes any ASID on AMD: #UD, SVM
+ * is hidden), #DB and #AC (an exception that re-raises itself during its
+ * delivery never leaves the guest: both exit and come back here, single
+ * step and a data breakpoint with DR6 telling which, an unaligned user
+ * access with CR0.AM and RFLAGS.AC).
+ */
+#include "guest.h"
+#include "x86.h"
+
+#define EXC_AC 17
+#define RFLAGS_TF (1ul << 8)
+#define RFLAGS_AC (1ul << 18)
+#define DR6_B0 (1ul << 0)
+#define DR6_BS (1ul << 14)
+
+static void do_invd(void *arg) { __asm__ volatile("invd" ::: "memory"); }
+static void do_wbinvd(void *arg) { __asm__ volatile("wbinvd" ::: "memory"); }
+static void do_invlpga(void *arg) { __asm__ volatile(".byte 0x0f, 0x01, 0xdf" : : "a"(0ul), "c"(1u) : "memory"); }
+
+static void do_rdpmc(void *arg)
+{
+	u32 lo, hi;
+	__asm__ volatile("rdpmc" : "=a"(lo), "=d"(hi) : "c"(0));
+	*(u64 *)arg = (u64)hi << 32 | lo;
+}
+
+static u64 read_dr6(void) { u64 v; __asm__ volatile("mov %%dr6, %0" : "=r"(v)); return v; }
+static void write_dr6(u64 v) { __asm__ volatile("mov %0, %%dr6" : : "r"(v)); }
+
+/* TF set by POPF: the #DB comes after the next instruction. */
+static void single_step(void *arg)
+{
+	__asm__ volatile("pushfq; orq %0, (%%rsp); popfq; nop; nop" : : "i"(RFLAGS_TF) : "memory", "cc");
+}
+
+static volatile u32 watched;
+
+static void write_watched(void *arg)
+{
+	watched = 1;
+	__asm__ volatile("nop");
+}
+
+static void arm_write_breakpoint(u64 addr)
+{
+	/* DR7: L0, R/W0 = 01 (data writes), LEN0 = 11 (4 bytes). */
+	__asm__ volatile("mov %0, %%dr0" : : "r"(addr));
+	__asm__ volatile("mov %0, %%dr7" : : "r"(1ul | 1ul << 16 | 3ul << 18));
+}
+
+static void disarm(void) { __asm__ volatile("mov %0, %%dr7" : : "r"(0x400ul)); }
+
+static u64 unaligned_buf[4];
+
+/* At CPL 3: set AC, then read across an alignment boundary; HLT (#GP) if nothing faulted. */
+static void user_unaligned(void)
+{
+	__asm__ volatile("pushfq; orq %0, (%%rsp); popfq" : : "i"(RFLAGS_AC) : "memory", "cc");
+	__asm__ volatile("movl (%0), %%eax" : : "r"((char *)unaligned_buf + 1) : "eax", "memory");
+	__asm__ volatile("hlt");
+}
+
+void test_main(void)
+{
+	plan(9);
+	ok(catch_exception(do_invd, NULL) < 0, "INVD runs (and discards nothing of anybody else)");
+	ok(catch_exception(do_wbinvd, NULL) < 0, "WBINVD runs");
+
+	u64 counter = 0;
+	int v = catch_exception(do_rdpmc, &counter);
+	ok(v == EXC_GP || v == EXC_UD, "RDPMC faults instead of reading a counter (%s)", v < 0 ? "no fault" : exception_name(v));
+	ok(v == EXC_GP, "hv: RDPMC raises #GP: no performance counter is given to guests");
+	v = catch_exception(do_invlpga, NULL);
+	ok(v == EXC_UD, "INVLPGA raises #UD: SVM is not offered (%s)", v < 0 ? "no fault" : exception_name(v));
+
+	write_dr6(0xffff0ff0ul);
+	v = catch_exception(single_step, NULL);
+	u64 dr6 = read_dr6();
+	ok(v == EXC_DB && (dr6 & DR6_BS), "single step raises #DB with DR6.BS (DR6 0x%lx, %s)", (unsigned long)dr6,
+	   v < 0 ? "no fault" : exception_name(v));
+
+	write_dr6(0xffff0ff0ul);
+	arm_write_breakpoint((u64)&watched);
+	v = catch_exception(write_watched, NULL);
+	dr6 = read_dr6();
+	disarm();
+	ok(v == EXC_DB && (dr6 & DR6_B0), "a data breakpoint raises #DB with DR6.B0 (DR6 0x%lx, %s)",
+	   (unsigned long)dr6, v < 0 ? "no fault" : exception_name(v));
+	ok(watched == 1, "the write the breakpoint trapped on completed");
+
+	write_cr0(read_cr0() | CR0_AM);
+	v = run_in_user_mode(user_unaligned);
+	write_cr0(read_cr0() & ~CR0_AM);
+	if (v == EXC_GP)
+		skip("this CPU does not check alignment (QEMU TCG)", "an unaligned CPL 3 access with AC raises #AC");
+	else
+		ok(v == EXC_AC, "an unaligned CPL 3 access with CR0.AM and RFLAGS.AC raises #AC (%s)", exception_name(v));
+}
