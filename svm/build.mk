@@ -26,7 +26,8 @@ $(BUILD)/guests/out/fails-%.bin: tests/suite-fails/%.asm
 # bench-svm: the cost of one guest exit under QEMU TCG (tools/bench-exits.sh).
 BENCH_OUT := $(BUILD)/guests/out
 BENCH_FILES := $(BENCH_OUT)/bench-exits.bin $(BENCH_OUT)/bench-idle.bin $(BENCH_OUT)/bench-smp.bin \
-	$(BENCH_OUT)/bench-exits.cfg $(BENCH_OUT)/bench-idle.cfg $(BENCH_OUT)/bench-smp.cfg
+	$(BENCH_OUT)/bench-exits.cfg $(BENCH_OUT)/bench-idle.cfg $(BENCH_OUT)/bench-smp.cfg \
+	$(BENCH_OUT)/bench-irq.cfg
 $(BENCH_OUT)/bench-exits.bin: tests/bench/exit-loop.asm
 	@mkdir -p $(dir $@)
 	$(NASM) -f bin -DEXITS=200000 -o $@ $<
@@ -46,5 +47,6 @@ bench: bench-svm
 bench-svm: all
 	BUILD=$(BUILD) tools/bench-exits.sh tools/run-qemu.sh svm
 	BUILD=$(BUILD) tools/bench-smp.sh tools/run-qemu.sh svm
+	BUILD=$(BUILD) tools/bench-irq.sh tools/run-qemu.sh svm
 
 UNIT_SRC_npt := svm/npt.c mm/spte.c

@@ -29,6 +29,7 @@ bench-vmx: all
 	BUILD=$(BUILD) tools/bench-exits.sh "$(BOCHS_MB2)" vmx
 	BUILD=$(BUILD) vmx/bench-path.sh
 	BUILD=$(BUILD) tools/bench-smp.sh "BOOT=mb2 SMP=2 tools/run-bochs.sh" vmx
+	BUILD=$(BUILD) tools/bench-irq.sh "BOOT=mb2 SMP=2 tools/run-bochs.sh" vmx
 
 # The vendor split: no VMCS field, VMX exit reason or VMX instruction outside vmx/.
 .PHONY: check-vmx-split
