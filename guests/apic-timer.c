@@ -9,6 +9,8 @@
 
 #define VEC 0x60
 #define DIV1 0xb /* divide configuration: by 1 */
+#define MSR_TSC 0x10
+#define MSR_TSC_ADJUST 0x3b
 
 static volatile u32 ticks;
 static volatile u64 tick_tsc[8];
@@ -67,22 +69,25 @@ static void current_count(void)
 	ok_eq(apic_read(APIC_TIMER_CURRENT), 0u, "initial count 0 stops it");
 }
 
-/* The counter's rate in counts per 1000 TSC cycles, from two samples ~20 ms
- * apart while it runs masked: no interrupt latency enters it, so it holds
- * on a loaded host too. */
+/* The counter's rate in counts per 1000 TSC cycles, from two samples 200M
+ * counts apart (200 ms at divide 1) while it runs masked: no interrupt
+ * latency enters it, so it holds on a loaded host too. Each sample is
+ * bracketed by TSC reads (a read is an exit, and may wait for the CPU). */
 static u64 count_rate(u32 divide)
 {
 	apic_write(APIC_TIMER_DIVIDE, divide);
 	apic_write(APIC_LVT_TIMER, LVT_MASKED | VEC);
 	apic_write(APIC_TIMER_INITIAL, 0xffffffffu);
-	u64 t0 = rdtsc();
-	u32 c0 = apic_read(APIC_TIMER_CURRENT);
+	u64 t0 = rdtsc(), t2, t3;
+	u32 c0 = apic_read(APIC_TIMER_CURRENT), c1;
 	u64 t1 = rdtsc();
-	while (rdtsc() - t0 < 20 * (t1 - t0 + 1) + 20000000) /* long against one sample's cost */
-		__asm__ volatile("pause");
-	u64 t2 = rdtsc();
-	u32 c1 = apic_read(APIC_TIMER_CURRENT);
-	u64 t3 = rdtsc();
+	do {
+		for (int i = 0; i < 10000; i++)
+			__asm__ volatile("pause");
+		t2 = rdtsc();
+		c1 = apic_read(APIC_TIMER_CURRENT);
+		t3 = rdtsc();
+	} while (c0 - c1 < 200000000u && c1);
 	apic_write(APIC_TIMER_INITIAL, 0);
 	apic_write(APIC_TIMER_DIVIDE, DIV1);
 	return (u64)(c0 - c1) * 1000 / ((t2 + t3) / 2 - (t0 + t1) / 2);
@@ -174,9 +179,32 @@ static void tsc_deadline(void)
 	ok_eq(ticks, 0u, "TSC-deadline 0 disarms");
 }
 
+/* WRMSR to the TSC moves RDTSC (and TSC_ADJUST by as much, SDM 18.17.3); TSC_ADJUST moves it back. */
+static void tsc_writes(void)
+{
+	const u64 far = 1ull << 50, margin = 1ull << 40;
+	bool has_adjust = cpuid(7, 0).ebx & (1u << 1);
+	u64 adjust0 = has_adjust ? rdmsr(MSR_TSC_ADJUST) : 0, before = rdtsc();
+	wrmsr(MSR_TSC, far);
+	u64 after = rdtsc(), msr = rdmsr(MSR_TSC);
+	ok(after >= far && after - far < margin && msr >= after,
+	   "hv: a TSC write moves RDTSC there (0x%lx after writing 0x%lx; plain QEMU ignores it)", after, far);
+	if (!has_adjust) {
+		skip("no IA32_TSC_ADJUST (CPUID.7.0:EBX[1] clear)", "TSC_ADJUST follows a TSC write");
+		skip("no IA32_TSC_ADJUST (CPUID.7.0:EBX[1] clear)", "writing TSC_ADJUST back moves the TSC back");
+		return;
+	}
+	u64 moved = rdmsr(MSR_TSC_ADJUST) - adjust0, want = far - before;
+	ok(moved <= want && want - moved < margin, "TSC_ADJUST follows a TSC write (moved by 0x%lx, ~0x%lx)",
+	   moved, want);
+	wrmsr(MSR_TSC_ADJUST, adjust0);
+	u64 back = rdtsc();
+	ok(back < far && back >= before, "writing TSC_ADJUST back moves the TSC back (0x%lx)", back);
+}
+
 void test_main(void)
 {
-	plan(13);
+	plan(16);
 	apic_enable(0xff);
 	irq_set_handler(VEC, on_tick);
 	current_count();
@@ -184,4 +212,5 @@ void test_main(void)
 	periodic_tests();
 	masked();
 	tsc_deadline();
+	tsc_writes();
 }

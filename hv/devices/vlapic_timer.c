@@ -13,6 +13,7 @@
 #include "hv/vm/vm.h"
 #include "hv/cpu/cpu.h"
 #include "hv/cpu/time.h"
+#include "hv/vm/guest_tsc.h"
 
 #define LVT_MASKED (1u << 16)
 #define LVT_TIMER_MODE(v) (((v) >> 17) & 3)
@@ -88,11 +89,6 @@ u32 vlapic_timer_current(const struct vcpu *vcpu, u64 now_ns)
 	return l->timer_initial - (u32)counted;
 }
 
-/* The guest's TSC (the host's: no offset yet). */
-static u64 guest_tsc(void)
-{
-	return rdtsc();
-}
 
 /* TSC cycles to nanoseconds without overflowing 64 bits (no 128-bit division here). */
 static u64 tsc_to_ns(u64 cycles)
@@ -110,7 +106,7 @@ u64 vlapic_tsc_deadline_read(const struct vcpu *vcpu)
 void vlapic_tsc_deadline_write(struct vcpu *vcpu, u64 value)
 {
 	struct vlapic *l = &vcpu->lapic;
-	u64 now = time_now_ns(), tsc = guest_tsc();
+	u64 now = time_now_ns(), tsc = vcpu_guest_tsc(vcpu);
 
 	if (timer_mode(l) != TIMER_TSC_DEADLINE)
 		return; /* ignored in the other modes (SDM 11.5.4.1) */

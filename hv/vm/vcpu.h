@@ -43,6 +43,7 @@ struct vcpu {
 	bool init_pending, sipi_pending;
 	u8 sipi_vector;
 	struct vlapic lapic;
+	u64 tsc_offset, tsc_adjust; /* guest TSC = host TSC + tsc_offset (hv/vm/guest_tsc.h); own thread only */
 
 	/* A start state (vcpu_reset) waiting to be handed to the backend on the vCPU's thread. */
 	bool start_pending;

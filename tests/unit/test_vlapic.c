@@ -20,6 +20,7 @@ void vcpu_send_sipi(struct vcpu *target, u8 vector) { sipis |= 1u << target->id;
 void vcpu_mp_notify(struct vcpu *target) { notified |= 1u << target->id; }
 u64 time_now_ns(void) { return now_ns; }
 u64 time_tsc_hz(void) { return 1000000000ull; }
+u64 vcpu_guest_tsc(const struct vcpu *vcpu) { return rdtsc(); }
 static void eoi_hook(struct vm *vm, u8 vector) { eois++; eoi_vector = vector; }
 
 static struct vm vm;
