@@ -15,5 +15,6 @@ bench: bench-svm
 bench-svm: all
 	BUILD=$(BUILD) tools/bench-exits.sh tools/run-qemu.sh svm
 	BUILD=$(BUILD) tools/bench-smp.sh tools/run-qemu.sh svm
+	BUILD=$(BUILD) tools/bench-irq.sh tools/run-qemu.sh svm
 
 UNIT_SRC_npt := svm/npt.c mm/spte.c

@@ -107,6 +107,7 @@ const struct vendor_ops svm_ops = {
 	.get_msr = svm_get_msr,
 	.set_msr = svm_set_msr,
 	.inject_event = svm_inject_event,
+	.set_tsc_offset = svm_set_tsc_offset,
 	.irq_allowed = svm_irq_allowed,
 	.nmi_allowed = svm_nmi_allowed,
 	.request_irq_window = svm_request_irq_window,

@@ -64,6 +64,7 @@ bool svm_nmi_allowed(struct vcpu *vcpu);
 void svm_request_irq_window(struct vcpu *vcpu);
 void svm_request_nmi_window(struct vcpu *vcpu);
 void svm_set_root(struct vcpu *vcpu, u64 root);
+void svm_set_tsc_offset(struct vcpu *vcpu, u64 offset);
 void svm_flush_tlb(struct vcpu *vcpu);
 void svm_dump(struct vcpu *vcpu);
 

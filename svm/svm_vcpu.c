@@ -170,6 +170,11 @@ static void after_exit(struct svm_vcpu *svm, u64 rip)
 	svm->exit_rip = rip;
 }
 
+void svm_set_tsc_offset(struct vcpu *vcpu, u64 offset)
+{
+	to_svm(vcpu)->vmcb->control.tsc_offset = offset;
+}
+
 void svm_set_root(struct vcpu *vcpu, u64 root)
 {
 	to_svm(vcpu)->vmcb->control.n_cr3 = root;

@@ -10,7 +10,8 @@ FAILS_FILES := $(TEST_IMG_OUT)/suite-fails.cfg $(TEST_IMG_OUT)/fails-halt.bin \
 	$(TEST_IMG_OUT)/fails-loops.bin
 REINJECT_FILES := $(TEST_IMG_OUT)/reinject.bin $(TEST_IMG_OUT)/reinject.cfg
 BENCH_FILES := $(TEST_IMG_OUT)/bench-exits.bin $(TEST_IMG_OUT)/bench-idle.bin $(TEST_IMG_OUT)/bench-smp.bin \
-	$(TEST_IMG_OUT)/bench-exits.cfg $(TEST_IMG_OUT)/bench-idle.cfg $(TEST_IMG_OUT)/bench-smp.cfg
+	$(TEST_IMG_OUT)/bench-exits.cfg $(TEST_IMG_OUT)/bench-idle.cfg $(TEST_IMG_OUT)/bench-smp.cfg \
+	$(TEST_IMG_OUT)/bench-irq.cfg
 all: $(FAILS_FILES) $(REINJECT_FILES) $(BENCH_FILES)
 
 $(TEST_IMG_OUT)/suite-fails.cfg: tests/suite-fails/suite-fails.cfg

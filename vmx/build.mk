@@ -19,3 +19,4 @@ bench-vmx: all
 	BUILD=$(BUILD) tools/bench-exits.sh "$(BOCHS_MB2)" vmx
 	BUILD=$(BUILD) tools/bench-vmx-path.sh
 	BUILD=$(BUILD) tools/bench-smp.sh "BOOT=mb2 SMP=2 tools/run-bochs.sh" vmx
+	BUILD=$(BUILD) tools/bench-irq.sh "BOOT=mb2 SMP=2 tools/run-bochs.sh" vmx

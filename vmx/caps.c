@@ -27,6 +27,8 @@ static const struct ctl_want wants[] = {
 	/* A backstop that ends every guest slice (vmx_vcpu.c: vmx_arm_slice_timer). */
 	{ VMX_CTL_PIN, PIN_PREEMPTION_TIMER, OPTIONAL, "VMX-preemption timer" },
 	{ VMX_CTL_PROC, PROC_HLT_EXITING, REQUIRED, "HLT exiting" },
+	/* The guest's TSC is the host's plus its vCPU's offset (hv/vm/guest_tsc.h). */
+	{ VMX_CTL_PROC, PROC_TSC_OFFSETTING, REQUIRED, "use TSC offsetting" },
 	/* CR8 is the virtual APIC's TPR: without these the guest would write the host's. */
 	{ VMX_CTL_PROC, PROC_CR8_LOAD_EXITING, REQUIRED, "CR8-load exiting" },
 	{ VMX_CTL_PROC, PROC_CR8_STORE_EXITING, REQUIRED, "CR8-store exiting" },

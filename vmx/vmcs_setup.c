@@ -78,6 +78,7 @@ static void setup_controls(struct vmx_vcpu *vmx)
 	vmcs_write(VMCS_PIN_CONTROLS, vmx_cfg.ctl[VMX_CTL_PIN]);
 	vmcs_write(VMCS_PROC_CONTROLS, vmx_cfg.ctl[VMX_CTL_PROC]);
 	vmx->proc_ctl = vmx_cfg.ctl[VMX_CTL_PROC];
+	vmcs_write(VMCS_TSC_OFFSET, 0);
 	if (vmx_cfg.ctl[VMX_CTL_PROC] & PROC_SECONDARY_CONTROLS) {
 		u32 proc2 = vmx_cfg.ctl[VMX_CTL_PROC2];
 		if (!vmx->vpid)

@@ -190,6 +190,7 @@ const struct vendor_ops vmx_ops = {
 	.get_msr = vmx_get_msr,
 	.set_msr = vmx_set_msr,
 	.inject_event = vmx_inject_event,
+	.set_tsc_offset = vmx_set_tsc_offset,
 	.irq_allowed = vmx_irq_allowed,
 	.nmi_allowed = vmx_nmi_allowed,
 	.request_irq_window = vmx_request_irq_window,

@@ -110,6 +110,7 @@ bool vmx_irq_allowed(struct vcpu *vcpu);
 bool vmx_nmi_allowed(struct vcpu *vcpu);
 void vmx_request_irq_window(struct vcpu *vcpu);
 void vmx_request_nmi_window(struct vcpu *vcpu);
+void vmx_set_tsc_offset(struct vcpu *vcpu, u64 offset);
 void vmx_set_root(struct vcpu *vcpu, u64 root);
 void vmx_flush_tlb(struct vcpu *vcpu);
 /* Make this vCPU's VMCS the current one on this CPU. */

@@ -164,6 +164,13 @@ static void load_windows(struct vmx_vcpu *vmx)
 	vmx->windows = 0;
 }
 
+void vmx_set_tsc_offset(struct vcpu *vcpu, u64 offset)
+{
+	u64 flags = vmx_vmcs_begin(vcpu);
+	vmcs_write(VMCS_TSC_OFFSET, offset);
+	vmx_vmcs_end(flags);
+}
+
 void vmx_set_root(struct vcpu *vcpu, u64 root)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);

@@ -155,6 +155,14 @@ void lapic_timer_calibrate(void)
 		(unsigned long)(timer_hz / 1000));
 }
 
+void lapic_timer_oneshot_ns(u64 ns)
+{
+	u64 count = ns * timer_hz / NSEC_PER_SEC; /* ns < 2^34 here (a tick at most): no overflow */
+	reg_write(REG_TIMER_DIVIDE, TIMER_DIVIDE_BY_16);
+	reg_write(REG_LVT_TIMER, VECTOR_TIMER);
+	reg_write(REG_TIMER_INITIAL, (u32)MIN(MAX(count, 1ull), 0xffffffffull));
+}
+
 void lapic_timer_start_periodic(u32 hz)
 {
 	reg_write(REG_TIMER_DIVIDE, TIMER_DIVIDE_BY_16);

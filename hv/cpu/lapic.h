@@ -32,6 +32,8 @@ void lapic_send_startup(u32 dest, u32 page);
 
 /* Measures the APIC timer against the (calibrated) TSC; BSP, after time_init(). */
 void lapic_timer_calibrate(void);
+/* One interrupt on VECTOR_TIMER in `ns` nanoseconds (at least one timer count); replaces what was armed. */
+void lapic_timer_oneshot_ns(u64 ns);
 /* Starts this CPU's periodic timer at `hz` interrupts per second on VECTOR_TIMER. */
 void lapic_timer_start_periodic(u32 hz);
 

@@ -35,7 +35,10 @@ struct percpu {
 	struct thread *current;
 	struct thread *idle;
 	u32 need_resched;     /* set by tick/IPI, acted on when the interrupt returns */
-	u64 ticks;            /* timer interrupts taken */
+	u64 ticks;            /* scheduler ticks taken (SCHED_HZ) */
+	u64 next_tick_ns;     /* when the next tick is due (the timer runs one-shot, sched.c) */
+	u64 guest_deadline_ns;/* the running vCPU's next APIC timer expiry, 0: none */
+	u64 armed_ns;         /* what the host APIC timer is armed for */
 	u64 slice_start;      /* ticks value when current was switched in */
 	u64 kicks;            /* kick IPIs taken (hv/cpu/kick.h) */
 

@@ -53,7 +53,6 @@ struct vlapic {
 	u64 timer_start_ns;  /* when the current count was last at timer_initial */
 	u64 timer_deadline_ns; /* next expiry; 0: not armed */
 	u64 tsc_deadline;    /* IA32_TSC_DEADLINE (guest TSC); 0: not armed */
-	u32 timer_owed;      /* expiries not yet put into the IRR (vlapic_timer.c: missed ticks) */
 	bool nmi_pending;
 };
 

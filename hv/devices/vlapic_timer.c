@@ -4,22 +4,21 @@
  * (time_now_ns); an armed timer is a deadline the vCPU's thread sleeps
  * towards when halted (sched_block) and checks before every entry.
  *
- * Missed periodic ticks (the vCPU was descheduled, or took longer than a
- * period between two entries): owed ticks are counted, up to MAX_OWED, and
- * delivered late, one each time the previous one has been taken, so a guest
- * counting ticks keeps time; beyond MAX_OWED they are dropped. The phase of
- * the period never drifts.
+ * Missed periodic ticks (the vCPU was descheduled, or its interrupts were
+ * off for longer than a period) are coalesced, as on hardware: the IRR holds
+ * one, the periods that passed meanwhile are dropped, and the next deadline
+ * keeps the original phase (start + k * period), so the period never drifts.
  */
 #include "hv/devices/vlapic.h"
 #include "hv/vm/vm.h"
 #include "hv/cpu/cpu.h"
 #include "hv/cpu/time.h"
+#include "hv/vm/guest_tsc.h"
 
 #define LVT_MASKED (1u << 16)
 #define LVT_TIMER_MODE(v) (((v) >> 17) & 3)
 #define LVT_INDEX_TIMER 1
 #define NS_PER_COUNT (NSEC_PER_SEC / VLAPIC_BUS_HZ)
-#define MAX_OWED 64
 
 _Static_assert(NSEC_PER_SEC % VLAPIC_BUS_HZ == 0, "the timer clock divides 1 GHz");
 
@@ -49,7 +48,6 @@ static void disarm(struct vlapic *l)
 {
 	l->timer_deadline_ns = 0;
 	l->tsc_deadline = 0;
-	l->timer_owed = 0;
 }
 
 void vlapic_timer_write_lvt(struct vcpu *vcpu, u32 old, u32 value)
@@ -91,11 +89,6 @@ u32 vlapic_timer_current(const struct vcpu *vcpu, u64 now_ns)
 	return l->timer_initial - (u32)counted;
 }
 
-/* The guest's TSC (the host's: no offset yet). */
-static u64 guest_tsc(void)
-{
-	return rdtsc();
-}
 
 /* TSC cycles to nanoseconds without overflowing 64 bits (no 128-bit division here). */
 static u64 tsc_to_ns(u64 cycles)
@@ -113,7 +106,7 @@ u64 vlapic_tsc_deadline_read(const struct vcpu *vcpu)
 void vlapic_tsc_deadline_write(struct vcpu *vcpu, u64 value)
 {
 	struct vlapic *l = &vcpu->lapic;
-	u64 now = time_now_ns(), tsc = guest_tsc();
+	u64 now = time_now_ns(), tsc = vcpu_guest_tsc(vcpu);
 
 	if (timer_mode(l) != TIMER_TSC_DEADLINE)
 		return; /* ignored in the other modes (SDM 11.5.4.1) */
@@ -126,13 +119,12 @@ void vlapic_tsc_deadline_write(struct vcpu *vcpu, u64 value)
 		l->timer_deadline_ns = 1; /* 0 means "not armed" */
 }
 
-/* A periodic timer's next deadline after `now`; the periods passed are owed. */
+/* A periodic timer's next deadline after `now`: the periods that passed are coalesced into one. */
 static void next_period(struct vlapic *l, u64 now)
 {
 	u64 period = period_ns(l);
 	u64 passed = (now - l->timer_deadline_ns) / period + 1;
 
-	l->timer_owed = (u32)MIN(l->timer_owed + passed, (u64)MAX_OWED);
 	l->timer_deadline_ns += passed * period;
 	l->timer_start_ns += passed * period;
 }
@@ -142,30 +134,20 @@ void vlapic_timer_poll(struct vcpu *vcpu, u64 now)
 	struct vlapic *l = &vcpu->lapic;
 	u32 lvt = l->lvt[LVT_INDEX_TIMER];
 
-	if (l->timer_deadline_ns && now >= l->timer_deadline_ns) {
-		if (timer_mode(l) == TIMER_PERIODIC) {
-			next_period(l, now);
-		} else {
-			l->timer_deadline_ns = 0;
-			l->tsc_deadline = 0;
-			l->timer_owed = 1;
-		}
+	if (!l->timer_deadline_ns || now < l->timer_deadline_ns)
+		return;
+	if (timer_mode(l) == TIMER_PERIODIC) {
+		next_period(l, now);
+	} else {
+		l->timer_deadline_ns = 0;
+		l->tsc_deadline = 0;
 	}
-	/* One owed tick at a time: the next once the guest has taken this one. */
-	if (l->timer_owed && !vlapic_irr_has(vcpu, (u8)lvt)) {
-		l->timer_owed--;
-		if (!(lvt & LVT_MASKED))
-			vlapic_set_irr(vcpu, (u8)lvt, false);
-	}
+	if (!(lvt & LVT_MASKED))
+		vlapic_set_irr(vcpu, (u8)lvt, false);
 }
 
 u64 vlapic_timer_next(const struct vcpu *vcpu)
 {
 	const struct vlapic *l = &vcpu->lapic;
-
-	if (l->lvt[LVT_INDEX_TIMER] & LVT_MASKED)
-		return 0;
-	if (l->timer_owed)
-		return 1; /* due now */
-	return l->timer_deadline_ns;
+	return (l->lvt[LVT_INDEX_TIMER] & LVT_MASKED) ? 0 : l->timer_deadline_ns;
 }

@@ -7,6 +7,8 @@
 #include "hv/panic.h"
 #include "hv/cpu/time.h"
 
+#define TICK_NS (NSEC_PER_SEC / SCHED_HZ)
+
 /* In hv/sched/switch.asm. */
 void context_switch(u64 *prev_sp, u64 next_sp, u32 *prev_on_cpu);
 
@@ -129,10 +131,49 @@ void sched_init_bsp(void)
 	sched_running = true;
 }
 
+/*
+ * The host APIC timer runs one-shot, armed for whichever comes first on
+ * this CPU: the next scheduler tick, the earliest timed wait, or the
+ * running vCPU's APIC timer (its guest deadline). So a timed wait or a
+ * guest timer ends when due, not at the next tick. Interrupts off, c->lock held.
+ */
+static void rearm(struct percpu *c, bool force)
+{
+	u64 when = c->next_tick_ns;
+	struct rq_node *n = rq_first(&c->sleepers);
+
+	if (n && n->key < when)
+		when = n->key;
+	if (c->guest_deadline_ns && c->guest_deadline_ns < when)
+		when = c->guest_deadline_ns;
+	if (!force && when == c->armed_ns)
+		return;
+	c->armed_ns = when;
+	u64 now = time_now_ns();
+	lapic_timer_oneshot_ns(when > now ? when - now : 0);
+}
+
 void sched_start_tick(void)
 {
-	lapic_timer_start_periodic(SCHED_HZ);
+	u64 f = irq_save();
+	struct percpu *c = this_cpu();
+	spin_lock(&c->lock);
+	c->next_tick_ns = time_now_ns() + TICK_NS;
+	rearm(c, true);
+	spin_unlock(&c->lock);
+	irq_restore(f);
 	sti();
+}
+
+void sched_set_guest_deadline(u64 deadline_ns)
+{
+	struct percpu *c = this_cpu();
+	if (deadline_ns == c->guest_deadline_ns)
+		return;
+	spin_lock(&c->lock);
+	c->guest_deadline_ns = deadline_ns;
+	rearm(c, false);
+	spin_unlock(&c->lock);
 }
 
 void sched_run_ap(void)
@@ -184,6 +225,7 @@ bool sched_block(u64 deadline_ns)
 	if (deadline_ns) {
 		t->node.key = deadline_ns;
 		rq_insert_sorted(&c->sleepers, &t->node);
+		rearm(c, false);
 	}
 	schedule_locked(c);
 	/* Woken by sched_wake (wake_pending stays clear) or by the tick at the deadline. */
@@ -292,7 +334,14 @@ void sched_tick(void)
 	struct percpu *c = this_cpu();
 	u64 now = time_now_ns();
 	spin_lock(&c->lock);
-	c->ticks++;
+	if (now >= c->next_tick_ns) {
+		c->ticks++;
+		c->next_tick_ns += TICK_NS;
+		if (c->next_tick_ns <= now)
+			c->next_tick_ns = now + TICK_NS; /* ticks lost (an emulator's pause): no burst */
+	}
+	if (c->guest_deadline_ns <= now)
+		c->guest_deadline_ns = 0; /* it forced its exit; the vCPU sets the next one */
 	struct rq_node *n;
 	while ((n = rq_first(&c->sleepers)) && n->key <= now) {
 		rq_remove(&c->sleepers, n);
@@ -300,6 +349,7 @@ void sched_tick(void)
 	}
 	if (c->ready.len && (c->current == c->idle || c->ticks - c->slice_start >= SCHED_SLICE_TICKS))
 		c->need_resched = 1;
+	rearm(c, true);
 	spin_unlock(&c->lock);
 }
 

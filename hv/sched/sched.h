@@ -37,8 +37,11 @@ void sched_yield(void);
 bool sched_block(u64 deadline_ns);
 /* Makes t runnable if it is blocked; otherwise its next sched_block returns at once. */
 void sched_wake(struct thread *t);
-/* Sleeps at least ns nanoseconds (to the next tick after the deadline). */
+/* Sleeps at least ns nanoseconds (the timer is armed for the deadline). */
 void sched_sleep_ns(u64 ns);
+/* A vCPU about to enter its guest (interrupts off): this CPU's timer also
+ * fires at deadline_ns (its APIC timer), forcing an exit; 0: none. */
+void sched_set_guest_deadline(u64 deadline_ns);
 /* True when this CPU has other threads waiting and the current one's slice is used up. */
 bool sched_should_yield(void);
 

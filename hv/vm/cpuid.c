@@ -13,6 +13,7 @@
 #define LEAF1_ECX_HYPERVISOR (1u << 31)
 #define LEAF1_ECX_X2APIC (1u << 21)
 #define LEAF1_ECX_TSC_DEADLINE (1u << 24)
+#define LEAF7_EBX_TSC_ADJUST (1u << 1)
 
 /*
  * Bits a guest may see, per leaf; a leaf not listed reads zeros.
@@ -36,7 +37,7 @@ struct cpuid_filter {
 static const struct cpuid_filter filters[] = {
 	{ 0x00000000, ~0u, ~0u, ~0u, ~0u },            /* max leaf (capped below), vendor */
 	{ 0x00000001, ~0u, 0x0000ffffu, LEAF1_ECX_OK, LEAF1_EDX_OK }, /* APIC ID / count set below */
-	{ 0x00000007, 0, 0x000c0308u, 0, 0 },          /* BMI1 BMI2 ERMS RDSEED ADX */
+	{ 0x00000007, 0, 0x000c0308u, 0, 0 },          /* BMI1 BMI2 ERMS RDSEED ADX (and TSC_ADJUST, below) */
 	{ 0x80000000, ~0u, ~0u, ~0u, ~0u },            /* max extended leaf (capped below), vendor */
 	{ 0x80000001, ~0u, 0, 0x00000161u,             /* LAHF ABM SSE4A PREFETCHW */
 	  (LEAF1_EDX_OK & 0x0183f3ffu) | (1u << 11) | (1u << 20) | (1u << 26) | (1u << 29) }, /* + SYSCALL NX Page1GB LM */
@@ -118,6 +119,8 @@ void cpuid_for_guest(const struct vcpu *vcpu, u32 leaf, u32 subleaf, struct cpui
 	else if (leaf == 1) {
 		out->ecx |= LEAF1_ECX_HYPERVISOR | LEAF1_ECX_X2APIC | LEAF1_ECX_TSC_DEADLINE;
 		out->ebx |= (vcpu->id << 24) | (vcpu->vm->nvcpus << 16); /* APIC ID, logical CPUs */
+	} else if (leaf == 7 && subleaf == 0) {
+		out->ebx |= LEAF7_EBX_TSC_ADJUST; /* emulated (hv/vm/guest_tsc.h) */
 	} else if (leaf == 7 && subleaf != 0) {
 		*out = (struct cpuid_regs){ 0 };
 	}

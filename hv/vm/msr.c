@@ -8,6 +8,7 @@
 #include "hv/vm/vm.h"
 #include "hv/vm/msr_pc.h"
 #include "hv/vm/guest_switch.h"
+#include "hv/vm/guest_tsc.h"
 #define EFER_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE)
 
 struct msr_handler {
@@ -21,9 +22,25 @@ struct msr_handler {
 
 static bool tsc_read(struct vcpu *vcpu, u64 *value)
 {
-	u32 lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	*value = ((u64)hi << 32) | lo; /* the guest's TSC is the host's (no offset) */
+	*value = vcpu_guest_tsc(vcpu);
+	return true;
+}
+
+static bool tsc_write(struct vcpu *vcpu, u64 value)
+{
+	vcpu_write_tsc(vcpu, value);
+	return true;
+}
+
+static bool tsc_adjust_read(struct vcpu *vcpu, u64 *value)
+{
+	*value = vcpu->tsc_adjust;
+	return true;
+}
+
+static bool tsc_adjust_write(struct vcpu *vcpu, u64 value)
+{
+	vcpu_write_tsc_adjust(vcpu, value);
 	return true;
 }
 
@@ -150,7 +167,8 @@ static bool vendor_msr_write(struct vcpu *vcpu, u32 index, u64 value)
 }
 
 static const struct msr_handler allowed[] = {
-	{ MSR_TSC, "TSC", tsc_read, NULL, false },
+	{ MSR_TSC, "TSC", tsc_read, tsc_write, false },
+	{ MSR_TSC_ADJUST, "TSC_ADJUST", tsc_adjust_read, tsc_adjust_write, false },
 	{ MSR_APIC_BASE, "APIC_BASE", apic_base_read, apic_base_write, false },
 	{ MSR_TSC_DEADLINE, "TSC_DEADLINE", tsc_deadline_read, tsc_deadline_write, false },
 	{ MSR_EFER, "EFER", efer_read, efer_write, false },

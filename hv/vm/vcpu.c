@@ -100,8 +100,8 @@ void vcpu_wake(struct vcpu *vcpu)
 }
 
 /* Everything that must be true before the guest runs again; false when the vCPU
- * may not run now (*wake_ns: when its timer can wake it, 0: only a post). */
-static bool prepare_entry(struct vcpu *vcpu, u64 *wake_ns)
+ * may not run now. *timer_ns: its APIC timer's next expiry (hv/vm/vcpu_intr.h). */
+static bool prepare_entry(struct vcpu *vcpu, u64 *timer_ns)
 {
 	u64 req = __atomic_exchange_n(&vcpu->requests, 0, __ATOMIC_ACQ_REL);
 
@@ -114,7 +114,7 @@ static bool prepare_entry(struct vcpu *vcpu, u64 *wake_ns)
 		vcpu->start_pending = false;
 	}
 	spin_lock(&vcpu->vm->lock);
-	bool run = vcpu_intr_prepare(vcpu, wake_ns);
+	bool run = vcpu_intr_prepare(vcpu, timer_ns);
 	spin_unlock(&vcpu->vm->lock);
 	if (!run)
 		return false;
@@ -138,11 +138,12 @@ static void wait_for_event(struct vcpu *vcpu, u64 wake_ns)
  * set after that look comes with a kick IPI, which forces the exit.
  * Returns false (nothing run) when a request arrived meanwhile.
  */
-static bool enter_guest(struct vcpu *vcpu, struct vm_exit *exit)
+static bool enter_guest(struct vcpu *vcpu, struct vm_exit *exit, u64 timer_ns)
 {
 	u64 flags = irq_save();
 	bool entered = false;
 
+	sched_set_guest_deadline(timer_ns); /* its APIC timer forces an exit when due */
 	vcpu->presence.cpu = this_cpu()->id;
 	guest_presence_enter(&vcpu->presence);
 	if (!__atomic_load_n(&vcpu->requests, __ATOMIC_SEQ_CST)) {
@@ -159,14 +160,14 @@ static void vcpu_run(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
 	struct vm_exit exit;
-	u64 wake_ns;
+	u64 timer_ns;
 
 	while (!vm_stopped(vm)) {
-		if (!prepare_entry(vcpu, &wake_ns)) {
-			wait_for_event(vcpu, wake_ns);
+		if (!prepare_entry(vcpu, &timer_ns)) {
+			wait_for_event(vcpu, timer_ns);
 			continue;
 		}
-		if (vm_stopped(vm) || !enter_guest(vcpu, &exit))
+		if (vm_stopped(vm) || !enter_guest(vcpu, &exit, timer_ns))
 			continue;
 		__atomic_store_n(&vcpu->exits, vcpu->exits + 1, __ATOMIC_RELAXED);
 		exit_dispatch(vcpu, &exit);

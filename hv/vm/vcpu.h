@@ -47,6 +47,7 @@ struct vcpu {
 	u8 sipi_vector;
 	struct vlapic lapic;
 	struct msr_pc_state msr_pc; /* MTRRs, machine check, counters (hv/vm/msr_pc.c) */
+	u64 tsc_offset, tsc_adjust; /* guest TSC = host TSC + tsc_offset (hv/vm/guest_tsc.h); own thread only */
 
 	/* A start state (vcpu_reset) waiting to be handed to the backend on the vCPU's thread. */
 	bool start_pending;

@@ -53,17 +53,15 @@ static void inject_irq(struct vcpu *vcpu, int apic_vector)
 	vendor->inject_event(vcpu, &ev);
 }
 
-bool vcpu_intr_prepare(struct vcpu *vcpu, u64 *wake_ns)
+bool vcpu_intr_prepare(struct vcpu *vcpu, u64 *timer_ns)
 {
 	vlapic_timer_poll(vcpu, time_now_ns());
-	*wake_ns = 0;
 	if (vcpu->mp_state == VCPU_HALTED && vcpu_intr_wakes_hlt(vcpu))
 		vcpu->mp_state = VCPU_RUNNABLE;
-	if (vcpu->mp_state != VCPU_RUNNABLE) {
-		if (vcpu->mp_state == VCPU_HALTED && vcpu_intr_timer_can_wake(vcpu))
-			*wake_ns = vlapic_timer_next(vcpu);
+	bool run = vcpu->mp_state == VCPU_RUNNABLE;
+	*timer_ns = run || vcpu_intr_timer_can_wake(vcpu) ? vlapic_timer_next(vcpu) : 0;
+	if (!run)
 		return false;
-	}
 	if (vcpu->lapic.nmi_pending)
 		inject_nmi(vcpu);
 	int vector = vlapic_pending_vector(vcpu);

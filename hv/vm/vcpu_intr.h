@@ -15,8 +15,10 @@
 struct vcpu;
 
 /* Before an entry. False: the vCPU may not run now (halted, waiting for a
- * SIPI); *wake_ns then says when its timer can wake it (0: only a post). */
-bool vcpu_intr_prepare(struct vcpu *vcpu, u64 *wake_ns);
+ * SIPI). *timer_ns: when its APIC timer fires next, if that can matter
+ * (0: not armed, masked, or halted with IF=0): the guest's deadline while
+ * it runs, its wake-up while it sleeps. */
+bool vcpu_intr_prepare(struct vcpu *vcpu, u64 *timer_ns);
 /* HLT would return at once: an NMI, or an interrupt the guest takes now (IF=1). */
 bool vcpu_intr_wakes_hlt(const struct vcpu *vcpu);
 /* A halted vCPU's own timer can still wake it (IF=1, an unmasked timer armed). */

@@ -231,6 +231,9 @@ struct vendor_ops {
 	void (*request_irq_window)(struct vcpu *vcpu);
 	void (*request_nmi_window)(struct vcpu *vcpu);
 
+	/* The guest's TSC is the host's plus `offset` from the next entry on (RDTSC, RDTSCP). */
+	void (*set_tsc_offset)(struct vcpu *vcpu, u64 offset);
+
 	/* Use `root` (host-physical address of the top EPT/NPT table) from the
 	 * next entry on; implies a flush of this vCPU's guest translations. */
 	void (*set_root)(struct vcpu *vcpu, u64 root);

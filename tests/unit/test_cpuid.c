@@ -40,6 +40,7 @@ static void test_hidden_and_shown(void **state)
 	assert_false(l1.ecx & (1u << 5));        /* VMX */
 	assert_true(l1.ecx & (1u << 21));        /* x2APIC: the virtual APIC's */
 	assert_true(l1.ecx & (1u << 24));        /* TSC-deadline timer */
+	assert_true(guest(7, 0).ebx & (1u << 1)); /* IA32_TSC_ADJUST */
 	assert_false(l1.ecx & (1u << 26));       /* XSAVE */
 	assert_false(e1.ecx & (1u << 2));        /* SVM */
 	assert_int_equal(l1.ebx >> 24, 0);       /* APIC ID of vCPU 0 */
