@@ -508,15 +508,46 @@ static void zap_each_region(void *arg, struct zap_ctx *z, zap_region_fn zap)
 	for_each_removed(w->old, w->new, zap_one_region, w);
 }
 
-/* Delete/move of most of what is mapped: obsolete every root at once (MMU.md §4). */
+/*
+ * Delete/move of most of what is mapped: obsolete every root at once (MMU.md
+ * §4). "Most" is judged by what the removed regions map, not their size: a
+ * large slot the guest barely touched is cheaper to zap than every mapping
+ * of the VM is to rebuild.
+ */
 #define FAST_INVALIDATE_MIN_PAGES 4096
 
-static bool prefer_fast_invalidate(struct vm_mmu *vm, u64 removed_pages)
+struct mapped_count {
+	const struct vm_mmu *vm;
+	u64 pages, enough;
+};
+
+static void count_region(void *arg, u64 gfn, u64 npages)
+{
+	struct mapped_count *c = arg;
+	if (c->pages < c->enough)
+		c->pages += tdp_mapped_in_range(c->vm, gfn, gfn + npages, c->enough - c->pages);
+}
+
+static bool prefer_fast_invalidate(struct vm_mmu *vm, const struct memslots *old,
+				   const struct memslots *new)
 {
 	if (vm->cfg.zap_policy != MMU_ZAP_AUTO)
 		return vm->cfg.zap_policy == MMU_ZAP_FAST;
 	u64 mapped = tdp_pages_mapped(vm);
-	return mapped >= FAST_INVALIDATE_MIN_PAGES && removed_pages >= mapped / 2;
+	if (mapped < FAST_INVALIDATE_MIN_PAGES)
+		return false;
+	struct mapped_count c = { .vm = vm, .enough = mapped / 2 };
+	read_lock(&vm->mmu_lock); /* no table is detached while we look */
+	for_each_removed(old, new, count_region, &c);
+	read_unlock(&vm->mmu_lock);
+	return c.pages >= c.enough;
+}
+
+void slots_lock_acquire(struct vm_mmu *vm)
+{
+	u32 spins = 0;
+	while (!spin_trylock(&vm->slots_lock))
+		spin_wait_step(&spins);
 }
 
 static void publish(struct vm_mmu *vm, struct memslots *s)
@@ -538,7 +569,7 @@ int memslots_commit_checked(struct vm_mmu *vm, const struct memslot_change *step
 	*bad_step = 0;
 	if (n == 0)
 		return MEMSLOT_E_BAD_OP;
-	spin_lock(&vm->slots_lock);
+	slots_lock_acquire(vm);
 	struct memslots *old = vm->slots;
 	struct txn t;
 	int err = txn_build(&t, old, steps, n, bad_step, &check);
@@ -562,7 +593,7 @@ int memslots_commit_checked(struct vm_mmu *vm, const struct memslot_change *step
 	/* 2. zap what the new layout no longer allows, all regions in one pass; flushes inside */
 	if (removed.pages) {
 		struct zap_walk w = { .old = old, .new = t.s };
-		tdp_zap_removed(vm, prefer_fast_invalidate(vm, removed.pages), zap_each_region, &w);
+		tdp_zap_removed(vm, prefer_fast_invalidate(vm, old, t.s), zap_each_region, &w);
 	}
 
 	/* 3. grace period: no reader still holds the old snapshot */
@@ -589,7 +620,7 @@ u64 memslots_generation(struct vm_mmu *vm)
 
 bool memslots_gfn_to_pfn(struct vm_mmu *vm, u64 gfn, u64 *pfn, u32 *flags)
 {
-	spin_lock(&vm->slots_lock);
+	slots_lock_acquire(vm);
 	const struct memslot *m = memslots_find(vm->slots, gfn, NULL);
 	if (m) {
 		*pfn = m->host_pfn + (gfn - m->base_gfn);

@@ -48,7 +48,7 @@ struct vm_mmu {
 	const struct spte_format *fmt;
 	struct mmu_config cfg;
 	struct rwlock mmu_lock;
-	struct spinlock slots_lock;   /* serializes memslot updates */
+	struct spinlock slots_lock;   /* serializes memslot updates: slots_lock_acquire() */
 	struct memslots *slots;       /* current snapshot, read under the epoch */
 	u64 slots_gen;                /* memslots_generation() */
 	u64 invalidate_seq;           /* bumped under mmu_lock by everyone who zaps (F1) */
@@ -92,6 +92,11 @@ struct vcpu_mmu {
 #define VSTAT_INC(v, field) VSTAT_ADD(v, field, 1)
 
 /* mm/memslot.c */
+/*
+ * slots_lock is held across yielding zaps and grace periods: its waiters
+ * yield (spin_wait_step) instead of spinning for that long.
+ */
+void slots_lock_acquire(struct vm_mmu *vm);
 const struct memslot *memslots_find(const struct memslots *s, u64 gfn, u32 *cache);
 struct memslots *memslots_empty(void);
 void memslots_free(struct memslots *s);
@@ -102,6 +107,13 @@ bool tdp_root_obsolete(struct vm_mmu *vm, const struct tdp_root *root);
 /* 4K frames mapped now (VM and vCPU counters summed). */
 u64 tdp_pages_mapped(struct vm_mmu *vm);
 void tdp_flush(struct vm_mmu *vm);
+/*
+ * Pages the newest live root maps in [start, end) (a leaf partly inside
+ * counts whole), stopping once `enough` is reached: the cost is at most a
+ * pass over the upper levels and the 4K tables it counts. Under mmu_lock
+ * (read or write).
+ */
+u64 tdp_mapped_in_range(const struct vm_mmu *vm, u64 start, u64 end, u64 enough);
 /* Unlink and free a root nobody references (its tables are zapped); under mmu_lock. */
 void tdp_root_free(struct vm_mmu *vm, struct tdp_root *root);
 
@@ -152,6 +164,7 @@ void zap_range_locked(struct zap_ctx *z, u64 gfn, u64 npages);
 void nx_record(struct vm_mmu *vm, struct tdp_root *root, u64 gfn, int level, u64 table_pa);
 void nx_forget_range(struct vm_mmu *vm, u64 start, u64 end);
 void nx_forget_root(struct vm_mmu *vm, struct tdp_root *root);
+void nx_forget_invalid_roots(struct vm_mmu *vm);
 void nx_free(struct vm_mmu *vm);
 
 #endif

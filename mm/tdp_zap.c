@@ -201,6 +201,7 @@ static void invalidate_all_locked(struct vm_mmu *vm)
 			STAT_INC(vm, roots_invalidated);
 		__atomic_store_n(&r->invalid, true, __ATOMIC_RELEASE);
 	}
+	nx_forget_invalid_roots(vm);
 	/* vCPUs leave guest mode and, seeing their root obsolete, reload before entry */
 	tdp_flush(vm);
 }
@@ -291,21 +292,31 @@ u64 tdp_free_deferred(struct vm_mmu *vm)
 	return n;
 }
 
-/* Every MMIO marker in live roots: the generation bits they hold wrapped. */
+/*
+ * Every MMIO marker in live roots: the generation bits they hold wrapped.
+ * Called with the generation's in-progress bit set, so no marker is
+ * installed meanwhile and the walk may break the lock and resume.
+ */
 void tdp_zap_mmio_markers(struct vm_mmu *vm)
 {
 	const struct spte_format *f = vm->fmt;
 	struct zap_ctx z;
 	write_lock(&vm->mmu_lock);
-	zap_ctx_init(&z, vm, false);
-	for (struct tdp_root *r = vm->roots_head; r; r = r->next) {
+	zap_ctx_init(&z, vm, true);
+	for (struct tdp_root *r = root_hold(vm->roots_head); r; r = root_release_next(vm, r)) {
 		if (r->invalid || r->zapped)
 			continue;
 		struct tdp_iter it;
-		for (tdp_iter_start(&it, f, r->table, SPTE_ROOT_LEVEL, 0, 0, TDP_GFN_END, SPTE_LEVEL_4K);
-		     it.valid; tdp_iter_next(&it))
+		u32 visited = 0;
+		tdp_iter_start(&it, f, r->table, SPTE_ROOT_LEVEL, 0, 0, TDP_GFN_END, SPTE_LEVEL_4K);
+		while (it.valid) {
+			z.since_break++;
+			if (++visited % ZAP_BATCH == 0 && zap_maybe_break(&z, &it))
+				continue;
 			if (it.old && f->is_mmio(it.old))
 				zap_current(&z, &it, true);
+			tdp_iter_next(&it);
+		}
 	}
 	zap_ctx_finish(&z);
 	bump_invalidate_seq(vm);
