@@ -27,24 +27,35 @@ static void push_deferred(struct vm_mmu *vm, u64 *page)
 /*
  * A detached table nobody can walk any more (flushed): put it and every
  * table under it on the deferred list, children first, linking through the
- * page's first entry once its entries have been read.
+ * page's first entry once its entries have been read. A plain loop over the
+ * page (no walker): a table of leaves is one pass that counts them.
+ * Returns the 4K frames its leaves mapped.
  */
-static void retire_table(struct vm_mmu *vm, u64 *table, int level, u64 base)
+static u64 retire_tree(struct vm_mmu *vm, u64 *table, int level)
 {
 	const struct spte_format *f = vm->fmt;
-	struct tdp_iter it;
 	u64 unmapped = 0;
-	for (tdp_iter_start(&it, f, table, level, base, base, base + spte_level_pages(level + 1), level);
-	     it.valid; tdp_iter_next(&it)) {
-		if (!spte_present(f, it.old))
-			continue;
-		if (spte_leaf(f, it.old, level))
-			unmapped += spte_level_pages(level);
-		else
-			retire_table(vm, mmp_phys_to_virt(spte_addr(f, it.old)), level - 1, it.gfn);
+	if (level == SPTE_LEVEL_4K) {
+		for (u32 i = 0; i < SPTE_PER_TABLE; i++)
+			unmapped += spte_present(f, table[i]);
+	} else {
+		for (u32 i = 0; i < SPTE_PER_TABLE; i++) {
+			u64 e = table[i];
+			if (!spte_present(f, e))
+				continue;
+			if (spte_leaf(f, e, level))
+				unmapped += spte_level_pages(level);
+			else
+				unmapped += retire_tree(vm, mmp_phys_to_virt(spte_addr(f, e)), level - 1);
+		}
 	}
-	STAT_ADD(vm, pages_mapped, -unmapped);
 	push_deferred(vm, table);
+	return unmapped;
+}
+
+static void retire_table(struct vm_mmu *vm, u64 *table, int level)
+{
+	STAT_ADD(vm, pages_mapped, -retire_tree(vm, table, level));
 }
 
 /* Z1: nothing zapped in a live root survives in a TLB past this point. */
@@ -53,8 +64,7 @@ static void zap_ctx_retire(struct zap_ctx *z)
 	if (z->vm->unflushed)
 		tdp_flush(z->vm);
 	for (u32 i = 0; i < z->nretired; i++)
-		retire_table(z->vm, mmp_phys_to_virt(z->detached[i].pa), z->detached[i].level,
-			     z->detached[i].gfn);
+		retire_table(z->vm, mmp_phys_to_virt(z->detached[i].pa), z->detached[i].level);
 	z->nretired = 0;
 }
 
