@@ -189,6 +189,43 @@ static void bench_delete(u64 gib, enum mmu_zap_policy policy, double *zap_bytes_
 	mmu_destroy(vm);
 }
 
+/*
+ * Fast invalidate's time to return at 4 GiB and 64 GiB, the same run: mapped
+ * with 2M leaves (64 GiB at 4K would take minutes to fault in); what it
+ * costs to return does not depend on how much is mapped (MMU.md §4).
+ */
+static double fast_return_ms(u64 gib)
+{
+	u64 npages = gib << 18;
+	struct vm_mmu *vm = vm_new(nx_off, MMU_ZAP_FAST);
+	add_slot(vm, 0, npages, 0x200200, 0); /* 2M-aligned, not 1G: 2M leaves */
+	struct worker *w = workers_new(vm, 1);
+	for (u64 g = 0; g < npages; g += 512)
+		if (fault(vm, w[0].v, g, MM_WRITE) != TDP_MAPPED) {
+			fprintf(stderr, "bench: fault failed\n");
+			exit(1);
+		}
+	u64 t0 = mmp_now_ns();
+	struct memslot_change del = { .op = MEMSLOT_DELETE, .gfn = 0 };
+	if (memslots_commit(vm, &del, 1, NULL)) {
+		fprintf(stderr, "bench: delete failed\n");
+		exit(1);
+	}
+	double ms = ms_since(t0);
+	tdp_reclaim(vm);
+	workers_free(w, 1);
+	mmu_destroy(vm);
+	return ms;
+}
+
+static void bench_fast_return(void)
+{
+	double small = fast_return_ms(4), big = fast_return_ms(64);
+	bench("delete_4G_2M_fast_invalidate_return", small * 1000, "us");
+	bench("delete_64G_2M_fast_invalidate_return", big * 1000, "us");
+	bench("delete_fast_invalidate_return_64G_vs_4G_ratio", big / small, "x");
+}
+
 /* ---- 2. zap-all with faulting threads ---- */
 
 static double zap_all_with(u32 nthreads, u64 npages)
@@ -227,6 +264,7 @@ static void bench_fault_throughput(void)
 {
 	u64 npages = quick ? 1ull << 16 : 1ull << 18;
 	u32 counts[] = { 1, 2, 4, 8 };
+	double rate[4];
 	for (u32 i = 0; i < 4; i++) {
 		struct vm_mmu *vm = vm_new(nx_off, MMU_ZAP_AUTO);
 		add_slot(vm, 0, npages, PFN_4K_ONLY, 0);
@@ -234,10 +272,12 @@ static void bench_fault_throughput(void)
 		double s = fill(vm, w, counts[i], npages);
 		char label[64];
 		snprintf(label, sizeof(label), "fault_in_%u_threads", counts[i]);
-		bench(label, npages / s / 1e6, "Mfaults/s");
+		rate[i] = npages / s / 1e6;
+		bench(label, rate[i], "Mfaults/s");
 		workers_free(w, counts[i]);
 		mmu_destroy(vm);
 	}
+	bench("fault_in_2_vs_1_threads_ratio", rate[1] / rate[0], "x");
 }
 
 /* ---- 4. lookup ---- */
@@ -343,6 +383,7 @@ int main(int argc, char **argv)
 	bench("memset_bandwidth", memset_bps / 1e9, "GB/s");
 	bench("zap_slot_entries_bandwidth", zap_bps / 1e9, "GB/s");
 	bench("zap_slot_fraction_of_memset", zap_bps / memset_bps, "ratio");
+	bench_fast_return();
 
 	u64 zap_pages = quick ? 1ull << 18 : 1ull << 20; /* 1 or 4 GiB at 4K */
 	u32 threads[] = { 0, 2, 8, 16 };
