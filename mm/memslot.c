@@ -31,10 +31,15 @@ const char *memslot_strerror(int err)
 	return error_names[-err];
 }
 
+static u64 snapshot_bytes(u32 capacity)
+{
+	return sizeof(struct memslots) + (u64)capacity * sizeof(struct memslot) +
+	       (capacity + 1ull) * (sizeof(struct memslot_node) + sizeof(u32));
+}
+
 static u64 snapshot_pages(u32 capacity)
 {
-	return ALIGN_UP(sizeof(struct memslots) + (u64)capacity * sizeof(struct memslot), PAGE_SIZE) /
-	       PAGE_SIZE;
+	return ALIGN_UP(snapshot_bytes(capacity), PAGE_SIZE) / PAGE_SIZE;
 }
 
 static struct memslots *snapshot_alloc(u32 capacity)
@@ -45,7 +50,26 @@ static struct memslots *snapshot_alloc(u32 capacity)
 		return NULL;
 	s->capacity = capacity;
 	s->alloc_pages = pages;
+	s->node = (struct memslot_node *)&s->slots[capacity];
+	s->idx = (u32 *)(s->node + capacity + 1);
 	return s;
+}
+
+static u64 slot_end(const struct memslot *m)
+{
+	return m->base_gfn + m->npages;
+}
+
+/* In-order over the implicit tree (children of k: 2k, 2k+1) = sorted order. */
+static u32 index_fill(struct memslots *s, u32 next, u32 k)
+{
+	if (k > s->count)
+		return next;
+	next = index_fill(s, next, 2 * k);
+	s->node[k].end = slot_end(&s->slots[next]);
+	s->node[k].base = s->slots[next].base_gfn;
+	s->idx[k] = next;
+	return index_fill(s, next + 1, 2 * k + 1);
 }
 
 struct memslots *memslots_empty(void)
@@ -72,32 +96,28 @@ void memslots_free_backing(struct memslots *s)
 			mmp_pages_free(s->slots[i].dirty_bitmap, bitmap_pages(s->slots[i].npages));
 }
 
-static u64 slot_end(const struct memslot *m)
-{
-	return m->base_gfn + m->npages;
-}
-
-/* Binary search; `cache` (per vCPU) remembers the last hit and is checked first. */
+/* `cache` (per vCPU, opaque, 0 = empty) remembers the last hit and is checked first. */
 const struct memslot *memslots_find(const struct memslots *s, u64 gfn, u32 *cache)
 {
-	if (cache && *cache < s->count) {
-		const struct memslot *m = &s->slots[*cache];
-		if (gfn >= m->base_gfn && gfn < slot_end(m))
-			return m;
+	if (cache && *cache - 1 < s->count) { /* the node of the last hit (0: none) */
+		const struct memslot_node *c = &s->node[*cache];
+		if (gfn >= c->base && gfn < c->end)
+			return &s->slots[s->idx[*cache]];
 	}
-	u32 lo = 0, hi = s->count; /* first slot with end > gfn */
-	while (lo < hi) {
-		u32 mid = lo + (hi - lo) / 2;
-		if (slot_end(&s->slots[mid]) <= gfn)
-			lo = mid + 1;
-		else
-			hi = mid;
+	/* the first slot whose end is above gfn: right while end[k] <= gfn */
+	const struct memslot_node *node = s->node;
+	u32 n = s->count, k = 1;
+	while (k <= n) {
+		if (8 * k <= n)
+			__builtin_prefetch(&node[8 * k]); /* three levels down */
+		k = 2 * k + (node[k].end <= gfn);
 	}
-	if (lo == s->count || s->slots[lo].base_gfn > gfn)
+	k >>= __builtin_ffs(~k); /* undo the right turns after the last left one */
+	if (k == 0 || node[k].base > gfn)
 		return NULL;
 	if (cache)
-		*cache = lo;
-	return &s->slots[lo];
+		*cache = k;
+	return &s->slots[s->idx[k]];
 }
 
 /* ---- transactions ---- */
@@ -422,8 +442,10 @@ static int txn_build(struct txn *t, const struct memslots *old, const struct mem
 	if (err) {
 		*bad_step = n;
 		txn_release(t, true);
+		return err;
 	}
-	return err;
+	index_fill(t->s, 0, 1);
+	return MEMSLOT_OK;
 }
 
 /* ---- what the new layout takes away ---- */

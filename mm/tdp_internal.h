@@ -18,6 +18,15 @@ struct memslots {
 	u32 count;
 	u32 capacity;
 	u64 alloc_pages;  /* size of this allocation, for mmp_pages_free */
+	/*
+	 * The lookup index, in the same allocation after slots[capacity]:
+	 * the slots' [base, end) in Eytzinger (BFS) order, 1-based, so a
+	 * search walks one compact array top-down (prefetchable) instead of
+	 * halving an array of 48-byte slots, and the node it ends on holds
+	 * the base to check; idx[k] = the slot of node k.
+	 */
+	struct memslot_node { u64 end, base; } *node;
+	u32 *idx;
 	struct memslot slots[];
 };
 
@@ -79,7 +88,7 @@ struct vcpu_mmu {
 	struct vm_mmu *vm;
 	u32 index;
 	struct tdp_root *root;
-	u32 slot_cache;               /* index of the last slot found */
+	u32 slot_cache;               /* memslots_find()'s cache: where the last slot was found */
 	struct tdp_stats stats;       /* the fault path's counters: written by this vCPU only */
 };
 
