@@ -9,17 +9,35 @@
 
 #include "types.h"
 
+/*
+ * A reader slot of its own (one per vCPU): a reader that has one marks only
+ * its own cache line, so parallel readers share no written line; a writer
+ * sets RWLOCK_WRITER and then waits for every slot to be empty.
+ */
+struct rwlock_reader {
+	u32 active;
+	u8 pad[60];
+} __attribute__((aligned(64)));
+
 struct rwlock {
-	u32 state;           /* RWLOCK_WRITER, or the number of readers holding it */
+	u32 state;           /* RWLOCK_WRITER, or the number of readers holding it without a slot */
 	u32 writers_waiting;
 	u32 readers_waiting;
+	u32 nslots;
+	struct rwlock_reader *slots;
 };
 
 #define RWLOCK_WRITER (1u << 31)
 
 void rwlock_init(struct rwlock *l);
+/* The same, with `n` reader slots for read_lock_slot() (zeroed here). */
+void rwlock_init_slots(struct rwlock *l, struct rwlock_reader *slots, u32 n);
+/* A reader without a slot: one shared counter. */
 void read_lock(struct rwlock *l);
 void read_unlock(struct rwlock *l);
+/* A reader with slot `i` (< n of rwlock_init_slots), which only it uses. */
+void read_lock_slot(struct rwlock *l, u32 i);
+void read_unlock_slot(struct rwlock *l, u32 i);
 void write_lock(struct rwlock *l);
 void write_unlock(struct rwlock *l);
 bool write_trylock(struct rwlock *l);

@@ -82,6 +82,7 @@ struct vm_mmu {
 	u32 nx_head, nx_count, nx_capacity;
 	struct tdp_stats stats;       /* updated with relaxed atomics */
 	u64 alloc_pages;
+	struct rwlock_reader lock_slots[MMU_MAX_VCPUS]; /* mmu_lock's reader slots, one per vCPU */
 };
 
 struct vcpu_mmu {

@@ -45,7 +45,7 @@ int mmu_create(const struct mmu_config *cfg, struct vm_mmu **out)
 		mmp_pages_free(vm, pages);
 		return TDP_E_NOMEM;
 	}
-	rwlock_init(&vm->mmu_lock);
+	rwlock_init_slots(&vm->mmu_lock, vm->lock_slots, cfg->max_vcpus);
 	spin_init(&vm->slots_lock);
 	spin_init(&vm->vcpus_lock);
 	spin_init(&vm->nx_lock);

@@ -146,10 +146,20 @@ static void workers_free(struct worker *w, u32 n)
 	free(w);
 }
 
+static u64 process_cpu_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static double fill_cpu_s; /* CPU time of the last fill(), all threads */
+
 /* Map [0, npages) at 4K with n threads, each its own part; returns seconds. */
 static double fill(struct vm_mmu *vm, struct worker *w, u32 n, u64 npages)
 {
 	pthread_t tid[16];
+	u64 c0 = process_cpu_ns();
 	u64 t0 = mmp_now_ns();
 	for (u32 i = 0; i < n; i++) {
 		w[i].first = npages / n * i;
@@ -158,7 +168,9 @@ static double fill(struct vm_mmu *vm, struct worker *w, u32 n, u64 npages)
 	}
 	for (u32 i = 0; i < n; i++)
 		pthread_join(tid[i], NULL);
-	return ms_since(t0) / 1000;
+	double s = ms_since(t0) / 1000;
+	fill_cpu_s = (process_cpu_ns() - c0) / 1e9;
+	return s;
 }
 
 /* A 4K-only backing: the host frames are one page off 2M alignment. */
@@ -272,20 +284,35 @@ static void bench_fault_throughput(void)
 {
 	u64 npages = quick ? 1ull << 16 : 1ull << 18;
 	u32 counts[] = { 1, 2, 4, 8 };
-	double rate[4];
+	double rate[4], cpu_ns[4];
 	for (u32 i = 0; i < 4; i++) {
-		struct vm_mmu *vm = vm_new(nx_off, MMU_ZAP_AUTO);
-		add_slot(vm, 0, npages, PFN_4K_ONLY, 0);
-		struct worker *w = workers_new(vm, counts[i]);
-		double s = fill(vm, w, counts[i], npages);
+		/* the best of 7 fills: the other tenants of a shared machine only ever slow one down */
+		rate[i] = 0;
+		cpu_ns[i] = 1e30;
+		for (u32 rep = 0; rep < 7; rep++) {
+			struct vm_mmu *vm = vm_new(nx_off, MMU_ZAP_AUTO);
+			add_slot(vm, 0, npages, PFN_4K_ONLY, 0);
+			struct worker *w = workers_new(vm, counts[i]);
+			double s = fill(vm, w, counts[i], npages);
+			rate[i] = MAX(rate[i], npages / s / 1e6);
+			cpu_ns[i] = MIN(cpu_ns[i], fill_cpu_s * 1e9 / npages);
+			workers_free(w, counts[i]);
+			mmu_destroy(vm);
+		}
 		char label[64];
 		snprintf(label, sizeof(label), "fault_in_%u_threads", counts[i]);
-		rate[i] = npages / s / 1e6;
 		bench(label, rate[i], "Mfaults/s");
-		workers_free(w, counts[i]);
-		mmu_destroy(vm);
 	}
 	bench("fault_in_2_vs_1_threads_ratio", rate[1] / rate[0], "x");
+	/*
+	 * The same question without the other tenants: CPU time per fault with
+	 * 2 threads vs 1. Written cache lines shared by the threads make each
+	 * fault dearer; 2 x (cost with 1 / cost with 2) is the speedup two
+	 * free CPUs would give.
+	 */
+	bench("fault_in_1_thread_cpu_per_fault", cpu_ns[0], "ns");
+	bench("fault_in_2_threads_cpu_per_fault", cpu_ns[1], "ns");
+	bench("fault_in_2_vs_1_threads_cpu_scaling", 2 * cpu_ns[0] / cpu_ns[1], "x");
 }
 
 /* ---- 4. lookup ---- */

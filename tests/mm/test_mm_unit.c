@@ -129,6 +129,37 @@ static void test_rwlock_needbreak(void **state)
 	write_unlock(&test_lock);
 }
 
+/* Readers with a slot of their own (vCPUs) exclude writers the same way. */
+static struct rwlock_reader test_slots[3];
+
+static void test_rwlock_reader_slots(void **state)
+{
+	rwlock_init_slots(&test_lock, test_slots, 3);
+	read_lock_slot(&test_lock, 0);
+	read_lock_slot(&test_lock, 2);
+	assert_false(write_trylock(&test_lock));
+	flag = 0;
+	pthread_t t;
+	pthread_create(&t, NULL, write_locker, NULL);
+	while (!rwlock_needbreak(&test_lock) && !__atomic_load_n(&flag, __ATOMIC_SEQ_CST))
+		usleep(100);
+	usleep(2000);
+	assert_int_equal(__atomic_load_n(&flag, __ATOMIC_SEQ_CST), 0); /* excluded by slot readers */
+	read_unlock_slot(&test_lock, 0);
+	usleep(2000);
+	assert_int_equal(__atomic_load_n(&flag, __ATOMIC_SEQ_CST), 0); /* slot 2 is still inside */
+	read_unlock_slot(&test_lock, 2);
+	pthread_join(t, NULL);
+	assert_int_equal(flag, 1);
+	assert_true(write_trylock(&test_lock));
+	write_unlock(&test_lock);
+	read_lock(&test_lock); /* a reader without a slot still excludes writers */
+	assert_false(write_trylock(&test_lock));
+	read_unlock(&test_lock);
+	assert_true(write_trylock(&test_lock));
+	write_unlock(&test_lock);
+}
+
 /* ---------- epoch ---------- */
 
 static struct epoch test_epoch;
@@ -1080,6 +1111,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format_check),
 		cmocka_unit_test(test_rwlock_needbreak),
+		cmocka_unit_test(test_rwlock_reader_slots),
 		cmocka_unit_test(test_epoch_grace_period),
 		cmocka_unit_test(test_update_waits_for_readers),
 		cmocka_unit_test(test_memslot_reference_model),
