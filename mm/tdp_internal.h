@@ -77,6 +77,7 @@ struct vm_mmu {
 	struct epoch_reader readers[MMU_MAX_VCPUS];
 	struct spinlock vcpus_lock;
 	struct vcpu_mmu *vcpus[MMU_MAX_VCPUS]; /* their statistics are summed with the VM's */
+	struct spinlock reclaim_lock; /* one tdp_reclaim() at a time (it zaps under the read lock) */
 	struct spinlock nx_lock;
 	struct nx_split *nx;          /* ring of NX-split tables, oldest at nx_head */
 	u32 nx_head, nx_count, nx_capacity;
@@ -137,6 +138,7 @@ void tdp_root_free(struct vm_mmu *vm, struct tdp_root *root);
 struct zap_ctx {
 	struct vm_mmu *vm;
 	bool can_yield;
+	bool shared;      /* mmu_lock is held for read (tdp_reclaim: obsolete roots only) */
 	u32 nretired;
 	struct { u64 pa; u64 gfn; int level; } detached[RETIRE_BATCH];
 	u64 zapped;

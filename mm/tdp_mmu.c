@@ -49,6 +49,7 @@ int mmu_create(const struct mmu_config *cfg, struct vm_mmu **out)
 	spin_init(&vm->slots_lock);
 	spin_init(&vm->vcpus_lock);
 	spin_init(&vm->nx_lock);
+	spin_init(&vm->reclaim_lock);
 	epoch_init(&vm->epoch, vm->readers, cfg->max_vcpus);
 	vm->valid_gen = 1;
 	*out = vm;

@@ -10,6 +10,7 @@ void zap_ctx_init(struct zap_ctx *z, struct vm_mmu *vm, bool can_yield)
 {
 	z->vm = vm;
 	z->can_yield = can_yield;
+	z->shared = false;
 	z->nretired = 0;
 	z->zapped = 0;
 	z->since_break = 0;
@@ -102,18 +103,27 @@ void zap_current(struct zap_ctx *z, struct tdp_iter *it, bool live_root)
  */
 bool zap_should_break(struct zap_ctx *z)
 {
-	return z->can_yield && (mmp_should_yield() || (z->since_break >= ZAP_MIN_WORK &&
-						       rwlock_needbreak(&z->vm->mmu_lock)));
+	const struct rwlock *l = &z->vm->mmu_lock;
+	/* under the read lock, only a writer is kept out */
+	bool waiters = z->shared ? __atomic_load_n(&l->writers_waiting, __ATOMIC_RELAXED) != 0
+				 : rwlock_needbreak(l);
+	return z->can_yield && (mmp_should_yield() || (z->since_break >= ZAP_MIN_WORK && waiters));
 }
 
 void zap_break(struct zap_ctx *z)
 {
 	struct vm_mmu *vm = z->vm;
 	zap_ctx_retire(z);
-	write_unlock(&vm->mmu_lock);
+	if (z->shared)
+		read_unlock(&vm->mmu_lock);
+	else
+		write_unlock(&vm->mmu_lock);
 	STAT_INC(vm, lock_breaks);
 	mmp_yield();
-	write_lock(&vm->mmu_lock);
+	if (z->shared)
+		read_lock(&vm->mmu_lock);
+	else
+		write_lock(&vm->mmu_lock);
 	z->since_break = 0;
 }
 
@@ -266,22 +276,46 @@ void tdp_zap_removed(struct vm_mmu *vm, bool fast,
  * resuming after each lock break where it stopped: bounded, however busy
  * the vCPUs are. No flush is needed: tdp_invalidate_all() flushed, and no
  * vCPU enters the guest on an obsolete root.
+ *
+ * Under the read lock, like faults: no fault walks an obsolete root (it
+ * checks under the lock and retries), so faults and the reclaim do not
+ * wait for each other; entries go with atomic exchanges, tables to the
+ * deferred list. Roots stay linked meanwhile (only zapped, unreferenced
+ * roots are freed, under the write lock at the end, and one reclaim runs
+ * at a time), so the walk may break the lock and resume.
  */
 u64 tdp_reclaim(struct vm_mmu *vm)
 {
 	struct zap_ctx z;
-	write_lock(&vm->mmu_lock);
-	u64 start_gen = vm->valid_gen;
+	u32 spins = 0;
+	while (!spin_trylock(&vm->reclaim_lock))
+		spin_wait_step(&spins);
+	read_lock(&vm->mmu_lock);
+	u64 start_gen = __atomic_load_n(&vm->valid_gen, __ATOMIC_ACQUIRE);
 	zap_ctx_init(&z, vm, true);
-	for (struct tdp_root *r = root_hold(vm->roots_head); r; r = root_release_next(vm, r)) {
-		if (r->gen >= start_gen || r->zapped)
+	z.shared = true;
+	bool any = false;
+	for (struct tdp_root *r = vm->roots_head; r; r = r->next) {
+		if (r->gen >= start_gen || __atomic_load_n(&r->zapped, __ATOMIC_ACQUIRE) ||
+		    !__atomic_load_n(&r->invalid, __ATOMIC_ACQUIRE))
 			continue;
 		zap_root_range(&z, r, 0, TDP_GFN_END);
-		r->zapped = true;
+		__atomic_store_n(&r->zapped, true, __ATOMIC_RELEASE);
 		STAT_INC(vm, roots_zapped);
+		any = true;
 	}
 	zap_ctx_finish(&z);
-	write_unlock(&vm->mmu_lock);
+	read_unlock(&vm->mmu_lock);
+	if (any) { /* free the zapped roots nobody holds */
+		write_lock(&vm->mmu_lock);
+		for (struct tdp_root *r = vm->roots_head, *next; r; r = next) {
+			next = r->next;
+			if (r->zapped && r->refcount == 0)
+				tdp_root_free(vm, r);
+		}
+		write_unlock(&vm->mmu_lock);
+	}
+	spin_unlock(&vm->reclaim_lock);
 	return tdp_free_deferred(vm);
 }
 
