@@ -987,7 +987,7 @@ static void test_no_fault_from_stale_entry_during_commit(void **state)
 	stale.v = v;
 	stale.exec_level = -1;
 	stale.armed = 1;
-	host_yield_hook = stale_in_lock_break;
+	__atomic_store_n(&host_yield_hook, stale_in_lock_break, __ATOMIC_RELEASE);
 	host_yield_every = 1; /* the zap breaks the lock at its first check */
 	struct memslot_change c[2] = {
 		{ .op = MEMSLOT_DELETE, .gfn = STALE_G },
@@ -995,7 +995,7 @@ static void test_no_fault_from_stale_entry_during_commit(void **state)
 	};
 	int err = memslots_commit(vm, c, 2, NULL);
 	host_yield_every = 0;
-	host_yield_hook = NULL;
+	__atomic_store_n(&host_yield_hook, NULL, __ATOMIC_RELEASE);
 	assert_int_equal(err, MEMSLOT_OK);
 	assert_int_equal(stale.fired, 1); /* the faults ran inside a lock break of the zap */
 	print_message("# in the lock break: write %s (pfn %#llx perm %u), fetch %s (pfn %#llx level %d)\n",
