@@ -567,9 +567,7 @@ static bool prefer_fast_invalidate(struct vm_mmu *vm, const struct memslots *old
 
 void slots_lock_acquire(struct vm_mmu *vm)
 {
-	u32 spins = 0;
-	while (!spin_trylock(&vm->slots_lock))
-		spin_wait_step(&spins);
+	spin_lock_yielding(&vm->slots_lock);
 }
 
 static void publish(struct vm_mmu *vm, struct memslots *s)

@@ -28,6 +28,13 @@ void spin_wait_step(u32 *spins)
 		spin_pause();
 }
 
+void spin_lock_yielding(struct spinlock *l)
+{
+	u32 spins = 0;
+	while (!spin_trylock(l))
+		spin_wait_step(&spins);
+}
+
 static bool read_trylock(struct rwlock *l)
 {
 	u32 s = __atomic_load_n(&l->state, __ATOMIC_RELAXED);

@@ -57,4 +57,8 @@ static inline bool rwlock_write_held(const struct rwlock *l)
 /* One step of a spin-wait: pause, and every so often let other work run. */
 void spin_wait_step(u32 *spins);
 
+struct spinlock;
+/* For a spinlock whose holder may run long (yielding zaps, grace periods): waiters yield. */
+void spin_lock_yielding(struct spinlock *l);
+
 #endif

@@ -287,9 +287,7 @@ void tdp_zap_removed(struct vm_mmu *vm, bool fast,
 u64 tdp_reclaim(struct vm_mmu *vm)
 {
 	struct zap_ctx z;
-	u32 spins = 0;
-	while (!spin_trylock(&vm->reclaim_lock))
-		spin_wait_step(&spins);
+	spin_lock_yielding(&vm->reclaim_lock);
 	read_lock(&vm->mmu_lock);
 	u64 start_gen = __atomic_load_n(&vm->valid_gen, __ATOMIC_ACQUIRE);
 	zap_ctx_init(&z, vm, true);
