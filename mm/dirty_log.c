@@ -26,7 +26,7 @@ static void write_protect(struct vm_mmu *vm, struct tdp_root *root, const struct
 
 void memslots_mark_dirty(struct vm_mmu *vm, u64 gfn)
 {
-	spin_lock(&vm->slots_lock); /* the slot and its bitmap stay while we hold it */
+	slots_lock_acquire(vm); /* the slot and its bitmap stay while we hold it */
 	const struct memslot *m = memslots_find(vm->slots, gfn, NULL);
 	if (m && m->dirty_bitmap) {
 		u64 bit = gfn - m->base_gfn;
@@ -37,7 +37,7 @@ void memslots_mark_dirty(struct vm_mmu *vm, u64 gfn)
 
 int memslots_dirty_get_and_clear(struct vm_mmu *vm, u64 base_gfn, u64 *out, u64 nwords)
 {
-	spin_lock(&vm->slots_lock);
+	slots_lock_acquire(vm);
 	const struct memslot *m = memslots_find(vm->slots, base_gfn, NULL);
 	int err = MEMSLOT_OK;
 	if (!m || m->base_gfn != base_gfn)

@@ -13,7 +13,7 @@ struct epoch_reader {
 	u64 entered;   /* epoch this reader entered in, 0 = outside */
 	u32 nesting;   /* only its owner touches it */
 	u8 pad[52];    /* one cache line each: readers do not share lines */
-};
+} __attribute__((aligned(64)));
 
 struct epoch {
 	u64 now;       /* starts at 1 */

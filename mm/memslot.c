@@ -31,10 +31,15 @@ const char *memslot_strerror(int err)
 	return error_names[-err];
 }
 
+static u64 snapshot_bytes(u32 capacity)
+{
+	return sizeof(struct memslots) + (u64)capacity * sizeof(struct memslot) +
+	       (capacity + 1ull) * (sizeof(struct memslot_node) + sizeof(u32));
+}
+
 static u64 snapshot_pages(u32 capacity)
 {
-	return ALIGN_UP(sizeof(struct memslots) + (u64)capacity * sizeof(struct memslot), PAGE_SIZE) /
-	       PAGE_SIZE;
+	return ALIGN_UP(snapshot_bytes(capacity), PAGE_SIZE) / PAGE_SIZE;
 }
 
 static struct memslots *snapshot_alloc(u32 capacity)
@@ -45,7 +50,26 @@ static struct memslots *snapshot_alloc(u32 capacity)
 		return NULL;
 	s->capacity = capacity;
 	s->alloc_pages = pages;
+	s->node = (struct memslot_node *)&s->slots[capacity];
+	s->idx = (u32 *)(s->node + capacity + 1);
 	return s;
+}
+
+static u64 slot_end(const struct memslot *m)
+{
+	return m->base_gfn + m->npages;
+}
+
+/* In-order over the implicit tree (children of k: 2k, 2k+1) = sorted order. */
+static u32 index_fill(struct memslots *s, u32 next, u32 k)
+{
+	if (k > s->count)
+		return next;
+	next = index_fill(s, next, 2 * k);
+	s->node[k].end = slot_end(&s->slots[next]);
+	s->node[k].base = s->slots[next].base_gfn;
+	s->idx[k] = next;
+	return index_fill(s, next + 1, 2 * k + 1);
 }
 
 struct memslots *memslots_empty(void)
@@ -72,32 +96,28 @@ void memslots_free_backing(struct memslots *s)
 			mmp_pages_free(s->slots[i].dirty_bitmap, bitmap_pages(s->slots[i].npages));
 }
 
-static u64 slot_end(const struct memslot *m)
-{
-	return m->base_gfn + m->npages;
-}
-
-/* Binary search; `cache` (per vCPU) remembers the last hit and is checked first. */
+/* `cache` (per vCPU, opaque, 0 = empty) remembers the last hit and is checked first. */
 const struct memslot *memslots_find(const struct memslots *s, u64 gfn, u32 *cache)
 {
-	if (cache && *cache < s->count) {
-		const struct memslot *m = &s->slots[*cache];
-		if (gfn >= m->base_gfn && gfn < slot_end(m))
-			return m;
+	if (cache && *cache - 1 < s->count) { /* the node of the last hit (0: none) */
+		const struct memslot_node *c = &s->node[*cache];
+		if (gfn >= c->base && gfn < c->end)
+			return &s->slots[s->idx[*cache]];
 	}
-	u32 lo = 0, hi = s->count; /* first slot with end > gfn */
-	while (lo < hi) {
-		u32 mid = lo + (hi - lo) / 2;
-		if (slot_end(&s->slots[mid]) <= gfn)
-			lo = mid + 1;
-		else
-			hi = mid;
+	/* the first slot whose end is above gfn: right while end[k] <= gfn */
+	const struct memslot_node *node = s->node;
+	u32 n = s->count, k = 1;
+	while (k <= n) {
+		if (8 * k <= n)
+			__builtin_prefetch(&node[8 * k]); /* three levels down */
+		k = 2 * k + (node[k].end <= gfn);
 	}
-	if (lo == s->count || s->slots[lo].base_gfn > gfn)
+	k >>= __builtin_ffs(~k); /* undo the right turns after the last left one */
+	if (k == 0 || node[k].base > gfn)
 		return NULL;
 	if (cache)
-		*cache = lo;
-	return &s->slots[lo];
+		*cache = k;
+	return &s->slots[s->idx[k]];
 }
 
 /* ---- transactions ---- */
@@ -422,8 +442,10 @@ static int txn_build(struct txn *t, const struct memslots *old, const struct mem
 	if (err) {
 		*bad_step = n;
 		txn_release(t, true);
+		return err;
 	}
-	return err;
+	index_fill(t->s, 0, 1);
+	return MEMSLOT_OK;
 }
 
 /* ---- what the new layout takes away ---- */
@@ -508,15 +530,44 @@ static void zap_each_region(void *arg, struct zap_ctx *z, zap_region_fn zap)
 	for_each_removed(w->old, w->new, zap_one_region, w);
 }
 
-/* Delete/move of most of what is mapped: obsolete every root at once (MMU.md §4). */
+/*
+ * Delete/move of most of what is mapped: obsolete every root at once (MMU.md
+ * §4). "Most" is judged by what the removed regions map, not their size: a
+ * large slot the guest barely touched is cheaper to zap than every mapping
+ * of the VM is to rebuild.
+ */
 #define FAST_INVALIDATE_MIN_PAGES 4096
 
-static bool prefer_fast_invalidate(struct vm_mmu *vm, u64 removed_pages)
+struct mapped_count {
+	const struct vm_mmu *vm;
+	u64 pages, enough;
+};
+
+static void count_region(void *arg, u64 gfn, u64 npages)
+{
+	struct mapped_count *c = arg;
+	if (c->pages < c->enough)
+		c->pages += tdp_mapped_in_range(c->vm, gfn, gfn + npages, c->enough - c->pages);
+}
+
+static bool prefer_fast_invalidate(struct vm_mmu *vm, const struct memslots *old,
+				   const struct memslots *new)
 {
 	if (vm->cfg.zap_policy != MMU_ZAP_AUTO)
 		return vm->cfg.zap_policy == MMU_ZAP_FAST;
 	u64 mapped = tdp_pages_mapped(vm);
-	return mapped >= FAST_INVALIDATE_MIN_PAGES && removed_pages >= mapped / 2;
+	if (mapped < FAST_INVALIDATE_MIN_PAGES)
+		return false;
+	struct mapped_count c = { .vm = vm, .enough = mapped / 2 };
+	read_lock(&vm->mmu_lock); /* no table is detached while we look */
+	for_each_removed(old, new, count_region, &c);
+	read_unlock(&vm->mmu_lock);
+	return c.pages >= c.enough;
+}
+
+void slots_lock_acquire(struct vm_mmu *vm)
+{
+	spin_lock_yielding(&vm->slots_lock);
 }
 
 static void publish(struct vm_mmu *vm, struct memslots *s)
@@ -538,7 +589,7 @@ int memslots_commit_checked(struct vm_mmu *vm, const struct memslot_change *step
 	*bad_step = 0;
 	if (n == 0)
 		return MEMSLOT_E_BAD_OP;
-	spin_lock(&vm->slots_lock);
+	slots_lock_acquire(vm);
 	struct memslots *old = vm->slots;
 	struct txn t;
 	int err = txn_build(&t, old, steps, n, bad_step, &check);
@@ -562,7 +613,7 @@ int memslots_commit_checked(struct vm_mmu *vm, const struct memslot_change *step
 	/* 2. zap what the new layout no longer allows, all regions in one pass; flushes inside */
 	if (removed.pages) {
 		struct zap_walk w = { .old = old, .new = t.s };
-		tdp_zap_removed(vm, prefer_fast_invalidate(vm, removed.pages), zap_each_region, &w);
+		tdp_zap_removed(vm, prefer_fast_invalidate(vm, old, t.s), zap_each_region, &w);
 	}
 
 	/* 3. grace period: no reader still holds the old snapshot */
@@ -589,7 +640,7 @@ u64 memslots_generation(struct vm_mmu *vm)
 
 bool memslots_gfn_to_pfn(struct vm_mmu *vm, u64 gfn, u64 *pfn, u32 *flags)
 {
-	spin_lock(&vm->slots_lock);
+	slots_lock_acquire(vm);
 	const struct memslot *m = memslots_find(vm->slots, gfn, NULL);
 	if (m) {
 		*pfn = m->host_pfn + (gfn - m->base_gfn);

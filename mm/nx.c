@@ -80,6 +80,21 @@ void nx_forget_root(struct vm_mmu *vm, struct tdp_root *root)
 	nx_filter(vm, other_root, root);
 }
 
+static bool live_root(const struct nx_split *e, const void *arg)
+{
+	return !e->root->invalid;
+}
+
+/*
+ * A fast invalidate made roots obsolete: their split tables go with them
+ * (tdp_reclaim), whenever a vCPU lets go of the root. They are not NX
+ * splits any more: not counted, not worth a recovery pass's budget.
+ */
+void nx_forget_invalid_roots(struct vm_mmu *vm)
+{
+	nx_filter(vm, live_root, NULL);
+}
+
 void nx_free(struct vm_mmu *vm)
 {
 	if (vm->nx)

@@ -293,12 +293,12 @@ int tdp_fault(struct vm_mmu *vm, struct vcpu_mmu *vcpu, u64 gpa, unsigned access
 	const struct memslots *slots = __atomic_load_n(&vm->slots, __ATOMIC_SEQ_CST);
 	struct fault fl = { .vm = vm, .vcpu = vcpu, .root = vcpu->root, .gfn = gfn, .access = access };
 	int r = TDP_RETRY;
-	read_lock(&vm->mmu_lock);
+	read_lock_slot(&vm->mmu_lock, vcpu->index);
 	if (fl.root && !tdp_root_obsolete(vm, fl.root) &&
 	    __atomic_load_n(&vm->invalidate_seq, __ATOMIC_ACQUIRE) == seq &&
 	    !in_invalidation(vm, gfn))
 		r = fault_locked(&fl, slots, &vcpu->slot_cache);
-	read_unlock(&vm->mmu_lock);
+	read_unlock_slot(&vm->mmu_lock, vcpu->index);
 	epoch_leave(reader);
 	if (r == TDP_RETRY)
 		VSTAT_INC(vcpu, faults_retry);

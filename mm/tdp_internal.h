@@ -18,6 +18,15 @@ struct memslots {
 	u32 count;
 	u32 capacity;
 	u64 alloc_pages;  /* size of this allocation, for mmp_pages_free */
+	/*
+	 * The lookup index, in the same allocation after slots[capacity]:
+	 * the slots' [base, end) in Eytzinger (BFS) order, 1-based, so a
+	 * search walks one compact array top-down (prefetchable) instead of
+	 * halving an array of 48-byte slots, and the node it ends on holds
+	 * the base to check; idx[k] = the slot of node k.
+	 */
+	struct memslot_node { u64 end, base; } *node;
+	u32 *idx;
 	struct memslot slots[];
 };
 
@@ -48,7 +57,7 @@ struct vm_mmu {
 	const struct spte_format *fmt;
 	struct mmu_config cfg;
 	struct rwlock mmu_lock;
-	struct spinlock slots_lock;   /* serializes memslot updates */
+	struct spinlock slots_lock;   /* serializes memslot updates: slots_lock_acquire() */
 	struct memslots *slots;       /* current snapshot, read under the epoch */
 	u64 slots_gen;                /* memslots_generation() */
 	u64 invalidate_seq;           /* bumped under mmu_lock by everyone who zaps (F1) */
@@ -68,18 +77,20 @@ struct vm_mmu {
 	struct epoch_reader readers[MMU_MAX_VCPUS];
 	struct spinlock vcpus_lock;
 	struct vcpu_mmu *vcpus[MMU_MAX_VCPUS]; /* their statistics are summed with the VM's */
+	struct spinlock reclaim_lock; /* one tdp_reclaim() at a time (it zaps under the read lock) */
 	struct spinlock nx_lock;
 	struct nx_split *nx;          /* ring of NX-split tables, oldest at nx_head */
 	u32 nx_head, nx_count, nx_capacity;
 	struct tdp_stats stats;       /* updated with relaxed atomics */
 	u64 alloc_pages;
+	struct rwlock_reader lock_slots[MMU_MAX_VCPUS]; /* mmu_lock's reader slots, one per vCPU */
 };
 
 struct vcpu_mmu {
 	struct vm_mmu *vm;
 	u32 index;
 	struct tdp_root *root;
-	u32 slot_cache;               /* index of the last slot found */
+	u32 slot_cache;               /* memslots_find()'s cache: where the last slot was found */
 	struct tdp_stats stats;       /* the fault path's counters: written by this vCPU only */
 };
 
@@ -92,6 +103,11 @@ struct vcpu_mmu {
 #define VSTAT_INC(v, field) VSTAT_ADD(v, field, 1)
 
 /* mm/memslot.c */
+/*
+ * slots_lock is held across yielding zaps and grace periods: its waiters
+ * yield (spin_wait_step) instead of spinning for that long.
+ */
+void slots_lock_acquire(struct vm_mmu *vm);
 const struct memslot *memslots_find(const struct memslots *s, u64 gfn, u32 *cache);
 struct memslots *memslots_empty(void);
 void memslots_free(struct memslots *s);
@@ -102,6 +118,13 @@ bool tdp_root_obsolete(struct vm_mmu *vm, const struct tdp_root *root);
 /* 4K frames mapped now (VM and vCPU counters summed). */
 u64 tdp_pages_mapped(struct vm_mmu *vm);
 void tdp_flush(struct vm_mmu *vm);
+/*
+ * Pages the newest live root maps in [start, end) (a leaf partly inside
+ * counts whole), stopping once `enough` is reached: the cost is at most a
+ * pass over the upper levels and the 4K tables it counts. Under mmu_lock
+ * (read or write).
+ */
+u64 tdp_mapped_in_range(const struct vm_mmu *vm, u64 start, u64 end, u64 enough);
 /* Unlink and free a root nobody references (its tables are zapped); under mmu_lock. */
 void tdp_root_free(struct vm_mmu *vm, struct tdp_root *root);
 
@@ -115,6 +138,7 @@ void tdp_root_free(struct vm_mmu *vm, struct tdp_root *root);
 struct zap_ctx {
 	struct vm_mmu *vm;
 	bool can_yield;
+	bool shared;      /* mmu_lock is held for read (tdp_reclaim: obsolete roots only) */
 	u32 nretired;
 	struct { u64 pa; u64 gfn; int level; } detached[RETIRE_BATCH];
 	u64 zapped;
@@ -152,6 +176,7 @@ void zap_range_locked(struct zap_ctx *z, u64 gfn, u64 npages);
 void nx_record(struct vm_mmu *vm, struct tdp_root *root, u64 gfn, int level, u64 table_pa);
 void nx_forget_range(struct vm_mmu *vm, u64 start, u64 end);
 void nx_forget_root(struct vm_mmu *vm, struct tdp_root *root);
+void nx_forget_invalid_roots(struct vm_mmu *vm);
 void nx_free(struct vm_mmu *vm);
 
 #endif

@@ -45,10 +45,11 @@ int mmu_create(const struct mmu_config *cfg, struct vm_mmu **out)
 		mmp_pages_free(vm, pages);
 		return TDP_E_NOMEM;
 	}
-	rwlock_init(&vm->mmu_lock);
+	rwlock_init_slots(&vm->mmu_lock, vm->lock_slots, cfg->max_vcpus);
 	spin_init(&vm->slots_lock);
 	spin_init(&vm->vcpus_lock);
 	spin_init(&vm->nx_lock);
+	spin_init(&vm->reclaim_lock);
 	epoch_init(&vm->epoch, vm->readers, cfg->max_vcpus);
 	vm->valid_gen = 1;
 	*out = vm;
@@ -206,6 +207,32 @@ u64 tdp_pages_mapped(struct vm_mmu *vm)
 	struct tdp_stats st;
 	tdp_get_stats(vm, &st);
 	return st.pages_mapped;
+}
+
+/* Present entries of a 4K table (a plain pass over one page). */
+static u64 present_entries(const struct spte_format *f, const u64 *table)
+{
+	u64 n = 0;
+	for (u32 i = 0; i < SPTE_PER_TABLE; i++)
+		n += spte_present(f, __atomic_load_n(&table[i], __ATOMIC_RELAXED));
+	return n;
+}
+
+u64 tdp_mapped_in_range(const struct vm_mmu *vm, u64 start, u64 end, u64 enough)
+{
+	const struct tdp_root *r = vm->roots_tail;
+	if (!r || r->invalid || r->gen != vm->valid_gen)
+		return 0;
+	const struct spte_format *f = vm->fmt;
+	struct tdp_iter it;
+	u64 n = 0;
+	for (tdp_iter_start(&it, f, r->table, SPTE_ROOT_LEVEL, 0, start, end, SPTE_LEVEL_2M);
+	     it.valid && n < enough; tdp_iter_next(&it))
+		if (spte_present(f, it.old) && spte_leaf(f, it.old, it.level))
+			n += spte_level_pages(it.level);
+		else if (spte_present(f, it.old) && it.level == SPTE_LEVEL_2M)
+			n += present_entries(f, mmp_phys_to_virt(spte_addr(f, it.old)));
+	return n;
 }
 
 const struct nx_params *mmu_nx_params(struct vm_mmu *vm)

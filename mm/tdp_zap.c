@@ -10,6 +10,7 @@ void zap_ctx_init(struct zap_ctx *z, struct vm_mmu *vm, bool can_yield)
 {
 	z->vm = vm;
 	z->can_yield = can_yield;
+	z->shared = false;
 	z->nretired = 0;
 	z->zapped = 0;
 	z->since_break = 0;
@@ -27,24 +28,35 @@ static void push_deferred(struct vm_mmu *vm, u64 *page)
 /*
  * A detached table nobody can walk any more (flushed): put it and every
  * table under it on the deferred list, children first, linking through the
- * page's first entry once its entries have been read.
+ * page's first entry once its entries have been read. A plain loop over the
+ * page (no walker): a table of leaves is one pass that counts them.
+ * Returns the 4K frames its leaves mapped.
  */
-static void retire_table(struct vm_mmu *vm, u64 *table, int level, u64 base)
+static u64 retire_tree(struct vm_mmu *vm, u64 *table, int level)
 {
 	const struct spte_format *f = vm->fmt;
-	struct tdp_iter it;
 	u64 unmapped = 0;
-	for (tdp_iter_start(&it, f, table, level, base, base, base + spte_level_pages(level + 1), level);
-	     it.valid; tdp_iter_next(&it)) {
-		if (!spte_present(f, it.old))
-			continue;
-		if (spte_leaf(f, it.old, level))
-			unmapped += spte_level_pages(level);
-		else
-			retire_table(vm, mmp_phys_to_virt(spte_addr(f, it.old)), level - 1, it.gfn);
+	if (level == SPTE_LEVEL_4K) {
+		for (u32 i = 0; i < SPTE_PER_TABLE; i++)
+			unmapped += spte_present(f, table[i]);
+	} else {
+		for (u32 i = 0; i < SPTE_PER_TABLE; i++) {
+			u64 e = table[i];
+			if (!spte_present(f, e))
+				continue;
+			if (spte_leaf(f, e, level))
+				unmapped += spte_level_pages(level);
+			else
+				unmapped += retire_tree(vm, mmp_phys_to_virt(spte_addr(f, e)), level - 1);
+		}
 	}
-	STAT_ADD(vm, pages_mapped, -unmapped);
 	push_deferred(vm, table);
+	return unmapped;
+}
+
+static void retire_table(struct vm_mmu *vm, u64 *table, int level)
+{
+	STAT_ADD(vm, pages_mapped, -retire_tree(vm, table, level));
 }
 
 /* Z1: nothing zapped in a live root survives in a TLB past this point. */
@@ -53,8 +65,7 @@ static void zap_ctx_retire(struct zap_ctx *z)
 	if (z->vm->unflushed)
 		tdp_flush(z->vm);
 	for (u32 i = 0; i < z->nretired; i++)
-		retire_table(z->vm, mmp_phys_to_virt(z->detached[i].pa), z->detached[i].level,
-			     z->detached[i].gfn);
+		retire_table(z->vm, mmp_phys_to_virt(z->detached[i].pa), z->detached[i].level);
 	z->nretired = 0;
 }
 
@@ -92,18 +103,27 @@ void zap_current(struct zap_ctx *z, struct tdp_iter *it, bool live_root)
  */
 bool zap_should_break(struct zap_ctx *z)
 {
-	return z->can_yield && (mmp_should_yield() || (z->since_break >= ZAP_MIN_WORK &&
-						       rwlock_needbreak(&z->vm->mmu_lock)));
+	const struct rwlock *l = &z->vm->mmu_lock;
+	/* under the read lock, only a writer is kept out */
+	bool waiters = z->shared ? __atomic_load_n(&l->writers_waiting, __ATOMIC_RELAXED) != 0
+				 : rwlock_needbreak(l);
+	return z->can_yield && (mmp_should_yield() || (z->since_break >= ZAP_MIN_WORK && waiters));
 }
 
 void zap_break(struct zap_ctx *z)
 {
 	struct vm_mmu *vm = z->vm;
 	zap_ctx_retire(z);
-	write_unlock(&vm->mmu_lock);
+	if (z->shared)
+		read_unlock(&vm->mmu_lock);
+	else
+		write_unlock(&vm->mmu_lock);
 	STAT_INC(vm, lock_breaks);
 	mmp_yield();
-	write_lock(&vm->mmu_lock);
+	if (z->shared)
+		read_lock(&vm->mmu_lock);
+	else
+		write_lock(&vm->mmu_lock);
 	z->since_break = 0;
 }
 
@@ -201,6 +221,7 @@ static void invalidate_all_locked(struct vm_mmu *vm)
 			STAT_INC(vm, roots_invalidated);
 		__atomic_store_n(&r->invalid, true, __ATOMIC_RELEASE);
 	}
+	nx_forget_invalid_roots(vm);
 	/* vCPUs leave guest mode and, seeing their root obsolete, reload before entry */
 	tdp_flush(vm);
 }
@@ -255,22 +276,44 @@ void tdp_zap_removed(struct vm_mmu *vm, bool fast,
  * resuming after each lock break where it stopped: bounded, however busy
  * the vCPUs are. No flush is needed: tdp_invalidate_all() flushed, and no
  * vCPU enters the guest on an obsolete root.
+ *
+ * Under the read lock, like faults: no fault walks an obsolete root (it
+ * checks under the lock and retries), so faults and the reclaim do not
+ * wait for each other; entries go with atomic exchanges, tables to the
+ * deferred list. Roots stay linked meanwhile (only zapped, unreferenced
+ * roots are freed, under the write lock at the end, and one reclaim runs
+ * at a time), so the walk may break the lock and resume.
  */
 u64 tdp_reclaim(struct vm_mmu *vm)
 {
 	struct zap_ctx z;
-	write_lock(&vm->mmu_lock);
-	u64 start_gen = vm->valid_gen;
+	spin_lock_yielding(&vm->reclaim_lock);
+	read_lock(&vm->mmu_lock);
+	u64 start_gen = __atomic_load_n(&vm->valid_gen, __ATOMIC_ACQUIRE);
 	zap_ctx_init(&z, vm, true);
-	for (struct tdp_root *r = root_hold(vm->roots_head); r; r = root_release_next(vm, r)) {
-		if (r->gen >= start_gen || r->zapped)
+	z.shared = true;
+	bool any = false;
+	for (struct tdp_root *r = vm->roots_head; r; r = r->next) {
+		if (r->gen >= start_gen || __atomic_load_n(&r->zapped, __ATOMIC_ACQUIRE) ||
+		    !__atomic_load_n(&r->invalid, __ATOMIC_ACQUIRE))
 			continue;
 		zap_root_range(&z, r, 0, TDP_GFN_END);
-		r->zapped = true;
+		__atomic_store_n(&r->zapped, true, __ATOMIC_RELEASE);
 		STAT_INC(vm, roots_zapped);
+		any = true;
 	}
 	zap_ctx_finish(&z);
-	write_unlock(&vm->mmu_lock);
+	read_unlock(&vm->mmu_lock);
+	if (any) { /* free the zapped roots nobody holds */
+		write_lock(&vm->mmu_lock);
+		for (struct tdp_root *r = vm->roots_head, *next; r; r = next) {
+			next = r->next;
+			if (r->zapped && r->refcount == 0)
+				tdp_root_free(vm, r);
+		}
+		write_unlock(&vm->mmu_lock);
+	}
+	spin_unlock(&vm->reclaim_lock);
 	return tdp_free_deferred(vm);
 }
 
@@ -291,21 +334,31 @@ u64 tdp_free_deferred(struct vm_mmu *vm)
 	return n;
 }
 
-/* Every MMIO marker in live roots: the generation bits they hold wrapped. */
+/*
+ * Every MMIO marker in live roots: the generation bits they hold wrapped.
+ * Called with the generation's in-progress bit set, so no marker is
+ * installed meanwhile and the walk may break the lock and resume.
+ */
 void tdp_zap_mmio_markers(struct vm_mmu *vm)
 {
 	const struct spte_format *f = vm->fmt;
 	struct zap_ctx z;
 	write_lock(&vm->mmu_lock);
-	zap_ctx_init(&z, vm, false);
-	for (struct tdp_root *r = vm->roots_head; r; r = r->next) {
+	zap_ctx_init(&z, vm, true);
+	for (struct tdp_root *r = root_hold(vm->roots_head); r; r = root_release_next(vm, r)) {
 		if (r->invalid || r->zapped)
 			continue;
 		struct tdp_iter it;
-		for (tdp_iter_start(&it, f, r->table, SPTE_ROOT_LEVEL, 0, 0, TDP_GFN_END, SPTE_LEVEL_4K);
-		     it.valid; tdp_iter_next(&it))
+		u32 visited = 0;
+		tdp_iter_start(&it, f, r->table, SPTE_ROOT_LEVEL, 0, 0, TDP_GFN_END, SPTE_LEVEL_4K);
+		while (it.valid) {
+			z.since_break++;
+			if (++visited % ZAP_BATCH == 0 && zap_maybe_break(&z, &it))
+				continue;
 			if (it.old && f->is_mmio(it.old))
 				zap_current(&z, &it, true);
+			tdp_iter_next(&it);
+		}
 	}
 	zap_ctx_finish(&z);
 	bump_invalidate_seq(vm);

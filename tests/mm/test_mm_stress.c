@@ -571,6 +571,7 @@ struct nxf {
 	u32 stop;
 	u64 rounds;
 	u32 armed, breaks_seen;
+	pthread_t recoverer; /* the hook acts on this thread only (vCPUs spin-wait through mmp_yield too) */
 };
 static struct nxf *nxf_cur;
 
@@ -595,8 +596,10 @@ static void *nxf_vcpu_main(void *p)
 static void nxf_in_lock_break(void)
 {
 	struct nxf *x = nxf_cur;
+	if (!x || !pthread_equal(pthread_self(), x->recoverer))
+		return;
 	struct rwlock *l = &x->s->vm->mmu_lock;
-	if (!x || !__atomic_load_n(&x->armed, __ATOMIC_SEQ_CST) || rwlock_write_held(l) ||
+	if (!__atomic_load_n(&x->armed, __ATOMIC_SEQ_CST) || rwlock_write_held(l) ||
 	    __atomic_load_n(&l->writers_waiting, __ATOMIC_SEQ_CST))
 		return;
 	x->breaks_seen++;
@@ -627,14 +630,15 @@ static void test_nx_recovery_flushes_before_break(void **state)
 	struct tdp_stats before, after;
 	tdp_get_stats(s.vm, &before);
 	assert_true(before.nx_current >= NXF_REGIONS);
+	x.recoverer = pthread_self();
 	nxf_cur = &x;
-	host_yield_hook = nxf_in_lock_break;
+	__atomic_store_n(&host_yield_hook, nxf_in_lock_break, __ATOMIC_RELEASE);
 	host_yield_every = 1; /* a break at every batch */
-	x.armed = 1;
+	__atomic_store_n(&x.armed, 1, __ATOMIC_SEQ_CST);
 	u32 done = nx_recover(s.vm, ~0u);
-	x.armed = 0;
+	__atomic_store_n(&x.armed, 0, __ATOMIC_SEQ_CST);
 	host_yield_every = 0;
-	host_yield_hook = NULL;
+	__atomic_store_n(&host_yield_hook, NULL, __ATOMIC_RELEASE);
 	__atomic_store_n(&x.stop, 1, __ATOMIC_RELAXED);
 	pthread_join(t, NULL);
 	tdp_get_stats(s.vm, &after);

@@ -129,6 +129,37 @@ static void test_rwlock_needbreak(void **state)
 	write_unlock(&test_lock);
 }
 
+/* Readers with a slot of their own (vCPUs) exclude writers the same way. */
+static struct rwlock_reader test_slots[3];
+
+static void test_rwlock_reader_slots(void **state)
+{
+	rwlock_init_slots(&test_lock, test_slots, 3);
+	read_lock_slot(&test_lock, 0);
+	read_lock_slot(&test_lock, 2);
+	assert_false(write_trylock(&test_lock));
+	flag = 0;
+	pthread_t t;
+	pthread_create(&t, NULL, write_locker, NULL);
+	while (!rwlock_needbreak(&test_lock) && !__atomic_load_n(&flag, __ATOMIC_SEQ_CST))
+		usleep(100);
+	usleep(2000);
+	assert_int_equal(__atomic_load_n(&flag, __ATOMIC_SEQ_CST), 0); /* excluded by slot readers */
+	read_unlock_slot(&test_lock, 0);
+	usleep(2000);
+	assert_int_equal(__atomic_load_n(&flag, __ATOMIC_SEQ_CST), 0); /* slot 2 is still inside */
+	read_unlock_slot(&test_lock, 2);
+	pthread_join(t, NULL);
+	assert_int_equal(flag, 1);
+	assert_true(write_trylock(&test_lock));
+	write_unlock(&test_lock);
+	read_lock(&test_lock); /* a reader without a slot still excludes writers */
+	assert_false(write_trylock(&test_lock));
+	read_unlock(&test_lock);
+	assert_true(write_trylock(&test_lock));
+	write_unlock(&test_lock);
+}
+
 /* ---------- epoch ---------- */
 
 static struct epoch test_epoch;
@@ -709,9 +740,16 @@ static void test_mmio_marker_wrap(void **state)
 		assert_int_equal(sim_walk(&s, v->root_pa, 0x500, &pfn, &perm, &leaf, &level), -1);
 	}
 	assert_int_equal(stats(vm).mmio_marker_wraps, 0);
+	for (u64 g = 0x501; g < 0x540; g++) /* more markers: a walk long enough to break */
+		assert_int_equal(fault(&s, v, g, MM_READ), TDP_MMIO);
+	u64 breaks = stats(vm).lock_breaks;
+	host_yield_every = 1;
 	assert_int_equal(create_slot(vm, 0x2000, 1, 0x1000, 0), MEMSLOT_OK); /* generation 4: bits 0 */
+	host_yield_every = 0;
 	assert_int_equal(stats(vm).mmio_marker_wraps, 1);
-	assert_int_equal(sim_walk(&s, v->root_pa, 0x500, &pfn, &perm, &leaf, &level), 0);
+	assert_true(stats(vm).lock_breaks > breaks); /* the walk over every root yields */
+	for (u64 g = 0x500; g < 0x540; g++)
+		assert_int_equal(sim_walk(&s, v->root_pa, g, &pfn, &perm, &leaf, &level), 0);
 	sim_vm_destroy(&s);
 	test_mmio_gen_bits = saved;
 }
@@ -799,6 +837,61 @@ static void test_zapped_held_root_is_skipped(void **state)
 	assert_int_equal(stats(vm).roots_zapped, 1); /* not revisited */
 	assert_int_equal(fault(&s, v, 3, MM_READ), TDP_MAPPED); /* v reloads: the old root goes */
 	assert_int_equal(stats(vm).roots_freed, 1);
+	sim_vm_destroy(&s);
+}
+
+/* A fast invalidate takes the NX bookkeeping of the obsolete roots with it (a vCPU may hold one long). */
+static void test_fast_invalidate_drops_nx_splits(void **state)
+{
+	struct sim_vm s;
+	sim_vm_init(&s, &test_ept, nx_on);
+	struct sim_vcpu *v = sim_vcpu_add(&s);
+	struct vm_mmu *vm = s.vm;
+	assert_int_equal(create_slot(vm, 0x200, 0x400, 0x7000200, 0), MEMSLOT_OK);
+	assert_int_equal(fault(&s, v, 0x210, MM_READ), TDP_MAPPED);
+	assert_int_equal(fault(&s, v, 0x211, MM_EXEC), TDP_MAPPED);
+	assert_int_equal(fault(&s, v, 0x405, MM_EXEC), TDP_MAPPED);
+	assert_int_equal(stats(vm).nx_current, 2);
+	tdp_invalidate_all(vm); /* v still holds the old root: it has not entered since */
+	assert_int_equal(stats(vm).nx_current, 0);
+	assert_int_equal(nx_recover(vm, 100), 0); /* no budget spent on dead entries */
+	assert_int_equal(fault(&s, v, 0x211, MM_EXEC), TDP_MAPPED); /* new root: split again, counted */
+	assert_int_equal(stats(vm).nx_current, 1);
+	sim_vm_destroy(&s);
+}
+
+/*
+ * Deleting a large slot the guest barely touched zaps that slot, not every
+ * mapping of the VM; and an update's regions share one zap (one flush).
+ */
+static void test_sparse_delete_zaps_the_slot(void **state)
+{
+	struct sim_vm s;
+	sim_vm_init(&s, &test_ept, nx_off);
+	struct sim_vcpu *v = sim_vcpu_add(&s);
+	struct vm_mmu *vm = s.vm;
+	assert_int_equal(create_slot(vm, 0, 8192, 0x100001, 0), MEMSLOT_OK);           /* dense */
+	assert_int_equal(create_slot(vm, 0x100000, 0x100000, 0x800001, 0), MEMSLOT_OK); /* 4 GiB, sparse */
+	assert_int_equal(create_slot(vm, 0x300000, 16, 0x400001, 0), MEMSLOT_OK);
+	for (u64 g = 0; g < 8192; g++)
+		assert_int_equal(fault(&s, v, g, MM_READ), TDP_MAPPED);
+	for (u64 g = 0x100000; g < 0x200000; g += 0x10000) /* one page per 256 MiB */
+		assert_int_equal(fault(&s, v, g, MM_READ), TDP_MAPPED);
+	assert_int_equal(fault(&s, v, 0x300000, MM_READ), TDP_MAPPED);
+	u64 flushes = host_flushes();
+	struct memslot_change c[2] = {
+		{ .op = MEMSLOT_DELETE, .gfn = 0x100000 },
+		{ .op = MEMSLOT_DELETE, .gfn = 0x300000 },
+	};
+	assert_int_equal(memslots_commit(vm, c, 2, NULL), MEMSLOT_OK);
+	assert_int_equal(stats(vm).roots_invalidated, 0);
+	assert_int_equal(mapped_level(&s, v, 100, NULL, NULL), SPTE_LEVEL_4K); /* kept */
+	assert_int_equal(mapped_level(&s, v, 0x110000, NULL, NULL), 0);
+	assert_int_equal(mapped_level(&s, v, 0x300000, NULL, NULL), 0);
+	assert_int_equal(host_flushes() - flushes, 1); /* both regions, one zap, one flush */
+	/* deleting most of what is mapped still takes the fast way */
+	assert_int_equal(commit1(vm, (struct memslot_change){ .op = MEMSLOT_DELETE, .gfn = 0 }), MEMSLOT_OK);
+	assert_int_equal(stats(vm).roots_invalidated, 1);
 	sim_vm_destroy(&s);
 }
 
@@ -894,7 +987,7 @@ static void test_no_fault_from_stale_entry_during_commit(void **state)
 	stale.v = v;
 	stale.exec_level = -1;
 	stale.armed = 1;
-	host_yield_hook = stale_in_lock_break;
+	__atomic_store_n(&host_yield_hook, stale_in_lock_break, __ATOMIC_RELEASE);
 	host_yield_every = 1; /* the zap breaks the lock at its first check */
 	struct memslot_change c[2] = {
 		{ .op = MEMSLOT_DELETE, .gfn = STALE_G },
@@ -902,7 +995,7 @@ static void test_no_fault_from_stale_entry_during_commit(void **state)
 	};
 	int err = memslots_commit(vm, c, 2, NULL);
 	host_yield_every = 0;
-	host_yield_hook = NULL;
+	__atomic_store_n(&host_yield_hook, NULL, __ATOMIC_RELEASE);
 	assert_int_equal(err, MEMSLOT_OK);
 	assert_int_equal(stale.fired, 1); /* the faults ran inside a lock break of the zap */
 	print_message("# in the lock break: write %s (pfn %#llx perm %u), fetch %s (pfn %#llx level %d)\n",
@@ -1018,6 +1111,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format_check),
 		cmocka_unit_test(test_rwlock_needbreak),
+		cmocka_unit_test(test_rwlock_reader_slots),
 		cmocka_unit_test(test_epoch_grace_period),
 		cmocka_unit_test(test_update_waits_for_readers),
 		cmocka_unit_test(test_memslot_reference_model),
@@ -1032,6 +1126,8 @@ int main(void)
 		cmocka_unit_test(test_zap_range),
 		cmocka_unit_test(test_fast_invalidate),
 		cmocka_unit_test(test_zapped_held_root_is_skipped),
+		cmocka_unit_test(test_fast_invalidate_drops_nx_splits),
+		cmocka_unit_test(test_sparse_delete_zaps_the_slot),
 		cmocka_unit_test(test_move_and_split),
 		cmocka_unit_test(test_no_fault_from_stale_entry_during_commit),
 		cmocka_unit_test(test_dirty_log),
