@@ -52,6 +52,7 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
 	vm->pc_testdev.enabled = cfg->testdev;
 	acpi_pm_reset(vm);
 	pit_reset(vm);
+	rtc_reset(vm);
 	spin_init(&vm->lock);
 	if (vm_memory_create(vm, err, errlen))
 		goto fail;
