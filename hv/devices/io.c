@@ -5,10 +5,9 @@
 #include "hv/devices/acpi_pm.h"
 #include "hv/devices/pit.h"
 #include "hv/devices/rtc.h"
+#include "hv/devices/pic.h"
 
 #define PORT_DEBUG_EXIT 0xf4
-#define PORT_PIC1_DATA 0x21
-#define PORT_PIC2_DATA 0xa1
 #define PORT_PCI_ADDR 0xcf8
 #define PORT_PCI_DATA 0xcfc
 
@@ -21,17 +20,6 @@ static u32 all_ones(u8 size)
 static void debug_exit_write(struct vm *vm, u16 port, u8 size, u32 value)
 {
 	vm_stop(vm, VM_EXITED, value);
-}
-
-/* The two PICs' mask registers remember what was written; nothing else of the PIC exists. */
-static u32 pic_mask_read(struct vm *vm, u16 port, u8 size)
-{
-	return vm->pic_mask[port == PORT_PIC2_DATA];
-}
-
-static void pic_mask_write(struct vm *vm, u16 port, u8 size, u32 value)
-{
-	vm->pic_mask[port == PORT_PIC2_DATA] = (u8)value;
 }
 
 /*
@@ -58,8 +46,9 @@ static const struct port_device devices[] = {
 	{ UART_COM1, UART_COM1 + 7, "uart", uart_read, uart_write, NULL },
 	{ PORT_DEBUG_EXIT, PORT_DEBUG_EXIT, "debug-exit", NULL, debug_exit_write, NULL },
 	{ FW_CFG_PORT_SEL, FW_CFG_PORT_DATA, "fw_cfg", fw_cfg_read, fw_cfg_write, NULL },
-	{ PORT_PIC1_DATA, PORT_PIC1_DATA, "pic1-mask", pic_mask_read, pic_mask_write, NULL },
-	{ PORT_PIC2_DATA, PORT_PIC2_DATA, "pic2-mask", pic_mask_read, pic_mask_write, NULL },
+	{ PIC_MASTER, PIC_MASTER + 1, "pic-master", pic_read, pic_write, NULL },
+	{ PIC_SLAVE, PIC_SLAVE + 1, "pic-slave", pic_read, pic_write, NULL },
+	{ PIC_ELCR, PIC_ELCR + 1, "elcr", pic_elcr_read, pic_elcr_write, NULL },
 	{ PORT_PCI_ADDR, PORT_PCI_ADDR + 3, "pci-addr", pci_addr_read, pci_addr_write, NULL },
 	{ PORT_PCI_DATA, PORT_PCI_DATA + 3, "pci-data", NULL, NULL, NULL },
 	{ PIT_PORT_FIRST, PIT_PORT_COMMAND, "pit", pit_read, pit_write, NULL },

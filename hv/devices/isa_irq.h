@@ -1,9 +1,9 @@
 /*
  * The ISA interrupt lines 0-23 of a VM: devices (the PIT, the RTC, QEMU's
- * test device) drive a line's level here; the interrupt controllers read
- * it. Until the IOAPIC and the 8259 PICs exist (GUEST-PLATFORM.md) a line
- * only records its level and counts its rising edges: isa_irq_set is the
- * seam they will implement, every device calls it and nothing else.
+ * test device) drive a line's level here, and it reaches the interrupt
+ * controllers as a PC wires them: lines 0-15 to the 8259 PICs (line 2 is
+ * their cascade, so no device's), every line to the IOAPIC pin of the same
+ * number except line 0, which goes to pin 2 (the MADT's override).
  */
 #ifndef HV_ISA_IRQ_H
 #define HV_ISA_IRQ_H
@@ -17,6 +17,7 @@ struct vm;
 struct isa_irq {
 	u32 level;            /* bit n: line n is high */
 	u32 edges[ISA_IRQ_LINES]; /* rising edges seen, per line (tests, statistics) */
+	bool pic_int;         /* the master PIC's INT output (hv/devices/apic_bus.h) */
 };
 
 /* Drives line `line` (< ISA_IRQ_LINES) to `high`; under vm->lock. */

@@ -7,11 +7,13 @@
 #include "hv/vm/vm_memory.h"
 #include "hv/devices/vlapic.h"
 #include "hv/devices/pc_testdev.h"
+#include "hv/devices/ioapic.h"
 
 
 static const struct mmio_device devices[] = {
 	{ TESTDEV_BASE, TESTDEV_SIZE, "testdev", testdev_read, testdev_write, NULL },
 	{ VLAPIC_BASE, VLAPIC_SIZE, "local APIC", vlapic_read, vlapic_write, NULL },
+	{ IOAPIC_BASE, IOAPIC_SIZE, "IOAPIC", ioapic_read, ioapic_write, NULL },
 	{ PC_TESTDEV_IOMEM, PC_TESTDEV_IOMEM_SIZE, "pc-testdev memory", pc_testdev_iomem_read,
 	  pc_testdev_iomem_write, pc_testdev_present },
 };

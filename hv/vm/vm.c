@@ -53,6 +53,8 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
 	acpi_pm_reset(vm);
 	pit_reset(vm);
 	rtc_reset(vm);
+	pic_reset(vm);
+	ioapic_reset(vm);
 	spin_init(&vm->lock);
 	if (vm_memory_create(vm, err, errlen))
 		goto fail;

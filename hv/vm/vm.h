@@ -24,6 +24,8 @@
 #include "hv/devices/acpi_pm.h"
 #include "hv/devices/pit.h"
 #include "hv/devices/rtc.h"
+#include "hv/devices/pic.h"
+#include "hv/devices/ioapic.h"
 #include "hv/runner/tap.h"
 #include "hv/vm/guest_console.h"
 #include "mm/spinlock.h"
@@ -57,7 +59,6 @@ struct vm {
 	struct guest_console console;
 	struct uart uart;
 	struct fw_cfg fw_cfg;
-	u8 pic_mask[2];              /* 0x21, 0xA1 */
 	u32 pci_addr;                /* 0xCF8 latch */
 	u64 testdev_scratch;         /* MMIO test device (include/hypercall.h) */
 	u8 testdev_byte;
@@ -66,6 +67,8 @@ struct vm {
 	struct acpi_pm acpi_pm;      /* hv/devices/acpi_pm.h */
 	struct pit pit;              /* hv/devices/pit.h */
 	struct rtc rtc;              /* hv/devices/rtc.h */
+	struct pic pic;              /* hv/devices/pic.h */
+	struct ioapic ioapic;        /* hv/devices/ioapic.h */
 
 	/* verdict: written once, by whoever claims `stopping` first (vm_stop, vm_fail) */
 	u32 stopping;

@@ -73,6 +73,8 @@ static int setup(void **state)
 	now_ns = 1000000000ull;
 	pit_reset(&vm);
 	acpi_pm_reset(&vm);
+	pic_reset(&vm);
+	ioapic_reset(&vm);
 	console_len = 0;
 	console[0] = '\0';
 	return 0;
@@ -194,6 +196,7 @@ static void test_pc_testdev(void **state)
 	io_write(&vm, 0x2000 + 23, 1, 0x80);
 	assert_true(isa_irq_level(&vm, 23));
 	assert_int_equal(vm.stats.unknown_port_writes, 0);
+	assert_int_equal(vm.outcome, VM_RUNNING); /* the IOAPIC's pins are masked at reset */
 
 	pc_testdev_iomem_write(vcpu0, 0xfffe, 8, 0x1122334455667788ull); /* runs over the end: 2 bytes */
 	assert_int_equal(pc_testdev_iomem_read(vcpu0, 0xfffe, 2), 0x7788);
