@@ -7,7 +7,7 @@ GUEST_OUT := $(GUEST_DIR)/out
 
 # Multiboot kernels, 64-bit (the runtime switches to long mode): NAME.elf
 GUESTS_MB64 := hello cpuid io msr hypercall memory mmio triple-fault multiboot \
-	readonly mmio-cache hugepage-nx isolation dirty-log smp memslot-live spin acpi pit rtc
+	readonly mmio-cache hugepage-nx isolation dirty-log smp memslot-live spin acpi pit rtc irqchip
 # Other files the suite hands to guests (Multiboot modules)
 GUEST_FILES := multiboot-module.txt
 # Flat 32-bit images entered in protected mode at load=0x100000: NAME.bin
