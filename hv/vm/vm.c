@@ -166,20 +166,27 @@ void vm_stop(struct vm *vm, enum vm_outcome outcome, u32 exit_status)
 	publish_stop(vm, outcome);
 }
 
+/* Writes the message and stops the VM as failed; false when another reason stopped it first. */
+static bool fail_with(struct vm *vm, const char *fmt, va_list ap)
+{
+	if (!claim_stop(vm))
+		return false;
+	kvsnprintf(vm->error, sizeof(vm->error), fmt, ap);
+	publish_stop(vm, VM_FAILED);
+	kprintf("[%s] hv: VM stopped: %s\n", vm->name, vm->error);
+	return true;
+}
+
 void vm_fail(struct vcpu *vcpu, const char *fmt, ...)
 {
 	struct vm *vm = vcpu->vm;
 	va_list ap;
 
-	if (!claim_stop(vm))
-		return;
 	va_start(ap, fmt);
-	kvsnprintf(vm->error, sizeof(vm->error), fmt, ap);
+	bool stopped = fail_with(vm, fmt, ap);
 	va_end(ap);
-	publish_stop(vm, VM_FAILED);
-	kprintf("[%s] hv: VM stopped: %s\n", vm->name, vm->error);
-	if (!vcpu->vendor)
-		return; /* it never had a backend state: nothing to show */
+	if (!stopped || !vcpu->vendor)
+		return; /* stopped already, or it never had a backend state: nothing to show */
 	kprintf("[%s] hv: vCPU %u state (%s):\n", vm->name, vcpu->id, vendor->name);
 	vendor->dump(vcpu);
 }
@@ -188,13 +195,9 @@ void vm_fail_device(struct vm *vm, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!claim_stop(vm))
-		return;
 	va_start(ap, fmt);
-	kvsnprintf(vm->error, sizeof(vm->error), fmt, ap);
+	fail_with(vm, fmt, ap);
 	va_end(ap);
-	publish_stop(vm, VM_FAILED);
-	kprintf("[%s] hv: VM stopped: %s\n", vm->name, vm->error);
 }
 
 void vm_stats_update(struct vm *vm)
