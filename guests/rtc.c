@@ -40,13 +40,16 @@ static u8 next_second(void)
 	return 0xff;
 }
 
-/* Spins until C has one of `flags`; returns C's value then (0: never). */
+/* Spins until C has one of `flags`, for at most 3 ticks of the seconds register; C's value then (0: never). */
 static u8 wait_flags(u8 flags)
 {
-	for (u32 i = 0; i < SPINS / 100; i++) {
-		u8 c = cmos(C);
+	u8 sec = cmos(0x00);
+	for (int changes = 0; changes < 3;) {
+		u8 c = cmos(C), now = cmos(0x00);
 		if (c & flags)
 			return c;
+		if (now != sec)
+			changes++, sec = now;
 	}
 	return 0;
 }
