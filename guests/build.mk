@@ -8,7 +8,7 @@ GUEST_OUT := $(GUEST_DIR)/out
 # Multiboot kernels, 64-bit (the runtime switches to long mode): NAME.elf
 GUESTS_MB64 := hello cpuid io msr hypercall memory mmio triple-fault multiboot \
 	readonly mmio-cache hugepage-nx isolation dirty-log smp memslot-live spin \
-	apic apic-timer ipi acpi pit isa-irq bench-irq \
+	apic apic-timer ipi acpi pit rtc irqchip isa-irq bench-irq \
 	xsetbv cpu-state intercepts idt-mmio console-flood tdp-flood fuzz-exits db-loop
 # Other files the suite hands to guests (Multiboot modules)
 GUEST_FILES := multiboot-module.txt

@@ -3,7 +3,7 @@
 
 UNIT_SRC_config := hv/runner/config.c hv/runner/cmdline.c hv/runner/keyval.c hv/console/printf.c
 UNIT_SRC_tap := hv/runner/tap.c hv/console/printf.c
-UNIT_SRC_devices := hv/devices/io.c hv/devices/vpic.c hv/devices/vioapic.c hv/devices/pit.c hv/devices/acpi_pm.c hv/devices/pc_testdev.c hv/devices/isa_irq.c hv/devices/uart.c hv/devices/fw_cfg.c hv/devices/testdev.c hv/vm/guest_console.c hv/runner/tap.c hv/console/printf.c
+UNIT_SRC_devices := hv/devices/io.c hv/devices/vpic.c hv/devices/vioapic.c hv/devices/rtc.c hv/cpu/calendar.c hv/devices/pit.c hv/devices/acpi_pm.c hv/devices/pc_testdev.c hv/devices/isa_irq.c hv/devices/uart.c hv/devices/fw_cfg.c hv/devices/testdev.c hv/vm/guest_console.c hv/runner/tap.c hv/console/printf.c
 UNIT_SRC_cpuid := hv/vm/cpuid.c
 UNIT_SRC_acpi_tables := hv/devices/acpi_tables.c hv/cpu/acpi.c hv/console/printf.c
 UNIT_SRC_vcpu_mp := hv/vm/vcpu_mp.c

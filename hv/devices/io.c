@@ -4,6 +4,7 @@
 #include "hv/devices/pc_testdev.h"
 #include "hv/devices/acpi_pm.h"
 #include "hv/devices/pit.h"
+#include "hv/devices/rtc.h"
 
 #define PORT_DEBUG_EXIT 0xf4
 #define PORT_PCI_ADDR 0xcf8
@@ -51,6 +52,7 @@ static const struct port_device devices[] = {
 	{ PORT_PCI_DATA, PORT_PCI_DATA + 3, "pci-data", NULL, NULL, NULL },
 	{ PIT_PORT_FIRST, PIT_PORT_COMMAND, "pit", pit_read, pit_write, NULL },
 	{ PIT_PORT_B, PIT_PORT_B, "port-b", pit_port_b_read, pit_port_b_write, NULL },
+	{ RTC_PORT_INDEX, RTC_PORT_DATA, "rtc", rtc_read, rtc_write, NULL },
 	{ ACPI_PM1A_EVT, ACPI_PM_TMR + 3, "acpi-pm", acpi_pm_read, acpi_pm_write, NULL },
 	{ PC_TESTDEV_LATCH, PC_TESTDEV_LATCH_BYTES + 3, "pc-testdev", pc_testdev_port_read,
 	  pc_testdev_port_write, pc_testdev_present },

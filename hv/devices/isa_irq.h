@@ -20,6 +20,7 @@ struct vcpu;
 struct isa_irq {
 	u32 level;            /* bit n: line n is high */
 	u32 edges[ISA_IRQ_LINES]; /* rising edges seen, per line (tests, statistics) */
+	bool pic_int;         /* the master PIC's INT output (hv/devices/apic_bus.h) */
 };
 
 /* Power-on state of the lines and both controllers. */

@@ -58,6 +58,7 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
 	isa_irq_reset(vm);
 	acpi_pm_reset(vm);
 	pit_reset(vm);
+	rtc_reset(vm);
 	spin_init(&vm->lock);
 	guest_console_init(vm, (u32)hv_options.console_rate);
 	if (vm_memory_create(vm, err, errlen))
@@ -172,20 +173,27 @@ void vm_stop(struct vm *vm, enum vm_outcome outcome, u32 exit_status)
 	publish_stop(vm, outcome);
 }
 
+/* Writes the message and stops the VM as failed; false when another reason stopped it first. */
+static bool fail_with(struct vm *vm, const char *fmt, va_list ap)
+{
+	if (!claim_stop(vm))
+		return false;
+	kvsnprintf(vm->error, sizeof(vm->error), fmt, ap);
+	publish_stop(vm, VM_FAILED);
+	kprintf("[%s] hv: VM stopped: %s\n", vm->name, vm->error);
+	return true;
+}
+
 void vm_fail(struct vcpu *vcpu, const char *fmt, ...)
 {
 	struct vm *vm = vcpu->vm;
 	va_list ap;
 
-	if (!claim_stop(vm))
-		return;
 	va_start(ap, fmt);
-	kvsnprintf(vm->error, sizeof(vm->error), fmt, ap);
+	bool stopped = fail_with(vm, fmt, ap);
 	va_end(ap);
-	publish_stop(vm, VM_FAILED);
-	kprintf("[%s] hv: VM stopped: %s\n", vm->name, vm->error);
-	if (!vcpu->vendor)
-		return; /* it never had a backend state: nothing to show */
+	if (!stopped || !vcpu->vendor)
+		return; /* stopped already, or it never had a backend state: nothing to show */
 	kprintf("[%s] hv: vCPU %u state (%s):\n", vm->name, vcpu->id, vendor->name);
 	vendor->dump(vcpu);
 }
@@ -194,13 +202,9 @@ void vm_fail_device(struct vm *vm, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!claim_stop(vm))
-		return;
 	va_start(ap, fmt);
-	kvsnprintf(vm->error, sizeof(vm->error), fmt, ap);
+	fail_with(vm, fmt, ap);
 	va_end(ap);
-	publish_stop(vm, VM_FAILED);
-	kprintf("[%s] hv: VM stopped: %s\n", vm->name, vm->error);
 }
 
 void vm_stats_update(struct vm *vm)

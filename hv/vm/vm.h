@@ -25,6 +25,7 @@
 #include "hv/devices/pc_testdev.h"
 #include "hv/devices/acpi_pm.h"
 #include "hv/devices/pit.h"
+#include "hv/devices/rtc.h"
 #include "hv/runner/tap.h"
 #include "hv/vm/guest_console.h"
 #include "mm/spinlock.h"
@@ -68,6 +69,7 @@ struct vm {
 	struct pc_testdev pc_testdev; /* QEMU's ISA test device (hv/devices/pc_testdev.h) */
 	struct acpi_pm acpi_pm;      /* hv/devices/acpi_pm.h */
 	struct pit pit;              /* hv/devices/pit.h */
+	struct rtc rtc;              /* hv/devices/rtc.h */
 
 	/* verdict: written once, by whoever claims `stopping` first (vm_stop, vm_fail) */
 	u32 stopping;

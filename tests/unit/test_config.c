@@ -67,6 +67,20 @@ static void test_defaults(void **state)
 	assert_int_equal(suite.vms[0].expect, EXPECT_TIMEOUT);
 }
 
+/* QEMU's pc-testdev is on unless testdev=off; expect=reset. */
+static void test_testdev_and_reset(void **state)
+{
+	char want[32];
+	assert_int_equal(parse("name=a image=a.elf expect=reset\nname=b image=b.elf testdev=off expect=exit:0\n"), 0);
+	assert_true(suite.vms[0].testdev);
+	assert_false(suite.vms[1].testdev);
+	assert_int_equal(suite.vms[0].expect, EXPECT_RESET);
+	config_expect_str(&suite.vms[0], want, sizeof(want));
+	assert_string_equal(want, "reset");
+	expect_error("name=a image=a.elf testdev=maybe expect=exit:0",
+		     "suite.cfg:1: bad value 'maybe' for 'testdev': expected one of off, on");
+}
+
 /* HC_MEMSLOT's pool and the per-VM NX settings (defaults: none, the hypervisor's). */
 static void test_pool_and_nx(void **state)
 {
@@ -137,6 +151,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_load_means_flat),
 		cmocka_unit_test(test_pool_and_nx),
+		cmocka_unit_test(test_testdev_and_reset),
 		cmocka_unit_test(test_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -53,6 +53,9 @@ void vcpu_mp_notify(struct vcpu *t) { notified |= 1u << t->id; }
 /* The devices' clock: tests move it. */
 static u64 now_ns;
 u64 time_now_ns(void) { return now_ns; }
+/* 2026-12-02 12:34:56 UTC (a Wednesday) at now_ns = 0. */
+#define EPOCH_2026 1796214896ull
+u64 wallclock_now(void) { return EPOCH_2026 + now_ns / 1000000000ull; }
 
 
 static struct vm vm;
@@ -195,6 +198,7 @@ static void test_pc_testdev(void **state)
 	io_write(&vm, 0x2000 + 23, 1, 0x80);
 	assert_true(isa_irq_level(&vm, 23));
 	assert_int_equal(vm.stats.unknown_port_writes, 0);
+	assert_int_equal(vm.outcome, VM_RUNNING); /* the IOAPIC's pins are masked at reset */
 
 	pc_testdev_iomem_write(vcpu0, 0xfffe, 8, 0x1122334455667788ull); /* runs over the end: 2 bytes */
 	assert_int_equal(pc_testdev_iomem_read(vcpu0, 0xfffe, 2), 0x7788);
@@ -256,6 +260,59 @@ static void test_acpi_pm(void **state)
 	vm.outcome = VM_RUNNING;
 	io_write(&vm, 0xcf9, 1, 0x06);
 	assert_int_equal(vm.outcome, VM_RESET);
+}
+
+static u8 cmos(u8 index)
+{
+	io_write(&vm, 0x70, 1, index);
+	return (u8)io_read(&vm, 0x71, 1);
+}
+
+static void cmos_set(u8 index, u8 v)
+{
+	io_write(&vm, 0x70, 1, index);
+	io_write(&vm, 0x71, 1, v);
+}
+
+/* The RTC: BCD then binary and 12-hour, setting the time, UIP, flags of C, the memory bytes. */
+static void test_rtc(void **state)
+{
+	now_ns = 0;
+	rtc_reset(&vm);
+	assert_int_equal(cmos(0x00), 0x56);
+	assert_int_equal(cmos(0x02), 0x34);
+	assert_int_equal(cmos(0x04), 0x12);
+	assert_int_equal(cmos(0x07), 0x02);
+	assert_int_equal(cmos(0x08), 0x12);
+	assert_int_equal(cmos(0x09), 0x26);
+	assert_int_equal(cmos(0x32), 0x20);
+	assert_int_equal(cmos(0x06), 4);              /* Wednesday */
+	assert_int_equal(cmos(0x0d), 0x80);
+	cmos_set(0x0b, 0x06);                          /* binary, 24 hours */
+	assert_int_equal(cmos(0x00), 56);
+	cmos_set(0x0b, 0x04);                          /* binary, 12 hours */
+	assert_int_equal(cmos(0x04), 12 | 0x80);       /* 12 PM */
+	cmos_set(0x0b, 0x86);                          /* SET, binary, 24 hours */
+	cmos_set(0x04, 7);
+	cmos_set(0x0b, 0x06);
+	assert_int_equal(cmos(0x04), 7);
+	now_ns += 1000000000ull;
+	assert_int_equal(cmos(0x00), 57);              /* advancing */
+	now_ns = 5 * 1000000000ull - 100000;           /* 100 us before a second: update in progress */
+	assert_true(cmos(0x0a) & 0x80);
+	now_ns += 200000;
+	assert_false(cmos(0x0a) & 0x80);
+	cmos_set(0x0b, 0x06 | 0x10);                   /* UIE */
+	cmos(0x0c);
+	now_ns += 1000000000ull;
+	assert_int_equal(cmos(0x0c) & 0x90, 0x90);     /* UF and IRQF */
+	assert_true(vm.isa_irq.edges[8] >= 1);
+	assert_int_equal(cmos(0x0c), 0);               /* cleared by the read */
+	io_write(&vm, 0x70, 1, 0x80 | 0x34);           /* NMI disable bit kept apart from the index */
+	assert_true(vm.rtc.nmi_disabled);
+	assert_int_equal(io_read(&vm, 0x71, 1), 0);    /* 16 MiB: nothing above 16 MiB */
+	assert_int_equal(cmos(0x17) | cmos(0x18) << 8, 15 * 1024);
+	assert_int_equal(cmos(0x5f), vm.nvcpus - 1);
 }
 
 /* ISA lines reach the 8259 (ExtINT to the vCPUs that take it) and the I/O APIC (IRQ0 on pin 2). */
@@ -325,6 +382,7 @@ int main(void)
 		cmocka_unit_test_setup(test_isa_irq_routing, setup),
 		cmocka_unit_test_setup(test_pit, setup),
 		cmocka_unit_test_setup(test_acpi_pm, setup),
+		cmocka_unit_test_setup(test_rtc, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
