@@ -2,8 +2,8 @@
 # Shows each VM's MMU worker thread (hv/vm/nx_recovery.c) does its two jobs
 # while the VMs run: boots the guest suite with mmu_zap=fast, so every memslot change the
 # guests make through HC_MEMSLOT obsoletes all roots, and checks that the
-# suite still passes, that the worker zapped and freed obsolete roots (and gave
-# the MMU lock up to faulting vCPUs meanwhile: lock breaks), and
+# suite still passes, that the worker zapped and freed obsolete roots (under
+# the read side of mmu_lock: faulting vCPUs go on meanwhile), and
 # that it recovered hugepage-nx's NX-split tables (nx_ratio=1
 # nx_period_ms=100 in suite.cfg) but nothing with NX huge pages off. The
 # statistics are printed before a VM is torn down, so without the worker
@@ -28,8 +28,7 @@ invalidated=$(total "roots invalidated") zapped=$(total "zapped") freed=$(total 
 [ "$freed" -gt 0 ]; check "the worker freed obsolete roots while the VMs ran ($freed)" $?
 # One VM's number after "KEY " on its first mmu statistics line (0 when missing).
 vm_stat() { grep -a "^hv: VM $1: mmu: mapped" "$log" | grep -oE "$2 [0-9]+" | head -n 1 | awk '{ print $NF + 0 }'; }
-breaks=$(vm_stat memslot-live "lock breaks")
-[ "${breaks:-0}" -gt 0 ]; check "the worker's reclaim gave the MMU lock up to memslot-live's faulting vCPUs (${breaks:-none} lock breaks)" $?
+echo "info - memslot-live: MMU lock breaks ($(vm_stat memslot-live "lock breaks"); reclaim holds only the read lock)"
 recovered=$(vm_stat hugepage-nx recovered)
 [ "${recovered:-0}" -gt 0 ]; check "the worker recovered hugepage-nx's split tables (${recovered:-none})" $?
 off=$(vm_stat hugepage-nx-off "nx splits")
