@@ -6,7 +6,10 @@
  *     slave line arrives through the cascade;
  *   - the I/O APIC with the 8259 masked: an edge pin to a chosen vCPU (the
  *     last one), and a level pin whose remote IRR holds it until the EOI and
- *     which arrives again while its line stays high. */
+ *     which arrives again while its line stays high;
+ *   - the timed devices: PIT channel 0 in mode 2 interrupts through the
+ *     8259 on its own, also waking HLT, and the RTC's periodic interrupt
+ *     arrives through I/O APIC pin 8 until register C is read. */
 #include "guest.h"
 #include "apic.h"
 
@@ -19,7 +22,10 @@
 #define LEVEL_VECTOR 0x57
 #define LEVEL_REPEATS 3
 #define SPURIOUS 0xff
-#define TESTS 10
+#define TESTS 13
+#define PIT_VECTOR (PIC_BASE + 0)
+#define RTC_VECTOR 0x58
+#define RTC_PIN 8
 
 static volatile u32 hits[256];
 static volatile u32 hits_on[SMP_MAX_CPUS];
@@ -77,6 +83,20 @@ static void on_level(u8 v, struct irq_frame *f)
 		remote_irr_in_handler++;
 	if (hits[v] == LEVEL_REPEATS)
 		line(LEVEL_PIN, false);
+	apic_eoi();
+}
+
+static void on_pit(u8 v, struct irq_frame *f)
+{
+	hits[v]++;
+	outb(0x20, 0x20);
+}
+
+static void on_rtc(u8 v, struct irq_frame *f)
+{
+	hits[v]++;
+	outb(0x70, 0x0c); /* reading C acknowledges the interrupt and lowers IRQ 8 */
+	(void)inb(0x71);
 	apic_eoi();
 }
 
@@ -159,6 +179,46 @@ static void ioapic_part(u32 cpus)
 	ioapic_write(0x10 + 2 * EDGE_PIN, 1u << 16);
 }
 
+/* PIT channel 0, mode 2, 10 ms, through the 8259; then the RTC's periodic interrupt through the I/O APIC. */
+static void timers_part(void)
+{
+	pic_init(0xfe, 0xff); /* IRQ0 only */
+	irq_set_handler(PIT_VECTOR, on_pit);
+	irq_set_handler(RTC_VECTOR, on_rtc);
+	apic_write(APIC_LVT_LINT0, 0x700);
+	outb(0x43, 0x34);
+	outb(0x40, 11932 & 0xff);
+	outb(0x40, 11932 >> 8);
+	__asm__ volatile("sti");
+	wait_for(&hits[PIT_VECTOR], 3);
+	ok(hits[PIT_VECTOR] >= 3, "PIT channel 0 interrupts on its own through the 8259 (%u)", hits[PIT_VECTOR]);
+	u32 before = hits[PIT_VECTOR];
+	__asm__ volatile("hlt");
+	ok(hits[PIT_VECTOR] > before, "its interrupt wakes HLT");
+	__asm__ volatile("cli");
+	outb(0x43, 0x30); /* mode 0, no count: quiet */
+	outb(0x21, 0xff);
+	apic_write(APIC_LVT_LINT0, LVT_MASKED);
+
+	ioapic_write(0x11 + 2 * RTC_PIN, 0);
+	ioapic_write(0x10 + 2 * RTC_PIN, RTC_VECTOR); /* edge, to vCPU 0 */
+	outb(0x70, 0x0a);
+	outb(0x71, 0x2c); /* 32768 Hz base, rate 12: 16 Hz (an emulator runs a handler in about 1 ms) */
+	outb(0x70, 0x0b);
+	u8 b = inb(0x71);
+	outb(0x70, 0x0b);
+	outb(0x71, b | 0x40); /* PIE */
+	outb(0x70, 0x0c);
+	(void)inb(0x71);
+	__asm__ volatile("sti");
+	wait_for(&hits[RTC_VECTOR], 3);
+	__asm__ volatile("cli");
+	outb(0x70, 0x0b);
+	outb(0x71, b);
+	ioapic_write(0x10 + 2 * RTC_PIN, 1u << 16);
+	ok(hits[RTC_VECTOR] >= 3, "the RTC's periodic interrupt arrives through I/O APIC pin 8 (%u)", hits[RTC_VECTOR]);
+}
+
 void test_main(void)
 {
 	plan(TESTS);
@@ -173,4 +233,5 @@ void test_main(void)
 		bail_out("needs 2 vCPUs");
 	wait_for(&ap_ready, 1);
 	ioapic_part(cpus);
+	timers_part();
 }

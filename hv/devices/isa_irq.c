@@ -2,6 +2,8 @@
 #include "hv/devices/isa_irq.h"
 #include "hv/devices/vpic.h"
 #include "hv/devices/vioapic.h"
+#include "hv/devices/pit.h"
+#include "hv/devices/rtc.h"
 #include "hv/vm/vm.h"
 
 #define ISA_PIC_LINES 16
@@ -23,10 +25,14 @@ static void ioapic_eoi(struct vm *vm, u8 vector)
 	vioapic_eoi(&vm->ioapic, vector);
 }
 
-/* The 8259's INTR went (or may have gone) high: the vCPUs that take it look. */
+/* The 8259's INTR may have changed: when it rose, the vCPUs that take it look.
+ * Only on the rise: a notification makes the vCPU come by before it enters,
+ * and one at every poll of a high output would keep it from ever entering. */
 static void pic_output_changed(struct vm *vm)
 {
-	if (!vpic_output(&vm->pic))
+	bool high = vpic_output(&vm->pic), was = vm->isa_irq.pic_output;
+	vm->isa_irq.pic_output = high;
+	if (!high || was)
 		return;
 	for (u32 i = 0; i < vm->nvcpus; i++)
 		if (vlapic_accepts_extint(&vm->vcpus[i]))
@@ -46,9 +52,9 @@ void isa_irq_set(struct vm *vm, u32 line, bool high)
 	struct isa_irq *irq = &vm->isa_irq;
 	u32 bit = 1u << line;
 
-	if (line >= ISA_IRQ_LINES)
-		return; /* callers pass their own fixed line numbers */
-	if (high && !(irq->level & bit))
+	if (line >= ISA_IRQ_LINES || high == !!(irq->level & bit))
+		return; /* callers pass their own fixed line numbers; an unchanged level is no event */
+	if (high)
 		irq->edges[line]++;
 	irq->level = high ? irq->level | bit : irq->level & ~bit;
 	if (line < ISA_PIC_LINES) {
@@ -89,6 +95,18 @@ u64 isa_ioapic_read(struct vcpu *vcpu, u64 offset, u8 size)
 void isa_ioapic_write(struct vcpu *vcpu, u64 offset, u8 size, u64 value)
 {
 	vioapic_write(&vcpu->vm->ioapic, offset & ~3ull, (u32)value);
+}
+
+void isa_irq_poll_timers(struct vm *vm, u64 now_ns)
+{
+	pit_poll(vm, now_ns);
+	rtc_poll(vm, now_ns);
+}
+
+u64 isa_irq_next_timer(const struct vm *vm)
+{
+	u64 pit = pit_next_ns(vm), rtc = rtc_next_ns(vm);
+	return pit && rtc ? MIN(pit, rtc) : pit | rtc;
 }
 
 bool isa_irq_extint_pending(const struct vcpu *vcpu)

@@ -20,6 +20,7 @@ struct vcpu;
 struct isa_irq {
 	u32 level;            /* bit n: line n is high */
 	u32 edges[ISA_IRQ_LINES]; /* rising edges seen, per line (tests, statistics) */
+	bool pic_output;      /* the 8259's INTR as last seen */
 	bool pic_int;         /* the master PIC's INT output (hv/devices/apic_bus.h) */
 };
 
@@ -36,6 +37,11 @@ u32 isa_pic_read(struct vm *vm, u16 port, u8 size);
 void isa_pic_write(struct vm *vm, u16 port, u8 size, u32 value);
 u64 isa_ioapic_read(struct vcpu *vcpu, u64 offset, u8 size);
 void isa_ioapic_write(struct vcpu *vcpu, u64 offset, u8 size, u64 value);
+
+/* The timed ISA devices (PIT channel 0, RTC) up to now; when the next of
+ * their interrupts is due (ns), 0 when none can come. */
+void isa_irq_poll_timers(struct vm *vm, u64 now_ns);
+u64 isa_irq_next_timer(const struct vm *vm);
 
 /* For the entry path: the 8259 has an interrupt for this vCPU; its INTA cycle (the vector). */
 bool isa_irq_extint_pending(const struct vcpu *vcpu);

@@ -64,10 +64,48 @@ void pit_reset(struct vm *vm)
 		vm->pit.ch[i] = (struct pit_channel){ .mode = 0, .rw = 3, .reload = 65536, .gate = i != 2 };
 }
 
-/* Channel 0's output is IRQ 0: its level, as of now. */
+static bool periodic(const struct pit_channel *c)
+{
+	return c->counting && c->mode != 0;
+}
+
+/* Channel 0's output is IRQ 0: mode 0 as a level, modes 2 and 3 as one edge per period. */
 static void update_irq0(struct vm *vm, u64 now)
 {
-	isa_irq_set(vm, 0, pit_output_at(&vm->pit.ch[0], now));
+	struct pit_channel *c = &vm->pit.ch[0];
+	if (!periodic(c)) {
+		bool out = pit_output_at(c, now);
+		vm->pit.irq0_periods = c->counting && out; /* mode 0: terminal count reached */
+		isa_irq_set(vm, 0, out);
+		return;
+	}
+	u64 periods = elapsed(c, now) / c->reload;
+	if (periods != vm->pit.irq0_periods) {
+		vm->pit.irq0_periods = periods;
+		isa_irq_set(vm, 0, true);
+		isa_irq_set(vm, 0, false);
+	}
+}
+
+void pit_poll(struct vm *vm, u64 now_ns)
+{
+	update_irq0(vm, now_ns);
+}
+
+/* ns after start_ns at which `ticks` PIT ticks have passed (rounded up). */
+static u64 ns_after(u64 ticks)
+{
+	return ticks / PIT_HZ * NSEC_PER_SEC + ((ticks % PIT_HZ) * NSEC_PER_SEC + PIT_HZ - 1) / PIT_HZ;
+}
+
+u64 pit_next_ns(const struct vm *vm)
+{
+	const struct pit_channel *c = &vm->pit.ch[0];
+	if (!c->counting || !c->gate)
+		return 0;
+	if (c->mode == 0) /* the output rises once, at terminal count */
+		return vm->pit.irq0_periods ? 0 : c->start_ns + ns_after(c->reload - c->frozen_ticks);
+	return c->start_ns + ns_after((vm->pit.irq0_periods + 1) * (u64)c->reload - c->frozen_ticks);
 }
 
 static void load(struct pit_channel *c, u32 value, u64 now)
@@ -77,6 +115,14 @@ static void load(struct pit_channel *c, u32 value, u64 now)
 	c->frozen_ticks = 0;
 	c->counting = true;
 	c->null_count = false;
+}
+
+/* A load restarts channel 0's periods. */
+static void load_channel(struct vm *vm, struct pit_channel *c, u32 value, u64 now)
+{
+	load(c, value, now);
+	if (c == &vm->pit.ch[0])
+		vm->pit.irq0_periods = 0;
 }
 
 static u8 status_byte(const struct pit_channel *c, u64 now)
@@ -136,19 +182,19 @@ static void command(struct vm *vm, u8 v, u64 now)
 	c->count_latched = c->status_latched = false;
 }
 
-static void write_count(struct pit_channel *c, u8 v, u64 now)
+static void write_count(struct vm *vm, struct pit_channel *c, u8 v, u64 now)
 {
 	if (c->rw == 1) {
-		load(c, v, now);
+		load_channel(vm, c, v, now);
 	} else if (c->rw == 2) {
-		load(c, (u32)v << 8, now);
+		load_channel(vm, c, (u32)v << 8, now);
 	} else if (!c->write_high) {
 		c->write_low = v;
 		c->write_high = true;
 		c->null_count = true;
 	} else {
 		c->write_high = false;
-		load(c, c->write_low | (u32)v << 8, now);
+		load_channel(vm, c, c->write_low | (u32)v << 8, now);
 	}
 }
 
@@ -185,7 +231,7 @@ void pit_write(struct vm *vm, u16 port, u8 size, u32 value)
 	if (port == PIT_PORT_COMMAND)
 		command(vm, (u8)value, now);
 	else
-		write_count(&vm->pit.ch[port - PIT_PORT_FIRST], (u8)value, now);
+		write_count(vm, &vm->pit.ch[port - PIT_PORT_FIRST], (u8)value, now);
 	update_irq0(vm, now);
 }
 

@@ -4,9 +4,9 @@
  * kernels use them to calibrate their TSC. Counters run at 1.193182 MHz of
  * the host's clock. Modes 0, 2 and 3 in binary; the counter latch and
  * read-back commands. A mode or BCD counting not provided stops the VM
- * naming it. Channel 0's output is ISA IRQ 0 (hv/devices/isa_irq.h): its
- * level is driven when the guest touches the PIT; timed interrupts wait for
- * a per-VM timer and the interrupt controllers (GUEST-PLATFORM.md).
+ * naming it. Channel 0's output is ISA IRQ 0 (hv/devices/isa_irq.h): in
+ * mode 0 its level, in modes 2 and 3 one edge per period, raised when a vCPU
+ * of the VM polls (pit_poll) and at the deadline pit_next_ns() names.
  */
 #ifndef HV_PIT_H
 #define HV_PIT_H
@@ -41,6 +41,7 @@ struct pit_channel {
 struct pit {
 	struct pit_channel ch[3];
 	u8 port_b;          /* bits 0 (gate 2) and 1 (speaker) as written */
+	u64 irq0_periods;   /* channel 0's periods already raised on IRQ 0 (mode 0: 1 once at terminal count) */
 };
 
 void pit_reset(struct vm *vm);
@@ -50,6 +51,10 @@ u32 pit_port_b_read(struct vm *vm, u16 port, u8 size);
 void pit_port_b_write(struct vm *vm, u16 port, u8 size, u32 value);
 
 /* For tests: a channel's count and output at `now_ns`. */
+/* Brings IRQ 0 up to now: periods that passed since the last poll are one edge (coalesced, as missed APIC ticks are). */
+void pit_poll(struct vm *vm, u64 now_ns);
+/* When IRQ 0 next changes (ns, time_now_ns clock); 0 when it never will. */
+u64 pit_next_ns(const struct vm *vm);
 u16 pit_count_at(const struct pit_channel *c, u64 now_ns);
 bool pit_output_at(const struct pit_channel *c, u64 now_ns);
 

@@ -134,6 +134,28 @@ static void update_flags(struct vm *vm, u64 now)
 	isa_irq_set(vm, RTC_IRQ, c & C_IRQF);
 }
 
+void rtc_poll(struct vm *vm, u64 now_ns)
+{
+	update_flags(vm, now_ns);
+}
+
+u64 rtc_next_ns(const struct vm *vm)
+{
+	const struct rtc *r = &vm->rtc;
+	u8 enabled = r->ram[REG_B] & (C_PF | C_AF | C_UF);
+	u64 last = r->flags_checked_ns, period = periodic_ns(r), next = 0;
+
+	if (!enabled || (r->ram[REG_C] & C_IRQF))
+		return 0; /* nothing enabled, or IRQ 8 is already up until C is read */
+	if (enabled & (C_AF | C_UF))
+		next = (last / NSEC_PER_SEC + 1) * NSEC_PER_SEC;
+	if ((enabled & C_PF) && period) {
+		u64 p = (last / period + 1) * period;
+		next = next ? MIN(next, p) : p;
+	}
+	return next;
+}
+
 static u8 read_time(struct vm *vm, u8 index)
 {
 	const struct rtc *r = &vm->rtc;

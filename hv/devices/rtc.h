@@ -30,6 +30,10 @@ struct rtc {
 };
 
 void rtc_reset(struct vm *vm);
+/* Brings C's flags and IRQ 8 up to now (periodic, alarm, update-ended). */
+void rtc_poll(struct vm *vm, u64 now_ns);
+/* When an enabled RTC interrupt is next due (ns), 0 when none can come. */
+u64 rtc_next_ns(const struct vm *vm);
 u32 rtc_read(struct vm *vm, u16 port, u8 size);
 void rtc_write(struct vm *vm, u16 port, u8 size, u32 value);
 

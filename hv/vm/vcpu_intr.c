@@ -20,7 +20,7 @@ bool vcpu_intr_wakes_hlt(const struct vcpu *vcpu)
 
 bool vcpu_intr_timer_can_wake(const struct vcpu *vcpu)
 {
-	return guest_if(vcpu) && vlapic_timer_next(vcpu);
+	return guest_if(vcpu) && (vlapic_timer_next(vcpu) || (vcpu->id == 0 && isa_irq_next_timer(vcpu->vm)));
 }
 
 static void inject_nmi(struct vcpu *vcpu)
@@ -53,13 +53,26 @@ static void inject_irq(struct vcpu *vcpu, int apic_vector)
 	vendor->inject_event(vcpu, &ev);
 }
 
+/* The earlier of two deadlines, 0 meaning none. */
+static u64 earlier(u64 a, u64 b)
+{
+	return a && b ? MIN(a, b) : a | b;
+}
+
 bool vcpu_intr_prepare(struct vcpu *vcpu, u64 *timer_ns)
 {
-	vlapic_timer_poll(vcpu, time_now_ns());
+	u64 now = time_now_ns();
+	vlapic_timer_poll(vcpu, now);
+	isa_irq_poll_timers(vcpu->vm, now);
 	if (vcpu->mp_state == VCPU_HALTED && vcpu_intr_wakes_hlt(vcpu))
 		vcpu->mp_state = VCPU_RUNNABLE;
 	bool run = vcpu->mp_state == VCPU_RUNNABLE;
 	*timer_ns = run || vcpu_intr_timer_can_wake(vcpu) ? vlapic_timer_next(vcpu) : 0;
+	/* The PIT and the RTC interrupt the BSP (through the 8259, or the I/O APIC as
+	 * firmware routes them): it wakes and exits for them; other vCPUs see them
+	 * when they next come by. */
+	if (vcpu->id == 0 && (run || vcpu_intr_timer_can_wake(vcpu)))
+		*timer_ns = earlier(*timer_ns, isa_irq_next_timer(vcpu->vm));
 	if (!run)
 		return false;
 	if (vcpu->lapic.nmi_pending)
