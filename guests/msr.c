@@ -270,7 +270,7 @@ static void efer_rules(void)
 
 void test_main(void)
 {
-	plan(23 + 3 * ARRAY_SIZE(pc_msrs));
+	plan(24 + 3 * ARRAY_SIZE(pc_msrs));
 	u64 apic = rdmsr(MSR_APIC_BASE);
 	ok((apic & ~0xFFFull) == 0xFEE00000u && (apic & APIC_BASE_BSP) && (apic & APIC_BASE_ENABLE),
 	   "IA32_APIC_BASE: base 0xFEE00000, BSP, enabled (0x%llx)", (unsigned long long)apic);
@@ -288,6 +288,12 @@ void test_main(void)
 	round_trip(MSR_SYSENTER_ESP, "SYSENTER_ESP", 0x80001000u); /* 32 bits: AMD keeps no more */
 	round_trip(MSR_SYSENTER_EIP, "SYSENTER_EIP", 0x80002000u);
 	round_trip(MSR_PAT, "PAT", 0x0007010600070106ull); /* WT entries made WC */
+	u64 eip = rdmsr(MSR_SYSENTER_EIP), esp = rdmsr(MSR_SYSENTER_ESP);
+	ok(wrmsr_safe(MSR_SYSENTER_EIP, 0x8000000000001000ull) == EXC_GP &&
+	   wrmsr_safe(MSR_SYSENTER_ESP, 0x0000800000000000ull) == EXC_GP,
+	   "hv: non-canonical SYSENTER_EIP/ESP raise #GP (VT-x could not enter with them)");
+	wrmsr(MSR_SYSENTER_EIP, eip);
+	wrmsr(MSR_SYSENTER_ESP, esp);
 	tsc_aux();
 	segment_bases_take_effect();
 

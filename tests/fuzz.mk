@@ -30,7 +30,8 @@ check: check-fuzz-host
 check-fuzz-host: $(FUZZ_BINS)
 	@for t in $(FUZZ_NAMES); do \
 		d=$$(mktemp -d) && \
-		$(BUILD)/fuzz/$$t -runs=$(FUZZ_RUNS) -seed=1 $$d tests/fuzz/corpus/$$t > $(BUILD)/fuzz/$$t.log 2>&1; \
+		$(BUILD)/fuzz/$$t -runs=$(FUZZ_RUNS) -seed=1 -artifact_prefix=$(BUILD)/fuzz/$$t- $$d tests/fuzz/corpus/$$t \
+			> $(BUILD)/fuzz/$$t.log 2>&1; \
 		rc=$$?; rm -rf $$d; \
 		if [ $$rc -ne 0 ]; then tail -20 $(BUILD)/fuzz/$$t.log; echo "fuzz-host: $$t FAILED"; exit 1; fi; \
 		echo "fuzz-host: $$t: $(FUZZ_RUNS) inputs, no finding"; \
@@ -39,7 +40,8 @@ fuzz: fuzz-host
 fuzz-host: $(FUZZ_BINS)
 	@for t in $(FUZZ_NAMES); do \
 		mkdir -p $(BUILD)/fuzz/$$t-corpus && \
-		$(BUILD)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/$$t-corpus tests/fuzz/corpus/$$t \
+		$(BUILD)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(BUILD)/fuzz/$$t- \
+			$(BUILD)/fuzz/$$t-corpus tests/fuzz/corpus/$$t \
 			> $(BUILD)/fuzz/$$t.log 2>&1 || { tail -20 $(BUILD)/fuzz/$$t.log; echo "fuzz-host: $$t FAILED"; exit 1; }; \
 		echo "fuzz-host: $$t: $$(grep -o 'Done [0-9]* runs' $(BUILD)/fuzz/$$t.log), no finding"; \
 	done

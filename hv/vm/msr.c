@@ -159,7 +159,10 @@ static bool vendor_msr_write(struct vcpu *vcpu, u32 index, u64 value)
 {
 	if (index == MSR_PAT && !pat_valid(value))
 		return false;
-	if ((index == MSR_LSTAR || index == MSR_CSTAR || index == MSR_KERNEL_GS_BASE) && !canonical(value))
+	/* Non-canonical: #GP, as on Intel; VT-x would refuse to enter with such a SYSENTER_ESP/EIP
+	 * (found by the guest fuzzer: VM-entry failure, invalid guest state). */
+	if ((index == MSR_LSTAR || index == MSR_CSTAR || index == MSR_KERNEL_GS_BASE ||
+	     index == MSR_SYSENTER_ESP || index == MSR_SYSENTER_EIP) && !canonical(value))
 		return false;
 	if (index == MSR_SFMASK && (value >> 32))
 		return false;
