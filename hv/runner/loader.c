@@ -5,6 +5,7 @@
 #include "hv/console/printf.h"
 #include "kstring.h"
 #include "hv/runner/multiboot_info.h"
+#include "hv/runner/linux_loader.h"
 #include "x86.h"
 
 #define LOADER_GDT 0x1000ull
@@ -169,6 +170,12 @@ int loader_load(struct vm *vm, const struct boot_info *bi, char *err, size_t err
 		write_gdt(vm);
 	if (plan.mode == GUEST_MODE_LONG64)
 		cr3 = write_identity_paging(vm);
+	if (plan.kind == GUEST_IMAGE_LINUX)
+		return linux_load(vm, bi, img, cr3, err, errlen);
+	if (cfg->initrd[0]) {
+		ksnprintf(err, errlen, "image '%s': initrd= needs a Linux kernel", cfg->image);
+		return -1;
+	}
 	vcpu_reset(&vm->vcpus[0], plan.mode, plan.entry, cr3);
 	if (plan.kind == GUEST_IMAGE_MULTIBOOT)
 		return load_multiboot(vm, bi, &plan, err, errlen);

@@ -10,6 +10,8 @@
  *           4 page directories of 2 MiB pages covering 4 GiB (to 0x7fff)
  *   0x9000  Multiboot information, command line, module list (to 0x9fff)
  *   modules: page-aligned, after the highest byte the image loads
+ * A Linux bzImage goes through hv/runner/linux_loader.h (same GDT place and
+ * page tables; its command line and zero page at 0x8000 and 0x9000).
  */
 #ifndef HV_LOADER_H
 #define HV_LOADER_H
