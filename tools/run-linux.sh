@@ -46,7 +46,7 @@ else
 	timeout_ms=$(( (TIMEOUT - 60) * 1000 ))
 	[ "$mode" = shell ] && timeout_ms=0
 	expect=exit:0
-	printf 'name=linux image=bzImage kind=linux initrd=initramfs.cpio.gz mem=%sM cpus=%s timeout_ms=%s expect=%s args="%s"\n' \
+	printf 'name=linux image=bzImage kind=linux initrd=initramfs.cpio.gz mem=%sM cpus=%s timeout_ms=%s expect=%s console_input=on args="%s"\n' \
 		"$MEM_MIB" "$CPUS" "$timeout_ms" "$expect" "$kargs" >"$dir/linux.cfg"
 	qemu_mem=$(( MEM_MIB + 512 ))M
 	if [ "$mode" = shell ]; then

@@ -2,6 +2,7 @@
 #include "hv/vm/vm.h"
 #include "hv/vm/vm_memory.h"
 #include "hv/vm/exit_dispatch.h"
+#include "hv/vm/console_input.h"
 #include "hv/console/console.h"
 #include "hv/console/printf.h"
 #include "mm/page_alloc.h"
@@ -111,6 +112,8 @@ bool vm_start(struct vm *vm, struct thread *waiter)
 		}
 		__atomic_store_n(&vcpu->thread, t, __ATOMIC_RELEASE);
 	}
+	if (!console_input_start(vm))
+		vm_fail(&vm->vcpus[0], "out of memory for the console input thread");
 	return true;
 }
 
@@ -134,6 +137,7 @@ void vm_join(struct vm *vm)
 			kthread_join(t);
 		vm->vcpus[i].thread = NULL;
 	}
+	console_input_stop(vm);
 	guest_console_flush(vm);
 }
 

@@ -50,6 +50,7 @@ struct vm {
 	/* devices */
 	struct guest_console console;
 	struct uart uart;
+	struct thread *input_thread; /* feeds uart from the operator's keyboard (hv/vm/console_input.h) */
 	struct fw_cfg fw_cfg;
 	u8 pic_mask[2];              /* 0x21, 0xA1 */
 	u32 pci_addr;                /* 0xCF8 latch */

@@ -53,6 +53,11 @@ static void test_linux_keys(void **state)
 	assert_int_equal(suite.vms[0].kind, GUEST_IMAGE_LINUX);
 	assert_string_equal(suite.vms[0].initrd, "initramfs.cpio.gz");
 	assert_string_equal(suite.vms[0].args, "console=ttyS0 quiet");
+	assert_int_equal(suite.vms[0].console_input, 0); /* off unless asked */
+	assert_int_equal(parse("name=l image=bzImage console_input=on expect=exit:0"), 0);
+	assert_int_equal(suite.vms[0].console_input, 1);
+	expect_error("name=l image=bzImage console_input=yes expect=exit:0",
+		     "suite.cfg:1: bad value 'yes' for 'console_input': expected one of off, on");
 	assert_int_equal(parse("name=l image=bzImage initrd=i.gz expect=exit:0"), 0); /* detected at load */
 	expect_error("name=l image=bzImage kind=linux module=m expect=exit:0",
 		     "suite.cfg:1: module= is for multiboot images: a Linux kernel takes initrd=");
