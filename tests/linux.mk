@@ -24,3 +24,10 @@ check-linux: all $(LINUX_IMAGES)
 # The same checks on plain QEMU (-kernel): the reference every guest must pass.
 check-linux-plain: $(LINUX_IMAGES)
 	BUILD=$(BUILD) PLAIN=1 tools/run-linux.sh check
+
+# Keys typed on the hypervisor's console reach the VM that owns console input
+# (tests/console-input, tools/check-console-input.sh): part of check-svm.
+.PHONY: check-svm-console-input
+check-svm: check-svm-console-input
+check-svm-console-input: all
+	BUILD=$(BUILD) tools/check-console-input.sh
