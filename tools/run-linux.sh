@@ -35,7 +35,8 @@ if [ -n "$PLAIN" ]; then
 		-append "$kargs" -device isa-debug-exit,iobase=0xf4,iosize=4 -display none -net none \
 		-no-reboot "${serial[@]}"
 	rc=$?
-	status=$((rc & 1 ? rc >> 1 : 125))
+	# isa-debug-exit: (status << 1) | 1; 0: the kernel powered the machine off (ACPI S5)
+	status=$((rc & 1 ? rc >> 1 : rc == 0 ? 0 : 125))
 	[ $rc -eq 124 ] && status=124
 else
 	# The VM's images and its one-line config, shipped as the guest images.
