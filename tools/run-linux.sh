@@ -47,8 +47,10 @@ else
 	timeout_ms=$(( (TIMEOUT - 60) * 1000 ))
 	[ "$mode" = shell ] && timeout_ms=0
 	expect=exit:0
-	printf 'name=linux image=bzImage kind=linux initrd=initramfs.cpio.gz mem=%sM cpus=%s timeout_ms=%s expect=%s console_input=on args="%s"\n' \
-		"$MEM_MIB" "$CPUS" "$timeout_ms" "$expect" "$kargs" >"$dir/linux.cfg"
+	input=off # the shell's VM owns the keyboard (and prints raw, without the [linux] prefix)
+	[ "$mode" = shell ] && input=on
+	printf 'name=linux image=bzImage kind=linux initrd=initramfs.cpio.gz mem=%sM cpus=%s timeout_ms=%s expect=%s console_input=%s args="%s"\n' \
+		"$MEM_MIB" "$CPUS" "$timeout_ms" "$expect" "$input" "$kargs" >"$dir/linux.cfg"
 	qemu_mem=$(( MEM_MIB + 512 ))M
 	if [ "$mode" = shell ]; then
 		INTERACTIVE=1 GUESTS=$dir ARGS="config=linux.cfg console=serial" MEM=$qemu_mem LOG=$log \

@@ -48,7 +48,9 @@ bool console_input_start(struct vm *vm)
 		__atomic_store_n(&owner, NULL, __ATOMIC_RELEASE);
 		return false;
 	}
-	kprintf("hv: VM %s: owns console input (keys typed here go to its COM1)\n", vm->name);
+	vm->console.raw = true;
+	kprintf("hv: VM %s: owns console input (keys typed here go to its COM1; its output is shown raw)\n",
+		vm->name);
 	return true;
 }
 

@@ -14,7 +14,8 @@
 
 struct vm;
 
-/* At the VM's start: takes console input when its config asks and nobody has it. False: out of memory. */
+/* At the VM's start, before its vCPUs run: takes console input when its config asks and
+ * nobody has it (its console is then raw, hv/vm/guest_console.h). False: out of memory. */
 bool console_input_start(struct vm *vm);
 /* After the VM stopped: waits for its worker and gives console input back. */
 void console_input_stop(struct vm *vm);

@@ -9,7 +9,8 @@ static void emit_line(struct vm *vm)
 {
 	struct guest_console *c = &vm->console;
 
-	kprintf("[%s] %.*s\n", vm->name, (int)c->len, c->line);
+	if (!c->raw) /* raw bytes went out as they came */
+		kprintf("[%s] %.*s\n", vm->name, (int)c->len, c->line);
 	tap_line(&vm->tap, c->line, c->len);
 	c->len = 0;
 }
@@ -18,6 +19,8 @@ void guest_console_write(struct vm *vm, const char *buf, size_t len)
 {
 	struct guest_console *c = &vm->console;
 
+	if (c->raw)
+		console_write(buf, len);
 	for (size_t i = 0; i < len; i++) {
 		char ch = buf[i];
 		if (ch == '\n') {

@@ -95,6 +95,8 @@ static u32 next_vcpu_cpu(void)
 
 bool vm_start(struct vm *vm, struct thread *waiter)
 {
+	bool input = console_input_start(vm); /* first: the vCPUs' first bytes already go out raw */
+
 	vm->waiter = waiter;
 	vm->vcpus_running = vm->nvcpus;
 	for (u32 i = 0; i < vm->nvcpus; i++) {
@@ -112,7 +114,7 @@ bool vm_start(struct vm *vm, struct thread *waiter)
 		}
 		__atomic_store_n(&vcpu->thread, t, __ATOMIC_RELEASE);
 	}
-	if (!console_input_start(vm))
+	if (!input)
 		vm_fail(&vm->vcpus[0], "out of memory for the console input thread");
 	return true;
 }
