@@ -9,10 +9,11 @@ FAILS_FILES := $(TEST_IMG_OUT)/suite-fails.cfg $(TEST_IMG_OUT)/fails-halt.bin \
 	$(TEST_IMG_OUT)/fails-stray-mmio.bin $(TEST_IMG_OUT)/fails-illegal-ipi.bin \
 	$(TEST_IMG_OUT)/fails-loops.bin
 REINJECT_FILES := $(TEST_IMG_OUT)/reinject.bin $(TEST_IMG_OUT)/reinject.cfg
+INPUT_FILES := $(TEST_IMG_OUT)/uart-echo.bin $(TEST_IMG_OUT)/console-input.cfg
 BENCH_FILES := $(TEST_IMG_OUT)/bench-exits.bin $(TEST_IMG_OUT)/bench-idle.bin $(TEST_IMG_OUT)/bench-smp.bin \
 	$(TEST_IMG_OUT)/bench-exits.cfg $(TEST_IMG_OUT)/bench-idle.cfg $(TEST_IMG_OUT)/bench-smp.cfg \
 	$(TEST_IMG_OUT)/bench-irq.cfg
-all: $(FAILS_FILES) $(REINJECT_FILES) $(BENCH_FILES)
+all: $(FAILS_FILES) $(REINJECT_FILES) $(INPUT_FILES) $(BENCH_FILES)
 
 $(TEST_IMG_OUT)/suite-fails.cfg: tests/suite-fails/suite-fails.cfg
 	@mkdir -p $(dir $@)
@@ -25,6 +26,14 @@ $(TEST_IMG_OUT)/reinject.bin: tests/reinject/reinject.asm
 	@mkdir -p $(dir $@)
 	$(NASM) -f bin -o $@ $<
 $(TEST_IMG_OUT)/reinject.cfg: tests/reinject/reinject.cfg
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+# Console input (tools/check-console-input.sh).
+$(TEST_IMG_OUT)/uart-echo.bin: tests/console-input/uart-echo.asm
+	@mkdir -p $(dir $@)
+	$(NASM) -f bin -o $@ $<
+$(TEST_IMG_OUT)/console-input.cfg: tests/console-input/console-input.cfg
 	@mkdir -p $(dir $@)
 	cp $< $@
 

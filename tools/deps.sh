@@ -4,7 +4,7 @@
 set -euo pipefail
 PKGS=(gcc make gnu-efi nasm ovmf qemu-system-x86 bochs bochsbios vgabios
       grub-pc-bin grub-common xorriso mtools dosfstools libcmocka-dev gdb
-      fdisk python3 clang libcapstone-dev)
+      fdisk python3 clang libcapstone-dev cpio)
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

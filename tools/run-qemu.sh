@@ -5,6 +5,8 @@
 #   QUIET=1 (console only to the log; its tail is shown on failure),
 #   QEMU_EXTRA (more QEMU options, e.g. "-s -S" for make debug),
 #   DISK (boot this disk image as is, e.g. make usb's, instead of a fresh ESP),
+#   INTERACTIVE=1 (the terminal's keys reach the hypervisor's COM1; Ctrl-A x quits,
+#   Ctrl-A c is QEMU's monitor),
 #   GUESTS (the folder of guest images to ship; $BUILD/guests/out).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -40,6 +42,12 @@ mkdir -p "$(dirname "$LOG")"
 : >"$LOG"
 serial=(-chardev "stdio,id=com1,signal=off,logfile=$LOG" -serial chardev:com1)
 [ -n "$QUIET" ] && serial=(-chardev "file,id=com1,path=$LOG" -serial chardev:com1)
+input=/dev/null
+if [ -n "${INTERACTIVE:-}" ]; then
+	serial=(-chardev "stdio,id=com1,mux=on,signal=off,logfile=$LOG" -serial chardev:com1
+		-mon chardev=com1,mode=readline)
+	input=/dev/stdin
+fi
 
 # shellcheck disable=SC2086
 timeout --foreground -k 5 "$TIMEOUT" qemu-system-x86_64 -machine q35 "${accel[@]}" -m "$MEM" -smp "$SMP" \
@@ -47,7 +55,7 @@ timeout --foreground -k 5 "$TIMEOUT" qemu-system-x86_64 -machine q35 "${accel[@]
 	-drive "if=pflash,format=raw,file=$work/vars.fd" \
 	-drive "format=raw,file=$DISK,snapshot=on" \
 	-device isa-debug-exit,iobase=0xf4,iosize=4 \
-	"${serial[@]}" -display none -monitor none -net none -no-reboot $QEMU_EXTRA </dev/null
+	"${serial[@]}" -display none -monitor none -net none -no-reboot $QEMU_EXTRA <"$input"
 rc=$?
 
 # isa-debug-exit makes QEMU exit with (status << 1) | 1; anything else means

@@ -1,4 +1,4 @@
-/* COM1 driver: polled output only (the hypervisor never reads its own console). */
+/* COM1 driver: polled output, and polled input for the VM that owns it (hv/vm/console_input.h). */
 #include "hv/console/serial.h"
 #include "hv/cpu/cpu.h"
 
@@ -12,6 +12,7 @@
 #define REG_SCRATCH 7
 #define LCR_DLAB 0x80
 #define LCR_8N1 0x03
+#define LSR_DATA_READY 0x01
 #define LSR_THR_EMPTY 0x20
 #define LSR_TX_IDLE 0x40
 /* Bounded waits: a wedged or absent UART must not hang the hypervisor. */
@@ -63,4 +64,11 @@ void serial_drain(void)
 		return;
 	for (int i = 0; i < SERIAL_SPIN_LIMIT && !(inb(COM1 + REG_LSR) & LSR_TX_IDLE); i++)
 		cpu_relax();
+}
+
+int serial_getc(void)
+{
+	if (!present || !(inb(COM1 + REG_LSR) & LSR_DATA_READY))
+		return -1;
+	return inb(COM1 + REG_DATA);
 }

@@ -9,5 +9,7 @@ bool serial_init(void);
 void serial_write(const char *s, size_t n);
 /* Waits until the transmitter is empty, so nothing is lost when the machine stops. */
 void serial_drain(void);
+/* A byte received, or -1 when none waits (polled: the UART's interrupts stay off). */
+int serial_getc(void);
 
 #endif

@@ -5,7 +5,7 @@
 #include "kstring.h"
 
 /* In the order of enum guest_image_kind and enum guest_cpu_mode (hv/runner/guest_image.h). */
-static const char *const kind_names[] = { "detect", "flat", "elf", "multiboot", NULL };
+static const char *const kind_names[] = { "detect", "flat", "elf", "multiboot", "linux", NULL };
 static const char *const mode_names[] = { "real", "prot32", "long64", NULL };
 static const char *const off_on_names[] = { "off", "on", NULL }; /* index = the value */
 
@@ -82,7 +82,8 @@ static const char *check_line(const struct vm_config *cfg, bool has_mode, bool h
 		return "bad value for 'pool': expected a multiple of 4K";
 	if ((cfg->kind == GUEST_IMAGE_FLAT || has_mode || has_load) && (!has_mode || !has_load))
 		return "a flat image needs mode= and load=";
-	if ((cfg->kind == GUEST_IMAGE_ELF || cfg->kind == GUEST_IMAGE_MULTIBOOT) && (has_mode || has_load || has_entry))
+	if ((cfg->kind == GUEST_IMAGE_ELF || cfg->kind == GUEST_IMAGE_MULTIBOOT || cfg->kind == GUEST_IMAGE_LINUX) &&
+	    (has_mode || has_load || has_entry))
 		return "mode=, load= and entry= are for flat images only";
 	if (has_entry && !has_load)
 		return "entry= needs load= (a flat image)";
@@ -91,7 +92,11 @@ static const char *check_line(const struct vm_config *cfg, bool has_mode, bool h
 	if (has_load && cfg->mode != GUEST_MODE_LONG64 && cfg->entry > 0xffffffffu)
 		return "a 16/32-bit entry must be below 4 GiB";
 	if ((cfg->args[0] || cfg->nmodules) && (cfg->kind == GUEST_IMAGE_ELF || cfg->kind == GUEST_IMAGE_FLAT || has_load))
-		return "args= and module= need a multiboot image";
+		return "args= and module= need a multiboot image (or args= a Linux kernel)";
+	if (cfg->nmodules && cfg->kind == GUEST_IMAGE_LINUX)
+		return "module= is for multiboot images: a Linux kernel takes initrd=";
+	if (cfg->initrd[0] && cfg->kind != GUEST_IMAGE_LINUX && cfg->kind != GUEST_IMAGE_DETECT)
+		return "initrd= needs a Linux kernel (kind=linux)";
 	if (cfg->expect == EXPECT_TIMEOUT && !cfg->timeout_ms)
 		return "expect=timeout needs a time limit (timeout_ms= above 0)";
 	return NULL;
@@ -117,6 +122,8 @@ static int parse_line(const char *line, size_t len, struct vm_config *cfg,
 		{ .name = "entry", .type = CMDLINE_UINT, .dest = &entry, .min = 0, .max = CONFIG_ADDR_MAX },
 		{ .name = "args", .type = CMDLINE_STRING, .dest = cfg->args, .size = sizeof(cfg->args) },
 		{ .name = "module", .type = CMDLINE_CALLBACK, .fn = add_module, .ctx = cfg },
+		{ .name = "initrd", .type = CMDLINE_STRING, .dest = cfg->initrd, .size = sizeof(cfg->initrd) },
+		{ .name = "console_input", .type = CMDLINE_ENUM, .dest = &cfg->console_input, .choices = off_on_names },
 		{ .name = "expect", .type = CMDLINE_CALLBACK, .fn = parse_expect, .ctx = cfg, .flags = CMDLINE_REQUIRED },
 		{ .name = "pool", .type = CMDLINE_SIZE, .dest = &pool, .min = 0, .max = CONFIG_POOL_MAX },
 		{ .name = "nx_huge_pages", .type = CMDLINE_ENUM, .dest = &nx, .choices = off_on_names },

@@ -31,7 +31,9 @@ struct vm_config {
 	enum guest_image_kind kind;
 	enum guest_cpu_mode mode;            /* flat images only */
 	u64 load, entry;                /* flat images only; entry defaults to load */
-	char args[CONFIG_ARGS_MAX];     /* appended to the name in the multiboot command line */
+	char args[CONFIG_ARGS_MAX];     /* appended to the name in the multiboot command line; Linux: its command line */
+	char initrd[BOOT_NAME_MAX];
+	u32 console_input;              /* 1: keys typed on the hypervisor's console go to this VM (hv/vm/console_input.h) */     /* Linux only: the initrd among the boot images, "" = none */
 	u32 nmodules;
 	char modules[CONFIG_MAX_MODULES][BOOT_NAME_MAX];
 	enum expect_kind expect;

@@ -4,6 +4,7 @@
  * RAM and the other segments (add_segment).
  */
 #include "hv/runner/guest_image.h"
+#include "hv/runner/linux_boot.h"
 #include "kstring.h"
 #include "hv/console/printf.h"
 
@@ -352,6 +353,19 @@ static int parse_flat(struct parser *ps)
 	return 0;
 }
 
+/* --- Linux --- */
+
+/* Only the header is checked here: placing the kernel needs the initrd and command line. */
+static int parse_linux(struct parser *ps)
+{
+	struct linux_header h;
+
+	if (linux_parse_header(ps->img, ps->size, &h, ps->err, ps->errlen))
+		return -1;
+	ps->plan->mode = h.xloadflags & LINUX_XLF_KERNEL_64 ? GUEST_MODE_LONG64 : GUEST_MODE_PROT32;
+	return 0;
+}
+
 /* --- the plan --- */
 
 int guest_image_plan(const u8 *image, u64 size, const struct guest_image_params *p,
@@ -365,7 +379,10 @@ int guest_image_plan(const u8 *image, u64 size, const struct guest_image_params 
 	if (kind == GUEST_IMAGE_DETECT || kind == GUEST_IMAGE_MULTIBOOT)
 		mb = find_multiboot_header(&ps);
 	if (kind == GUEST_IMAGE_DETECT)
-		kind = mb >= 0 ? GUEST_IMAGE_MULTIBOOT : has_elf_magic(&ps) ? GUEST_IMAGE_ELF : GUEST_IMAGE_DETECT;
+		kind = linux_is_bzimage(image, size) ? GUEST_IMAGE_LINUX
+		       : mb >= 0		      ? GUEST_IMAGE_MULTIBOOT
+		       : has_elf_magic(&ps)	      ? GUEST_IMAGE_ELF
+						      : GUEST_IMAGE_DETECT;
 	plan->kind = kind;
 	switch (kind) {
 	case GUEST_IMAGE_FLAT:
@@ -378,11 +395,13 @@ int guest_image_plan(const u8 *image, u64 size, const struct guest_image_params 
 		ksnprintf(err, errlen,
 			  "no Multiboot header (magic 0x1badb002 at a 4-byte boundary) in the first 8 KiB");
 		return -1;
+	case GUEST_IMAGE_LINUX:
+		return parse_linux(&ps);
 	case GUEST_IMAGE_DETECT:
 		break;
 	}
-	ksnprintf(err, errlen, "cannot tell the kind of image: no Multiboot header in the first 8 KiB and no "
-			       "ELF magic (for a flat binary give kind=flat, mode= and load=)");
+	ksnprintf(err, errlen, "cannot tell the kind of image: no Linux setup header, no Multiboot header in "
+			       "the first 8 KiB and no ELF magic (for a flat binary give kind=flat, mode= and load=)");
 	return -1;
 }
 

@@ -3,8 +3,9 @@
  * which bytes of the file go to which guest-physical addresses, how much is
  * zeroed after them (bss), where and in which CPU mode the guest starts.
  * Kinds (GUEST-PLATFORM.md): a flat binary at a given address, ELF32/ELF64
- * by program headers, and Multiboot v1 (header in the first 8 KiB; loaded
- * by its address fields or else as ELF32). Every rejection says exactly
+ * by program headers, Multiboot v1 (header in the first 8 KiB; loaded
+ * by its address fields or else as ELF32), and a Linux bzImage (its setup
+ * header is checked here; hv/runner/linux_loader.c places and loads it). Every rejection says exactly
  * what is wrong; callers prefix the image name.
  */
 #ifndef HV_GUEST_IMAGE_H
@@ -13,10 +14,11 @@
 #include "types.h"
 
 enum guest_image_kind {
-	GUEST_IMAGE_DETECT,    /* Multiboot if it has the header, else ELF if it has the magic */
+	GUEST_IMAGE_DETECT,    /* Linux, else Multiboot, else ELF: by their magic numbers */
 	GUEST_IMAGE_FLAT,
 	GUEST_IMAGE_ELF,
 	GUEST_IMAGE_MULTIBOOT,
+	GUEST_IMAGE_LINUX,     /* a bzImage: the plan has no segments, only kind and mode */
 };
 
 enum guest_cpu_mode {

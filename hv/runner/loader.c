@@ -5,6 +5,7 @@
 #include "hv/console/printf.h"
 #include "kstring.h"
 #include "hv/runner/multiboot_info.h"
+#include "hv/runner/linux_loader.h"
 #include "x86.h"
 #include "hv/devices/acpi_tables.h"
 
@@ -220,6 +221,12 @@ int loader_load(struct vm *vm, const struct boot_info *bi, char *err, size_t err
 			return -1;
 		}
 		cr3 = LOADER_PAGING;
+	}
+	if (plan.kind == GUEST_IMAGE_LINUX)
+		return linux_load(vm, bi, img, cr3, err, errlen);
+	if (cfg->initrd[0]) {
+		ksnprintf(err, errlen, "image '%s': initrd= needs a Linux kernel", cfg->image);
+		return -1;
 	}
 	vcpu_reset(&vm->vcpus[0], plan.mode, plan.entry, cr3);
 	if (plan.kind == GUEST_IMAGE_MULTIBOOT)

@@ -14,6 +14,8 @@
  *   0xe0000 ACPI: RSDP, then RSDT, XSDT, FADT, FACS, DSDT, MADT (to 0xe0fff)
  *   modules: page-aligned, after the highest byte the image loads and
  *           at 1 MiB or above
+ * A Linux bzImage goes through hv/runner/linux_loader.h (same GDT place and
+ * page tables; its command line and zero page at 0x8000 and 0x9000).
  */
 #ifndef HV_LOADER_H
 #define HV_LOADER_H

@@ -39,7 +39,9 @@ static void emit_line(struct vm *vm)
 	struct guest_console *c = &vm->console;
 
 	tap_line(&vm->tap, c->line, c->len);
-	if (may_print(c)) {
+	if (c->raw) {
+		/* its bytes went out as they came */
+	} else if (may_print(c)) {
 		if (c->dropped)
 			kprintf("[%s] hv: %lu console line(s) not printed (console_rate=%u lines/s)\n", vm->name,
 				(unsigned long)c->dropped, c->rate);
@@ -65,6 +67,8 @@ void guest_console_write(struct vm *vm, const char *buf, size_t len)
 {
 	struct guest_console *c = &vm->console;
 
+	if (c->raw)
+		console_write(buf, len);
 	for (size_t i = 0; i < len; i++) {
 		char ch = buf[i];
 		if (ch == '\n') {

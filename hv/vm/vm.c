@@ -3,6 +3,7 @@
 #include "hv/vm/vm_memory.h"
 #include "hv/runner/options.h"
 #include "hv/vm/exit_dispatch.h"
+#include "hv/vm/console_input.h"
 #include "hv/console/console.h"
 #include "hv/console/printf.h"
 #include "mm/page_alloc.h"
@@ -104,6 +105,8 @@ static u32 next_vcpu_cpu(void)
 
 bool vm_start(struct vm *vm, struct thread *waiter)
 {
+	bool input = console_input_start(vm); /* first: the vCPUs' first bytes already go out raw */
+
 	vm->waiter = waiter;
 	vm->vcpus_running = vm->nvcpus;
 	for (u32 i = 0; i < vm->nvcpus; i++) {
@@ -121,6 +124,8 @@ bool vm_start(struct vm *vm, struct thread *waiter)
 		}
 		__atomic_store_n(&vcpu->thread, t, __ATOMIC_RELEASE);
 	}
+	if (!input)
+		vm_fail(&vm->vcpus[0], "out of memory for the console input thread");
 	return true;
 }
 
@@ -144,6 +149,7 @@ void vm_join(struct vm *vm)
 			kthread_join(t);
 		vm->vcpus[i].thread = NULL;
 	}
+	console_input_stop(vm);
 	guest_console_flush(vm);
 }
 

@@ -59,6 +59,7 @@ struct vm {
 	/* devices */
 	struct guest_console console;
 	struct uart uart;
+	struct thread *input_thread; /* feeds uart from the operator's keyboard (hv/vm/console_input.h) */
 	struct fw_cfg fw_cfg;
 	u32 pci_addr;                /* 0xCF8 latch */
 	u64 testdev_scratch;         /* MMIO test device (include/hypercall.h) */

@@ -45,6 +45,28 @@ static void test_full_line(void **state)
 	assert_int_equal(b->expect, EXPECT_TRIPLE_FAULT);
 }
 
+/* A Linux kernel: args= is its command line, initrd= its initramfs; modules and flat keys are refused. */
+static void test_linux_keys(void **state)
+{
+	assert_int_equal(parse("name=linux image=bzImage kind=linux initrd=initramfs.cpio.gz mem=256M cpus=2 "
+			       "args=\"console=ttyS0 quiet\" expect=exit:0"), 0);
+	assert_int_equal(suite.vms[0].kind, GUEST_IMAGE_LINUX);
+	assert_string_equal(suite.vms[0].initrd, "initramfs.cpio.gz");
+	assert_string_equal(suite.vms[0].args, "console=ttyS0 quiet");
+	assert_int_equal(suite.vms[0].console_input, 0); /* off unless asked */
+	assert_int_equal(parse("name=l image=bzImage console_input=on expect=exit:0"), 0);
+	assert_int_equal(suite.vms[0].console_input, 1);
+	expect_error("name=l image=bzImage console_input=yes expect=exit:0",
+		     "suite.cfg:1: bad value 'yes' for 'console_input': expected one of off, on");
+	assert_int_equal(parse("name=l image=bzImage initrd=i.gz expect=exit:0"), 0); /* detected at load */
+	expect_error("name=l image=bzImage kind=linux module=m expect=exit:0",
+		     "suite.cfg:1: module= is for multiboot images: a Linux kernel takes initrd=");
+	expect_error("name=l image=h.elf kind=multiboot initrd=i.gz expect=exit:0",
+		     "suite.cfg:1: initrd= needs a Linux kernel (kind=linux)");
+	expect_error("name=l image=bzImage kind=linux load=0x100000 mode=long64 expect=exit:0",
+		     "suite.cfg:1: mode=, load= and entry= are for flat images only");
+}
+
 static void test_load_means_flat(void **state)
 {
 	assert_int_equal(parse("name=p image=p.bin mode=prot32 load=0x100000 entry=0x100010 expect=exit:0"), 0);
@@ -124,7 +146,7 @@ static void test_errors(void **state)
 	expect_error("name=a image=a.elf timeout_ms=1h expect=exit:0",
 		     "suite.cfg:1: bad value '1h' for 'timeout_ms': expected a number from 0 to 3600000");
 	expect_error("name=a image=a.elf kind=coff expect=exit:0",
-		     "suite.cfg:1: bad value 'coff' for 'kind': expected one of detect, flat, elf, multiboot");
+		     "suite.cfg:1: bad value 'coff' for 'kind': expected one of detect, flat, elf, multiboot, linux");
 	expect_error("name=a image=a.bin kind=flat expect=exit:0",
 		     "suite.cfg:1: a flat image needs mode= and load=");
 	expect_error("name=a image=a.elf kind=elf mode=real load=0 expect=exit:0",
@@ -132,7 +154,7 @@ static void test_errors(void **state)
 	expect_error("name=a image=a.bin mode=real load=0x8000 entry=0x100000 expect=exit:0",
 		     "suite.cfg:1: a real-mode entry must be below 1 MiB");
 	expect_error("name=a image=a.bin mode=prot32 load=0x8000 module=m expect=exit:0",
-		     "suite.cfg:1: args= and module= need a multiboot image");
+		     "suite.cfg:1: args= and module= need a multiboot image (or args= a Linux kernel)");
 	expect_error("name=a/b image=a.elf expect=exit:0",
 		     "suite.cfg:1: bad value for 'name': expected letters, digits, '-', '_' or '.'");
 	expect_error("name=a image=a.elf mem=5001K expect=exit:0",
@@ -150,6 +172,7 @@ int main(void)
 		cmocka_unit_test(test_full_line),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_load_means_flat),
+		cmocka_unit_test(test_linux_keys),
 		cmocka_unit_test(test_pool_and_nx),
 		cmocka_unit_test(test_testdev_and_reset),
 		cmocka_unit_test(test_errors),

@@ -19,6 +19,13 @@ void kprintf(const char *fmt, ...)
 	va_end(ap);
 }
 
+void console_write(const char *s, size_t n)
+{
+	n = n < sizeof(console) - 1 - console_len ? n : sizeof(console) - 1 - console_len;
+	memcpy(console + console_len, s, n);
+	console[console_len += n] = '\0';
+}
+
 void vm_stop(struct vm *vm, enum vm_outcome outcome, u32 status)
 {
 	vm->outcome = outcome;
@@ -58,7 +65,11 @@ u64 time_now_ns(void) { return now_ns; }
 u64 wallclock_now(void) { return EPOCH_2026 + now_ns / 1000000000ull; }
 
 
+
 static struct vm vm;
+/* IRQ 4 as the UART drives it: the level and the rising edges (hv/devices/isa_irq.h). */
+#define irq4 isa_irq_level(&vm, 4)
+#define irq4_edges vm.isa_irq.edges[4]
 static struct vcpu *vcpu0 = &vm.vcpus[0];
 static struct vm_config cfg = { .name = "t" };
 
@@ -151,6 +162,126 @@ static void test_uart(void **state)
 	assert_int_equal(vm.uart.dll, 1);
 	assert_int_equal(io_read(&vm, 0x3fb, 1), 0x03);
 	assert_int_equal(console_len, strlen("[t] ok 1 - a\n[t] not ok 2 - b\n[t] no newline\n"));
+}
+
+#define COM1 0x3f8
+static u8 uart_in(int reg) { return (u8)io_read(&vm, COM1 + reg, 1); }
+static void uart_out(int reg, u8 v) { io_write(&vm, COM1 + reg, 1, v); }
+
+/* What Linux's 8250 probe checks: scratch, IER, loopback modem lines, a 16550A's FIFO bits. */
+static void test_uart_probe(void **state)
+{
+	uart_out(7, 0xa5);
+	assert_int_equal(uart_in(7), 0xa5);
+	uart_out(1, 0xff);
+	assert_int_equal(uart_in(1), 0x0f);   /* IER keeps bits 3:0 */
+	uart_out(1, 0);
+	assert_int_equal(uart_in(2), 0x01);   /* no interrupt, FIFOs off */
+	uart_out(4, 0x10 | 0x0a);             /* loopback with RTS and OUT2 */
+	assert_int_equal(uart_in(6) & 0xf0, 0x90); /* CTS and DCD, as wired back */
+	uart_out(4, 0x10 | 0x0f);
+	assert_int_equal(uart_in(6), 0xf0 | 0x02); /* all four, and DSR changed */
+	assert_int_equal(uart_in(6), 0xf0);        /* deltas clear on read */
+	uart_out(4, 0x10 | 0x0b);                  /* OUT1 (RI) falls: trailing edge */
+	assert_int_equal(uart_in(6), 0xb0 | 0x04);
+	uart_out(4, 0x03);
+	assert_int_equal(uart_in(6) & 0xf0, 0xb0); /* out of loopback: a ready terminal */
+	uart_out(2, 0xc7);                         /* FIFOs on, cleared, trigger 14 */
+	assert_int_equal(uart_in(2), 0xc1);
+	assert_int_equal(uart_in(5), 0x60);
+	uart_out(3, 0x80);                          /* DLAB: divisor latch at 0 and 1 */
+	uart_out(0, 0x0c);
+	uart_out(1, 0x00);
+	assert_int_equal(uart_in(0), 0x0c);
+	uart_out(3, 0x03);
+	assert_int_equal(uart_in(3), 0x03);
+	assert_int_equal(console_len, 0);           /* nothing was sent */
+	assert_false(irq4);
+}
+
+/* Received bytes: DR, the FIFO in order, the data interrupt at the trigger level, overrun. */
+static void test_uart_receive(void **state)
+{
+	const u8 *typed = (const u8 *)"ls -l\r";
+
+	assert_int_equal(uart_receive(&vm, typed, 2), 1); /* FIFOs off: one byte */
+	assert_int_equal(uart_in(5), 0x61);
+	assert_int_equal(uart_in(0), 'l');
+	assert_int_equal(uart_in(5), 0x60);
+	uart_out(2, 0x41);                                /* FIFOs on, trigger at 4 bytes */
+	uart_out(1, 0x01);                                /* data interrupts */
+	assert_int_equal(uart_receive(&vm, typed, 2), 2);
+	assert_true(irq4);                                /* below the trigger: a character timeout */
+	assert_int_equal(uart_in(2), 0xcc);
+	assert_int_equal(uart_receive(&vm, typed + 2, 4), 4);
+	assert_int_equal(uart_in(2), 0xc4);               /* at the trigger: data available */
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(uart_in(0), typed[i]);
+	assert_false(irq4);                               /* drained: the line drops */
+	assert_int_equal(uart_in(2), 0xc1);
+	u8 many[20];
+	memset(many, 'x', sizeof(many));
+	assert_int_equal(uart_receive(&vm, many, sizeof(many)), 16);
+	assert_int_equal(uart_receive(&vm, many, 1), 0);  /* full */
+	uart_out(2, 0x03);                                /* cleared */
+	assert_int_equal(uart_in(5) & 0x01, 0);
+	uart_out(4, 0x10);                                /* loopback: THR comes back, the line is cut */
+	uart_out(0, 'q');
+	assert_int_equal(uart_receive(&vm, many, 1), 0);
+	assert_int_equal(uart_in(0), 'q');
+	assert_int_equal(console_len, 0);
+}
+
+/* THR-empty interrupts: on enabling, after each byte sent (a new edge), gone once IIR names them. */
+static void test_uart_thre_interrupt(void **state)
+{
+	uart_out(1, 0x02);
+	assert_true(irq4);
+	assert_int_equal(irq4_edges, 1);
+	assert_int_equal(uart_in(2), 0x02);
+	assert_false(irq4);                /* reading IIR that named it clears it */
+	assert_int_equal(uart_in(2), 0x01);
+	uart_out(0, 'a');
+	assert_true(irq4);
+	assert_int_equal(irq4_edges, 2);
+	uart_out(0, 'b');                  /* pending: lowered and raised again */
+	assert_int_equal(irq4_edges, 3);
+	uart_out(1, 0x03);                 /* received data outranks THR empty */
+	uart_receive(&vm, (const u8 *)"z", 1);
+	assert_int_equal(uart_in(2), 0x04);
+	assert_int_equal(uart_in(0), 'z');
+	assert_int_equal(uart_in(2), 0x02);
+	uart_out(1, 0x00);
+	assert_false(irq4);
+	uart_out(4, 0x10);                 /* modem status interrupt: a delta with IER.MSI */
+	uart_out(1, 0x08);
+	uart_out(4, 0x12);
+	assert_true(irq4);
+	assert_int_equal(uart_in(2), 0x00);
+	uart_in(6);
+	assert_false(irq4);
+	uart_out(1, 0x04);                 /* line status: an overrun (two bytes looped back, FIFOs off) */
+	uart_out(0, '1');
+	assert_false(irq4);
+	uart_out(0, '2');
+	assert_true(irq4);
+	assert_int_equal(uart_in(2), 0x06);
+	assert_int_equal(uart_in(5), 0x63);
+	assert_false(irq4);
+}
+
+/* The VM that owns console input prints raw: a prompt without a newline shows at once; TAP still counts. */
+static void test_guest_console_raw(void **state)
+{
+	const char *out = "ok 1 - booted\r\n/ # ";
+
+	vm.console.raw = true;
+	for (const char *p = out; *p; p++)
+		io_write(&vm, 0x3f8, 1, (u8)*p);
+	assert_string_equal(console, out);
+	assert_int_equal(vm.tap.passed, 1);
+	guest_console_flush(&vm);
+	assert_string_equal(console, out); /* nothing printed twice */
 }
 
 static void test_testdev(void **state)
@@ -377,6 +508,10 @@ int main(void)
 		cmocka_unit_test_setup(test_fw_cfg, setup),
 		cmocka_unit_test_setup(test_uart, setup),
 		cmocka_unit_test_setup(test_console_filter_and_rate, setup),
+		cmocka_unit_test_setup(test_uart_probe, setup),
+		cmocka_unit_test_setup(test_uart_receive, setup),
+		cmocka_unit_test_setup(test_uart_thre_interrupt, setup),
+		cmocka_unit_test_setup(test_guest_console_raw, setup),
 		cmocka_unit_test_setup(test_testdev, setup),
 		cmocka_unit_test_setup(test_pc_testdev, setup),
 		cmocka_unit_test_setup(test_isa_irq_routing, setup),

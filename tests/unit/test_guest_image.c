@@ -126,8 +126,8 @@ static void test_elf_header_rejections(void **state)
 	img[0] = 0x7E;
 	expect_error(size, GUEST_IMAGE_ELF, "not an ELF file: bad magic (expected 7f 45 4c 46)");
 	expect_error(size, GUEST_IMAGE_DETECT,
-		     "cannot tell the kind of image: no Multiboot header in the first 8 KiB and no ELF "
-		     "magic (for a flat binary give kind=flat, mode= and load=)");
+		     "cannot tell the kind of image: no Linux setup header, no Multiboot header in the "
+		     "first 8 KiB and no ELF magic (for a flat binary give kind=flat, mode= and load=)");
 	img[0] = 0x7F;
 	img[4] = 3;
 	expect_error(size, GUEST_IMAGE_ELF, "unknown ELF class: expected 1 (ELF32) or 2 (ELF64)");
