@@ -13,7 +13,7 @@ FUZZ_SECONDS ?= 60
 # The instruction decoder, checked against Capstone (the reference decoder).
 FUZZ_SRC_insn_decode := hv/emulate/insn_decode.c hv/console/printf.c
 FUZZ_LIBS_insn_decode := -lcapstone
-FUZZ_SRC_guest_image := hv/runner/guest_image.c hv/console/printf.c
+FUZZ_SRC_guest_image := hv/runner/guest_image.c hv/runner/linux_boot.c hv/console/printf.c
 FUZZ_SRC_config := hv/runner/config.c hv/runner/cmdline.c hv/runner/keyval.c hv/console/printf.c
 FUZZ_NAMES := insn_decode guest_image config
 FUZZ_BINS := $(FUZZ_NAMES:%=$(BUILD)/fuzz/%)

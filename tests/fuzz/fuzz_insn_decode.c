@@ -76,13 +76,23 @@ static void compare(const u8 *b, size_t n, int mode, const struct mmio_insn *in)
 	}
 	if (ci->size != in->len)
 		die(b, n, mode, "length", ci);
-	if (strncmp(ci->mnemonic, "mov", 3) != 0)
-		die(b, n, mode, "not a MOV", ci);
+	/* The mnemonic Capstone gives each operation (MOVZX/MOVSX and MOVABS are MOVs). */
+	static const char *const names[] = {
+		[INSN_OP_MOV] = "mov", [INSN_OP_XCHG] = "xchg", [INSN_OP_CMPXCHG] = "cmpxchg",
+		[INSN_OP_STOS] = "stos", [INSN_OP_MOVS] = "movs",
+	};
+	const char *want = names[in->op];
+	if (strncmp(ci->mnemonic, want, strlen(want)) != 0)
+		die(b, n, mode, "not the operation decoded", ci);
 	if (!mem)
 		die(b, n, mode, "no memory operand", ci);
 	if (mem->size != in->size)
 		die(b, n, mode, "access width", ci);
-	if ((x->operands[0].type == X86_OP_MEM) != in->write)
+	if (in->op == INSN_OP_STOS || in->op == INSN_OP_MOVS) {
+		cs_free(ci, 1); /* the address is rDI / rSI, not a ModRM form */
+		return;
+	}
+	if (in->op == INSN_OP_MOV && (x->operands[0].type == X86_OP_MEM) != in->write)
 		die(b, n, mode, "direction", ci);
 	if (other && other->type == X86_OP_IMM && !in->has_imm)
 		die(b, n, mode, "immediate", ci);
