@@ -17,6 +17,7 @@ void acpi_pm_reset(struct vm *vm)
 }
 
 /* The 16-bit register [base, base + 2) a byte or word access at `port` reaches. */
+/* The PM1 register a port belongs to; NULL for 0x606-0x607, a gap in the block (all-ones, writes ignored). */
 static u16 *pm1_reg(struct vm *vm, u16 port)
 {
 	switch ((port - ACPI_PM1A_EVT) & ~1) {
@@ -34,7 +35,8 @@ u32 acpi_pm_read(struct vm *vm, u16 port, u8 size)
 	u32 v = 0;
 	for (u8 i = 0; i < size && port + i < ACPI_PM_TMR; i++) {
 		u16 *r = pm1_reg(vm, (u16)(port + i));
-		v |= (u32)((*r >> (8 * ((port + i) & 1))) & 0xff) << (8 * i);
+		u32 byte = r ? (*r >> (8 * ((port + i) & 1))) & 0xff : 0xff;
+		v |= byte << (8 * i);
 	}
 	return v;
 }
@@ -55,6 +57,8 @@ static void pm1_write_byte(struct vm *vm, u16 port, u8 byte)
 {
 	struct acpi_pm *pm = &vm->acpi_pm;
 	u16 *r = pm1_reg(vm, port), shift = 8 * (port & 1);
+	if (!r)
+		return;
 	u16 v = (u16)((*r & ~(0xff << shift)) | (byte << shift));
 
 	if (r == &pm->pm1_sts) {

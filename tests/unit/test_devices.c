@@ -383,6 +383,9 @@ static void test_acpi_pm(void **state)
 	u32 t0 = io_read(&vm, 0x608, 4);
 	now_ns += 1000 * MS;
 	assert_int_equal((io_read(&vm, 0x608, 4) - t0) & 0xffffff, 3579545);
+	io_write(&vm, 0x606, 2, 0xffff);       /* the gap between PM1a control and the timer (the guest fuzzer's host #PF) */
+	assert_int_equal(io_read(&vm, 0x606, 2), 0xffff);
+	assert_int_equal(io_read(&vm, 0x605, 2), 0xff00 | (io_read(&vm, 0x605, 1) & 0xff));
 	io_write(&vm, 0xcf9, 1, 0x02);         /* SYS_RST alone: no reset */
 	assert_int_equal(vm.outcome, VM_RUNNING);
 	io_write(&vm, 0x604, 2, (5 << 10) | (1 << 13));
