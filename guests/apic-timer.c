@@ -92,6 +92,14 @@ static u64 count_rate(u32 divide)
 	return (u64)(c0 - c1) * 1000 / ((t2 + t3) / 2 - (t0 + t1) / 2);
 }
 
+/* The median of three measurements: under Bochs with other vCPUs on this CPU
+ * one sample in a run was seen 11 % high while the next two were exact. */
+static u64 rate(u32 divide)
+{
+	u64 a = count_rate(divide), b = count_rate(divide), c = count_rate(divide);
+	return MAX(MIN(a, b), MIN(MAX(a, b), c));
+}
+
 static void oneshot_tests(void)
 {
 	u64 d1 = oneshot(50000000); /* 50 ms at 1 GHz */
@@ -99,7 +107,7 @@ static void oneshot_tests(void)
 	for (int i = 0; i < 200000; i++)
 		__asm__ volatile("pause");
 	ok(ticks == 1 && apic_read(APIC_TIMER_CURRENT) == 0, "a one-shot fires once and stays at 0");
-	u64 r1 = count_rate(DIV1), r2 = count_rate(0x0); /* divide by 1, by 2 */
+	u64 r1 = rate(DIV1), r2 = rate(0x0); /* divide by 1, by 2 */
 	u64 ratio = r2 ? r1 * 100 / r2 : 0;
 	ok(ratio >= 190 && ratio <= 210, "divide by 2 halves the rate (%lu%%: %lu and %lu counts per 1000 TSC cycles)",
 	   ratio, r1, r2);
@@ -122,7 +130,7 @@ static void oneshot_tests(void)
 static void periodic_tests(void)
 {
 	u32 period = 20000000; /* 20 ms */
-	u64 r = count_rate(DIV1);
+	u64 r = rate(DIV1);
 	u64 period_tsc = (u64)period * 1000 / (r + r / 50 + 1);
 	ticks = 0;
 	apic_write(APIC_LVT_TIMER, LVT_PERIODIC | VEC);
