@@ -68,36 +68,48 @@ static void current_count(void)
 	ok_eq(apic_read(APIC_TIMER_CURRENT), 0u, "initial count 0 stops it");
 }
 
+/* One reading of the current count with the TSC around it: the tightest of
+ * eight brackets. A read is an exit, and the vCPU may lose its CPU inside
+ * it for a whole time slice (another VM spinning on the same CPU): a wide
+ * bracket's midpoint would be off by up to half of it. */
+struct sample {
+	u64 tsc; /* the bracket's midpoint */
+	u32 count;
+};
+
+static struct sample read_count(void)
+{
+	struct sample best = { 0, 0 };
+	u64 best_width = ~0ull;
+	for (int i = 0; i < 8; i++) {
+		u64 t0 = rdtsc();
+		u32 c = apic_read(APIC_TIMER_CURRENT);
+		u64 t1 = rdtsc();
+		if (t1 - t0 < best_width) {
+			best_width = t1 - t0;
+			best = (struct sample){ t0 + (t1 - t0) / 2, c };
+		}
+	}
+	return best;
+}
+
 /* The counter's rate in counts per 1000 TSC cycles, from two samples 200M
  * counts apart (200 ms at divide 1) while it runs masked: no interrupt
- * latency enters it, so it holds on a loaded host too. Each sample is
- * bracketed by TSC reads (a read is an exit, and may wait for the CPU). */
-static u64 count_rate(u32 divide)
+ * latency enters it, so it holds on a loaded host too. */
+static u64 rate(u32 divide)
 {
 	apic_write(APIC_TIMER_DIVIDE, divide);
 	apic_write(APIC_LVT_TIMER, LVT_MASKED | VEC);
 	apic_write(APIC_TIMER_INITIAL, 0xffffffffu);
-	u64 t0 = rdtsc(), t2, t3;
-	u32 c0 = apic_read(APIC_TIMER_CURRENT), c1;
-	u64 t1 = rdtsc();
+	struct sample a = read_count(), b;
 	do {
 		for (int i = 0; i < 10000; i++)
 			__asm__ volatile("pause");
-		t2 = rdtsc();
-		c1 = apic_read(APIC_TIMER_CURRENT);
-		t3 = rdtsc();
-	} while (c0 - c1 < 200000000u && c1);
+		b = read_count();
+	} while (a.count - b.count < 200000000u && b.count);
 	apic_write(APIC_TIMER_INITIAL, 0);
 	apic_write(APIC_TIMER_DIVIDE, DIV1);
-	return (u64)(c0 - c1) * 1000 / ((t2 + t3) / 2 - (t0 + t1) / 2);
-}
-
-/* The median of three measurements: under Bochs with other vCPUs on this CPU
- * one sample in a run was seen 11 % high while the next two were exact. */
-static u64 rate(u32 divide)
-{
-	u64 a = count_rate(divide), b = count_rate(divide), c = count_rate(divide);
-	return MAX(MIN(a, b), MIN(MAX(a, b), c));
+	return (u64)(a.count - b.count) * 1000 / (b.tsc - a.tsc);
 }
 
 static void oneshot_tests(void)
