@@ -72,8 +72,8 @@ struct vcpu_sregs {
 	struct vcpu_dtable gdt, idt;
 	u64 cr0, cr2, cr3, cr4;
 	u64 efer;
-	/* The current privilege level as the CPU has it (SVM: the VMCB's CPL,
-	 * which SS.DPL need not match; VT-x: SS.DPL, which is CPL there).
+	/* The current privilege level as the CPU has it (SVM keeps it apart,
+	 * and SS.DPL need not match it; VT-x: SS.DPL, which is CPL there).
 	 * get_sregs only: set_sregs derives it from SS. */
 	u8 cpl;
 };
