@@ -1,8 +1,8 @@
 /*
  * Instructions and exceptions whose effect reaches beyond the VM unless the
  * hypervisor intercepts them: INVD and WBINVD (every cache line of the CPU:
- * run, with no visible effect), RDPMC (the host's performance counters:
- * #GP, no counters are given), INVLPGA (flushes any ASID on AMD: #UD, SVM
+ * run, with no visible effect), RDPMC (the guest's own counters, never the host's:
+ * they count nothing), INVLPGA (flushes any ASID on AMD: #UD, SVM
  * is hidden), #DB and #AC (an exception that re-raises itself during its
  * delivery never leaves the guest: both exit and come back here, single
  * step and a data breakpoint with DR6 telling which, an unaligned user
@@ -21,11 +21,23 @@ static void do_invd(void *arg) { __asm__ volatile("invd" ::: "memory"); }
 static void do_wbinvd(void *arg) { __asm__ volatile("wbinvd" ::: "memory"); }
 static void do_invlpga(void *arg) { __asm__ volatile(".byte 0x0f, 0x01, 0xdf" : : "a"(0ul), "c"(1u) : "memory"); }
 
+/* RDPMC of the counter *arg names; the value comes back in *arg. */
 static void do_rdpmc(void *arg)
 {
 	u32 lo, hi;
-	__asm__ volatile("rdpmc" : "=a"(lo), "=d"(hi) : "c"(0));
+	__asm__ volatile("rdpmc" : "=a"(lo), "=d"(hi) : "c"((u32)*(u64 *)arg));
 	*(u64 *)arg = (u64)hi << 32 | lo;
+}
+
+/* Counter 0's MSR as this CPU's CPUID announces it: AMD PERF_CTR0, Intel IA32_PMC0. */
+static u32 counter0_msr(void)
+{
+	return cpuid(0, 0).ebx == 0x68747541u ? 0xc0010004u : 0xc1u;
+}
+
+static void do_wrmsr_counter(void *arg)
+{
+	wrmsr(counter0_msr(), *(u64 *)arg);
 }
 
 static u64 read_dr6(void) { u64 v; __asm__ volatile("mov %%dr6, %0" : "=r"(v)); return v; }
@@ -70,10 +82,18 @@ void test_main(void)
 	ok(catch_exception(do_invd, NULL) < 0, "INVD runs (and discards nothing of anybody else)");
 	ok(catch_exception(do_wbinvd, NULL) < 0, "WBINVD runs");
 
-	u64 counter = 0;
+	/* The hypervisor's counter 0 counts nothing and keeps what was written: RDPMC
+	 * reads that, not a host counter. Plain QEMU TCG raises #UD for RDPMC. */
+	u64 written = 0x1234, counter = 0;
+	bool stored = catch_exception(do_wrmsr_counter, &written) < 0;
 	int v = catch_exception(do_rdpmc, &counter);
-	ok(v == EXC_GP || v == EXC_UD, "RDPMC faults instead of reading a counter (%s)", v < 0 ? "no fault" : exception_name(v));
-	ok(v == EXC_GP, "hv: RDPMC raises #GP: no performance counter is given to guests");
+	ok(v < 0 || v == EXC_UD, "RDPMC of counter 0 reads it, or is #UD on QEMU TCG (%s)",
+	   v < 0 ? "no fault" : exception_name(v));
+	u64 bad = 0x1000;
+	int v2 = catch_exception(do_rdpmc, &bad);
+	ok(stored && v < 0 && counter == written && v2 == EXC_GP,
+	   "hv: RDPMC is intercepted: counter 0 reads 0x%lx as written (got 0x%lx), counter 0x1000 is #GP", written,
+	   counter);
 	v = catch_exception(do_invlpga, NULL);
 	ok(v == EXC_UD, "INVLPGA raises #UD: SVM is not offered (%s)", v < 0 ? "no fault" : exception_name(v));
 

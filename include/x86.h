@@ -22,6 +22,7 @@
 
 /* CR4 */
 #define CR4_PSE (1ull << 4)
+#define CR4_PCE (1ull << 8)
 #define CR4_PAE (1ull << 5)
 #define CR4_OSFXSR (1ull << 9)
 #define CR4_OSXMMEXCPT (1ull << 10)

@@ -122,9 +122,7 @@ static void handle_locked(struct vcpu *vcpu, const struct vm_exit *exit)
 		done = true;
 		break;
 	case EXIT_KIND_RDPMC:
-		/* No performance counters are given to guests (CPUID leaf 0xA reads
-		 * zeros): every ECX names an invalid counter, #GP(0) (SDM RDPMC). */
-		inject_exception(vcpu, VECTOR_GP, true, 0);
+		done = rdpmc_exit(vcpu, exit);
 		break;
 	case EXIT_KIND_EXCEPTION:
 		exception_exit(vcpu, exit);

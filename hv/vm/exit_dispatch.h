@@ -17,6 +17,8 @@ void msr_vcpu_reset(struct vcpu *vcpu);
 
 bool cpuid_exit(struct vcpu *vcpu, const struct vm_exit *exit);
 bool msr_exit(struct vcpu *vcpu, const struct vm_exit *exit);
+/* RDPMC: the counters of hv/vm/msr_pc.c; RIP advanced here (false: nothing left to skip). */
+bool rdpmc_exit(struct vcpu *vcpu, const struct vm_exit *exit);
 bool hypercall_exit(struct vcpu *vcpu);
 /* An access to guest-physical `gpa` with no RAM there (`write`: the access was a write). */
 void mmio_exit(struct vcpu *vcpu, u64 gpa, bool write);

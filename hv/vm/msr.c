@@ -240,3 +240,20 @@ bool msr_exit(struct vcpu *vcpu, const struct vm_exit *exit)
 	}
 	return ok;
 }
+
+/* RDPMC (SDM, APM): a counter the guest's CPUID announces, at CPL 0 or with CR4.PCE; else #GP(0). */
+bool rdpmc_exit(struct vcpu *vcpu, const struct vm_exit *exit)
+{
+	struct vcpu_sregs s;
+	u64 value;
+
+	vendor->get_sregs(vcpu, &s);
+	if ((s.cpl && !(s.cr4 & CR4_PCE)) || !msr_pc_rdpmc(vcpu, (u32)vcpu->regs.gpr[GPR_RCX], &value)) {
+		inject_exception(vcpu, VECTOR_GP, true, 0);
+		return false;
+	}
+	vcpu->regs.gpr[GPR_RAX] = (u32)value;
+	vcpu->regs.gpr[GPR_RDX] = value >> 32;
+	vcpu->regs.rip += exit->insn_len ? exit->insn_len : 2; /* 0F 33 */
+	return false;
+}

@@ -263,3 +263,12 @@ enum msr_pc_result msr_pc_write(struct vcpu *vcpu, u32 index, u64 value)
 		vcpu->msr_pc.val[r->slot + n] = value;
 	return MSR_PC_DONE;
 }
+
+bool msr_pc_rdpmc(struct vcpu *vcpu, u32 ecx, u64 *value)
+{
+	/* AMD: legacy counters 0-3 are PERF_CTR0-3; Intel: general-purpose counters
+	 * are IA32_PMCn (no fixed counters, ECX bit 30, are announced). */
+	if (is_amd(vcpu, 0))
+		return ecx < 4 && msr_pc_read(vcpu, 0xc0010004u + ecx, value) == MSR_PC_DONE;
+	return ecx < MSR_PC_INTEL_COUNTERS && msr_pc_read(vcpu, 0xc1 + ecx, value) == MSR_PC_DONE;
+}

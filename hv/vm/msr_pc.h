@@ -33,5 +33,8 @@ enum msr_pc_result {
 };
 enum msr_pc_result msr_pc_read(struct vcpu *vcpu, u32 index, u64 *value);
 enum msr_pc_result msr_pc_write(struct vcpu *vcpu, u32 index, u64 value);
+/* RDPMC of counter `ecx`: the counter the CPUID announces (AMD PERF_CTR0-3, Intel
+ * IA32_PMCn), counting nothing; false when there is no such counter (#GP). */
+bool msr_pc_rdpmc(struct vcpu *vcpu, u32 ecx, u64 *value);
 
 #endif
