@@ -21,4 +21,10 @@ u64 time_now_ns(void);
 /* Busy-waits (interrupts untouched). */
 void time_delay_ns(u64 ns);
 
+/* The earlier of two deadlines (time_now_ns clock), 0 meaning none. */
+static inline u64 time_earlier(u64 a, u64 b)
+{
+	return a && b ? MIN(a, b) : a | b;
+}
+
 #endif

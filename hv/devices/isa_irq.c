@@ -4,6 +4,7 @@
 #include "hv/devices/vioapic.h"
 #include "hv/devices/pit.h"
 #include "hv/devices/rtc.h"
+#include "hv/cpu/time.h"
 #include "hv/vm/vm.h"
 
 #define ISA_PIC_LINES 16
@@ -105,8 +106,7 @@ void isa_irq_poll_timers(struct vm *vm, u64 now_ns)
 
 u64 isa_irq_next_timer(const struct vm *vm)
 {
-	u64 pit = pit_next_ns(vm), rtc = rtc_next_ns(vm);
-	return pit && rtc ? MIN(pit, rtc) : pit | rtc;
+	return time_earlier(pit_next_ns(vm), rtc_next_ns(vm));
 }
 
 bool isa_irq_extint_pending(const struct vcpu *vcpu)

@@ -53,12 +53,6 @@ static void inject_irq(struct vcpu *vcpu, int apic_vector)
 	vendor->inject_event(vcpu, &ev);
 }
 
-/* The earlier of two deadlines, 0 meaning none. */
-static u64 earlier(u64 a, u64 b)
-{
-	return a && b ? MIN(a, b) : a | b;
-}
-
 bool vcpu_intr_prepare(struct vcpu *vcpu, u64 *timer_ns)
 {
 	u64 now = time_now_ns();
@@ -72,7 +66,7 @@ bool vcpu_intr_prepare(struct vcpu *vcpu, u64 *timer_ns)
 	 * firmware routes them): it wakes and exits for them; other vCPUs see them
 	 * when they next come by. */
 	if (vcpu->id == 0 && (run || vcpu_intr_timer_can_wake(vcpu)))
-		*timer_ns = earlier(*timer_ns, isa_irq_next_timer(vcpu->vm));
+		*timer_ns = time_earlier(*timer_ns, isa_irq_next_timer(vcpu->vm));
 	if (!run)
 		return false;
 	if (vcpu->lapic.nmi_pending)
