@@ -4,11 +4,13 @@
 #   BOOT=efi: OVMF loads BOOTX64.EFI from an EFI-bootable ISO.
 # Environment: BUILD (build), BOOT (mb2|efi), ARGS (hypervisor command line),
 #   SMP (1), MEGS (512), TIMEOUT (seconds; 120 for mb2, 240 for efi),
+#   IPS (4000000: emulated instructions per emulated second, which sets the TSC's rate),
 #   LOG (console log), QUIET=1 (console only to the log; its tail is shown on failure),
 #   GUESTS (the folder of guest images to ship; $BUILD/guests/out).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build} BOOT=${BOOT:-mb2} ARGS=${ARGS:-} SMP=${SMP:-1} MEGS=${MEGS:-512} QUIET=${QUIET:-}
+IPS=${IPS:-4000000}
 LOG=${LOG:-$BUILD/bochs-$BOOT-serial.log}
 GUESTS=${GUESTS:-$BUILD/guests/out}
 
@@ -69,7 +71,7 @@ cat >"$work/bochsrc" <<RC
 megs: $MEGS
 $rom
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
-cpu: model=corei7_skylake_x, count=$SMP, ips=4000000, reset_on_triple_fault=0, ignore_bad_msrs=1
+cpu: model=corei7_skylake_x, count=$SMP, ips=$IPS, reset_on_triple_fault=0, ignore_bad_msrs=1
 clock: sync=none, time0=1
 ata0-master: type=cdrom, path=$work/hv.iso, status=inserted
 boot: cdrom

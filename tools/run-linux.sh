@@ -6,13 +6,20 @@
 #                              (make check-linux); exits with the run's status
 # Environment: BUILD (build), CPUS (2 vCPUs), MEM_MIB (256, the VM's RAM),
 #   TIMEOUT (seconds; check: 900), PLAIN=1 (no hypervisor: qemu -kernel),
-#   KARGS (more kernel command line words).
+#   KARGS (more kernel command line words), BACKEND (svm: QEMU; vmx: Bochs,
+#   check only, its log $BUILD/linux/check-vmx.log), IPS (Bochs's instructions per second).
 # Leaving the shell: `poweroff` ends the VM and the run; Ctrl-A x quits QEMU
 # at once, Ctrl-A c switches to QEMU's monitor (and back).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-shell}
 BUILD=${BUILD:-build} CPUS=${CPUS:-2} MEM_MIB=${MEM_MIB:-256} PLAIN=${PLAIN:-} KARGS=${KARGS:-}
+BACKEND=${BACKEND:-svm}
+case "$BACKEND" in
+svm) ;;
+vmx) [ "$mode" = check ] || { echo "run-linux: BACKEND=vmx (Bochs) runs the check only" >&2; exit 2; } ;;
+*) echo "run-linux: BACKEND must be svm (QEMU) or vmx (Bochs), not '$BACKEND'" >&2; exit 2 ;;
+esac
 case "$mode" in
 shell) TIMEOUT=${TIMEOUT:-86400} ;;
 check) TIMEOUT=${TIMEOUT:-900} ;;
@@ -24,6 +31,7 @@ for f in bzImage initramfs.cpio.gz; do
 done
 kargs="console=ttyS0 hvlinux.mode=$mode hvlinux.cpus=$CPUS hvlinux.mem_mib=$MEM_MIB $KARGS"
 log=$images/$mode${PLAIN:+-plain}.log
+[ "$BACKEND" = vmx ] && log=$images/$mode-vmx.log
 start=$(date +%s%N)
 
 if [ -n "$PLAIN" ]; then
@@ -40,19 +48,25 @@ if [ -n "$PLAIN" ]; then
 	[ $rc -eq 124 ] && status=124
 else
 	# The VM's images and its one-line config, shipped as the guest images.
-	dir=$images/guests
+	dir=$images/guests-$BACKEND
 	rm -rf "$dir" && mkdir -p "$dir"
 	cp "$images/bzImage" "$images/initramfs.cpio.gz" "$dir/"
 	# check: the VM stops a minute before QEMU would be killed, so its verdict is printed
 	timeout_ms=$(( (TIMEOUT - 60) * 1000 ))
-	[ "$mode" = shell ] && timeout_ms=0
+	# (0: none; Bochs's clock follows instructions, not the wall clock TIMEOUT counts)
+	[ "$mode" = shell ] || [ "$BACKEND" = vmx ] && timeout_ms=0
 	expect=exit:0
 	input=off # the shell's VM owns the keyboard (and prints raw, without the [linux] prefix)
 	[ "$mode" = shell ] && input=on
 	printf 'name=linux image=bzImage kind=linux initrd=initramfs.cpio.gz mem=%sM cpus=%s timeout_ms=%s expect=%s console_input=%s args="%s"\n' \
 		"$MEM_MIB" "$CPUS" "$timeout_ms" "$expect" "$input" "$kargs" >"$dir/linux.cfg"
 	qemu_mem=$(( MEM_MIB + 512 ))M
-	if [ "$mode" = shell ]; then
+	if [ "$BACKEND" = vmx ]; then
+		# Bochs (VT-x): no interactive console; IPS sets how fast the TSC runs
+		# against the instructions executed (see check-linux-vmx in tests/linux.mk).
+		QUIET=1 BOOT=mb2 SMP=$CPUS MEGS=$(( MEM_MIB + 256 )) IPS=${IPS:-4000000} GUESTS=$dir \
+			ARGS="config=linux.cfg console=serial" LOG=$log TIMEOUT=$TIMEOUT tools/run-bochs.sh
+	elif [ "$mode" = shell ]; then
 		INTERACTIVE=1 GUESTS=$dir ARGS="config=linux.cfg console=serial" MEM=$qemu_mem LOG=$log \
 			TIMEOUT=$TIMEOUT tools/run-qemu.sh
 	else
