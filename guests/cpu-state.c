@@ -1,6 +1,7 @@
 /*
  * Register state that is the vCPU's own, not the CPU's: the 16 XMM
- * registers, MXCSR, the x87 control word and DR0-DR3. Two copies of this
+ * registers (and the upper halves of YMM0-15 where CPUID shows AVX: XSAVE
+ * switches them), MXCSR, the x87 control word and DR0-DR3. Two copies of this
  * guest run at once on one CPU (tests/attacks/attacks.cfg boots with
  * smp=off), each with its own seed= in args: each must start from the
  * power-on values (nothing left by the VM before it) and keep its own
@@ -16,13 +17,14 @@
 
 struct fpu_regs {
 	u64 xmm[16][2];
+	u64 ymm_hi[16][2]; /* bits 255:128 of YMM0-15, zero without AVX */
 	u32 mxcsr;
 	u16 fcw;
 	u64 dr[4];
 	u32 aux;  /* TSC_AUX as RDTSCP reads it, when the CPU has RDTSCP */
 };
 
-static bool has_rdtscp;
+static bool has_rdtscp, has_avx;
 
 /* The compiler knows no SSE (-mgeneral-regs-only): moving XMM registers is done here. */
 __asm__(".text\n"
@@ -38,6 +40,32 @@ __asm__(".text\n"
 	"  ret\n");
 void xmm_store(u64 (*xmm)[2]);
 void xmm_load(const u64 (*xmm)[2]);
+
+/* Bits 255:128 of each YMM register (legacy SSE moves above leave them alone). */
+__asm__(".text\n"
+	"ymm_hi_store:\n"
+	"  .irp i,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n"
+	"  vextractf128 $1, %ymm\\i, 16*\\i(%rdi)\n"
+	"  .endr\n"
+	"  ret\n"
+	"ymm_hi_load:\n"
+	"  .irp i,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n"
+	"  vinsertf128 $1, 16*\\i(%rdi), %ymm\\i, %ymm\\i\n"
+	"  .endr\n"
+	"  ret\n");
+void ymm_hi_store(u64 (*hi)[2]);
+void ymm_hi_load(const u64 (*hi)[2]);
+
+/* AVX where CPUID shows it with XSAVE: CR4.OSXSAVE and XCR0 = x87 | SSE | AVX. */
+static bool enable_avx(void)
+{
+	struct cpuid_regs r = cpuid(1, 0);
+	if (!(r.ecx & (1u << 26)) || !(r.ecx & (1u << 28)))
+		return false;
+	write_cr4(read_cr4() | CR4_OSXSAVE);
+	__asm__ volatile("xsetbv" : : "c"(0), "a"(7), "d"(0));
+	return true;
+}
 
 static u64 read_dr(int n)
 {
@@ -72,6 +100,8 @@ static void read_all(struct fpu_regs *r)
 {
 	r->aux = has_rdtscp ? rdtscp_aux() : 0;
 	xmm_store(r->xmm);
+	if (has_avx)
+		ymm_hi_store(r->ymm_hi);
 	__asm__ volatile("stmxcsr %0" : "=m"(r->mxcsr));
 	__asm__ volatile("fnstcw %0" : "=m"(r->fcw));
 	for (int i = 0; i < 4; i++)
@@ -81,6 +111,8 @@ static void read_all(struct fpu_regs *r)
 static void write_all(const struct fpu_regs *r)
 {
 	xmm_load(r->xmm);
+	if (has_avx)
+		ymm_hi_load(r->ymm_hi);
 	__asm__ volatile("ldmxcsr %0" : : "m"(r->mxcsr));
 	__asm__ volatile("fldcw %0" : : "m"(r->fcw));
 	for (int i = 0; i < 4; i++)
@@ -95,6 +127,8 @@ static void pattern(struct fpu_regs *r, u64 seed)
 	for (int i = 0; i < 16; i++) {
 		r->xmm[i][0] = seed * 0x9e3779b97f4a7c15ull + (u64)i;
 		r->xmm[i][1] = ~r->xmm[i][0] ^ ((u64)i << 56);
+		r->ymm_hi[i][0] = has_avx ? r->xmm[i][0] * 3 : 0;
+		r->ymm_hi[i][1] = has_avx ? ~r->xmm[i][1] * 5 : 0;
 	}
 	r->mxcsr = MXCSR_INIT | (u32)(seed & 3) << 13;   /* RC */
 	r->fcw = (u16)(FCW_INIT & ~0xc00u) | (u16)((seed + 1) & 3) << 10;
@@ -105,7 +139,8 @@ static void pattern(struct fpu_regs *r, u64 seed)
 
 static bool same(const struct fpu_regs *a, const struct fpu_regs *b)
 {
-	return memcmp(a->xmm, b->xmm, sizeof(a->xmm)) == 0 && a->mxcsr == b->mxcsr && a->fcw == b->fcw &&
+	return memcmp(a->xmm, b->xmm, sizeof(a->xmm)) == 0 && memcmp(a->ymm_hi, b->ymm_hi, sizeof(a->ymm_hi)) == 0 &&
+	       a->mxcsr == b->mxcsr && a->fcw == b->fcw &&
 	       memcmp(a->dr, b->dr, sizeof(a->dr)) == 0 && a->aux == b->aux;
 }
 
@@ -127,9 +162,10 @@ void test_main(void)
 	struct fpu_regs fresh, want, got;
 	u64 bad = 0;
 
-	plan(8);
+	plan(9);
 	write_cr0((read_cr0() & ~(CR0_EM | CR0_TS)) | CR0_MP);
 	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
+	has_avx = enable_avx();
 
 	u32 aux = 0xffffffffu;
 	int v = catch_exception(do_rdtscp, &aux);
@@ -145,6 +181,14 @@ void test_main(void)
 	for (int i = 0; i < 16; i++)
 		xmm_or |= fresh.xmm[i][0] | fresh.xmm[i][1];
 	ok_eq(xmm_or, 0, "hv: a new vCPU's XMM registers are zero (nothing from another VM)");
+	if (has_avx) {
+		u64 hi_or = 0;
+		for (int i = 0; i < 16; i++)
+			hi_or |= fresh.ymm_hi[i][0] | fresh.ymm_hi[i][1];
+		ok_eq(hi_or, 0, "hv: a new vCPU's YMM upper halves are zero");
+	} else {
+		skip("no AVX in CPUID", "hv: a new vCPU's YMM upper halves are zero");
+	}
 	ok_eq(fresh.mxcsr, MXCSR_INIT, "hv: a new vCPU's MXCSR is its power-on value");
 	ok_eq(fresh.fcw, FCW_INIT, "hv: a new vCPU's x87 control word is FNINIT's");
 	ok_eq(fresh.dr[0] | fresh.dr[1] | fresh.dr[2] | fresh.dr[3], 0, "hv: a new vCPU's DR0-DR3 are zero");
@@ -152,8 +196,8 @@ void test_main(void)
 	pattern(&want, seed);
 	write_all(&want);
 	read_all(&got);
-	ok(same(&got, &want), "XMM0-15, MXCSR, FCW, DR0-3%s hold what was written (seed %lu)",
-	   has_rdtscp ? " and TSC_AUX" : "", (unsigned long)seed);
+	ok(same(&got, &want), "XMM0-15%s, MXCSR, FCW, DR0-3%s hold what was written (seed %lu)",
+	   has_avx ? " (YMM too)" : "", has_rdtscp ? " and TSC_AUX" : "", (unsigned long)seed);
 	for (u64 i = 0; i < iters; i++) {
 		read_all(&got);
 		if (!same(&got, &want)) {

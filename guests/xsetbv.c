@@ -4,8 +4,8 @@
  * AVX-512 or AVX-512 without AVX, one half of MPX or AMX, reserved bits,
  * an XCR other than 0. Before the hypervisor checked the full list, VT-x
  * handed such a value to the host's own XSETBV, which faulted: status 3.
- * Valid values take effect (XGETBV reads them back). CPUID's XSAVE bit is
- * hidden by our hypervisor, so under it the guest probes: when CR4.OSXSAVE
+ * Valid values take effect (XGETBV reads them back). Where CPUID shows no
+ * XSAVE (QEMU's qemu64, say) the guest probes: when CR4.OSXSAVE
  * cannot be set the CPU has no XSAVE and every test is skipped. The probe
  * is made only where a refused bit is a #GP: with CPUID's XSAVE bit, or
  * under our hypervisor on Intel (VT-x checks CR4 writes); QEMU 7.2's TCG

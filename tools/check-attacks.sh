@@ -20,7 +20,7 @@ has() { grep -a -q -F -- "$1" "$log"; }
 has "hv: VM xsetbv: passed"; check "every invalid XCR0 is a #GP in the guest, never the host's (xsetbv)" $?
 has "hv: VM intercepts: passed"; check "INVD, WBINVD, RDPMC, INVLPGA, #DB and #AC are intercepted and handled (intercepts)" $?
 has "hv: VM cpu-state-a: passed" && has "hv: VM cpu-state-b: passed"
-check "two VMs on one CPU keep their own XMM, MXCSR, x87 CW and DR0-3 (cpu-state-a/b)" $?
+check "two VMs on one CPU keep their own XMM (and YMM where CPUID shows AVX), MXCSR, x87 CW and DR0-3 (cpu-state-a/b)" $?
 has "hv: VM cpu-state-next: passed"; check "a new VM starts from power-on register state, nothing of the last (cpu-state-next)" $?
 flood=$(grep -a '^\[console-flood\]' "$log" | tr -d '\r')
 has "hv: VM console-flood: passed" && has "console line(s) not printed (console_rate=50 lines/s)" &&

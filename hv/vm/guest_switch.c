@@ -107,6 +107,16 @@ void guest_switch_init(void)
 		sw.l1d ? "available" : "absent");
 }
 
+u64 guest_xcr0_supported(void)
+{
+	return sw.xsave ? sw.xcr0_max : 0;
+}
+
+u64 guest_xcr0(const struct vcpu *vcpu)
+{
+	return vcpu->gregs->xcr0;
+}
+
 bool guest_switch_vcpu_create(struct vcpu *vcpu)
 {
 	struct guest_regs *g = (struct guest_regs *)palloc(1, PAGE_SIZE);

@@ -34,6 +34,11 @@ void guest_switch_in(struct vcpu *vcpu);
 /* XSETBV exit: #GP(0) for a value the CPU would refuse (hv/vm/xcr0.h), else the new XCR0. */
 bool xsetbv_exit(struct vcpu *vcpu, const struct vm_exit *exit);
 
+/* The XCR0 components guests may enable, 0 without XSAVE (CPUID leaf 0xD shows them). */
+u64 guest_xcr0_supported(void);
+/* The vCPU's XCR0 as its last XSETBV left it (CPUID leaf 0xD's EBX follows it). */
+u64 guest_xcr0(const struct vcpu *vcpu);
+
 /* TSC_AUX as the guest's RDTSCP/RDMSR sees it (MSR exits, hv/vm/msr.c); it exists when the CPU has RDTSCP. */
 bool guest_has_tsc_aux(void);
 u64 guest_tsc_aux(struct vcpu *vcpu);
