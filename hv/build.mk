@@ -15,3 +15,4 @@ UNIT_SRC_intr_controllers := hv/devices/vpic.c hv/devices/vioapic.c
 check-svm: check-svm-mmu-reclaim
 check-svm-mmu-reclaim: all
 	BUILD=$(BUILD) tools/check-mmu-reclaim.sh tools/run-qemu.sh svm
+UNIT_SRC_mmio_recheck := hv/devices/mmio.c hv/emulate/guest_insn.c hv/emulate/insn_decode.c hv/emulate/guest_walk.c hv/console/printf.c
