@@ -9,10 +9,10 @@ UNIT_SRC_acpi_tables := hv/devices/acpi_tables.c hv/cpu/acpi.c hv/console/printf
 UNIT_SRC_vcpu_mp := hv/vm/vcpu_mp.c
 UNIT_SRC_vlapic := hv/devices/vlapic.c hv/devices/vlapic_timer.c
 UNIT_SRC_intr_controllers := hv/devices/vpic.c hv/devices/vioapic.c
+UNIT_SRC_mmio_recheck := hv/devices/mmio.c hv/emulate/guest_insn.c hv/emulate/insn_decode.c hv/emulate/guest_walk.c hv/console/printf.c
 
 # check-svm-mmu-reclaim: with mmu_zap=fast the MMU worker reclaims obsolete roots (tools/check-mmu-reclaim.sh).
 .PHONY: check-svm-mmu-reclaim
 check-svm: check-svm-mmu-reclaim
 check-svm-mmu-reclaim: all
 	BUILD=$(BUILD) tools/check-mmu-reclaim.sh tools/run-qemu.sh svm
-UNIT_SRC_mmio_recheck := hv/devices/mmio.c hv/emulate/guest_insn.c hv/emulate/insn_decode.c hv/emulate/guest_walk.c hv/console/printf.c
