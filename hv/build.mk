@@ -9,6 +9,7 @@ UNIT_SRC_acpi_tables := hv/devices/acpi_tables.c hv/cpu/acpi.c hv/console/printf
 UNIT_SRC_vcpu_mp := hv/vm/vcpu_mp.c
 UNIT_SRC_vlapic := hv/devices/vlapic.c hv/devices/vlapic_timer.c
 UNIT_SRC_intr_controllers := hv/devices/vpic.c hv/devices/vioapic.c
+UNIT_SRC_mmio_recheck := hv/devices/mmio.c hv/emulate/guest_insn.c hv/emulate/insn_decode.c hv/emulate/guest_walk.c hv/console/printf.c
 
 # check-svm-mmu-reclaim: with mmu_zap=fast the MMU worker reclaims obsolete roots (tools/check-mmu-reclaim.sh).
 .PHONY: check-svm-mmu-reclaim

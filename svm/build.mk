@@ -18,3 +18,4 @@ bench-svm: all
 	BUILD=$(BUILD) tools/bench-irq.sh tools/run-qemu.sh svm
 
 UNIT_SRC_npt := svm/npt.c mm/spte.c
+UNIT_SRC_svm_cpl := svm/svm_state.c hv/vm/hypercall.c

@@ -1,6 +1,9 @@
 # Host unit tests of the portable code (cmocka). Every tests/unit/test_NAME.c
 # becomes one program, linked with the code it tests, listed in UNIT_SRC_NAME.
 # Each program is built twice: plain, and with AddressSanitizer + UBSan.
+# A test that builds a vendor's control block (VMCB, VMCS) lives with its
+# backend, in svm/tests/ or vmx/tests/ (tools/check-vendor-split.sh keeps
+# those details out of tests/).
 
 UNIT_SRC_spinlock :=
 UNIT_SRC_memmap := mm/memmap.c tests/mm/platform_host.c
@@ -22,7 +25,8 @@ UNIT_SRC_acpi := hv/cpu/acpi.c hv/console/printf.c
 UNIT_SRC_runqueue := hv/sched/runqueue.c
 UNIT_SRC_hc_memslot := hv/vm/hc_memslot.c $(MM_CORE_SRC) tests/mm/platform_host.c tests/mm/formats.c
 
-UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(sort $(wildcard tests/unit/test_*.c)))
+UNIT_FILES := $(sort $(wildcard tests/unit/test_*.c svm/tests/test_*.c vmx/tests/test_*.c))
+UNIT_NAMES := $(basename $(notdir $(UNIT_FILES)))
 # Tests write struct literals positionally, leaving padding fields out.
 UNIT_CFLAGS := $(HOST_CFLAGS) -Wno-missing-field-initializers
 UNIT_SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -30,10 +34,10 @@ UNIT_BINS := $(UNIT_NAMES:%=$(BUILD)/unit/%) $(UNIT_NAMES:%=$(BUILD)/unit-san/%)
 
 # $(1) = test_NAME: one plain and one sanitized program.
 define unit_test_rules
-$(BUILD)/unit/$(1): tests/unit/$(1).c $(UNIT_SRC_$(1:test_%=%))
+$(BUILD)/unit/$(1): $(filter %/$(1).c,$(UNIT_FILES)) $(UNIT_SRC_$(1:test_%=%))
 	@mkdir -p $$(@D)
 	$(HOST_CC) $(UNIT_CFLAGS) -MMD -MP -o $$@ $$(filter %.c,$$^) -lcmocka
-$(BUILD)/unit-san/$(1): tests/unit/$(1).c $(UNIT_SRC_$(1:test_%=%))
+$(BUILD)/unit-san/$(1): $(filter %/$(1).c,$(UNIT_FILES)) $(UNIT_SRC_$(1:test_%=%))
 	@mkdir -p $$(@D)
 	$(HOST_CC) $(UNIT_CFLAGS) $(UNIT_SAN_FLAGS) -MMD -MP -o $$@ $$(filter %.c,$$^) -lcmocka
 endef
