@@ -12,7 +12,7 @@ runner=${1:?usage: $0 RUNNER [NAME]}
 log=$BUILD/suite-fails-${2:-svm}.log
 source tools/suite-checks.sh
 
-ARGS="config=suite-fails.cfg test_bad_guest_state=bad-state" LOG="$log" QUIET=1 bash -c "$runner" >/dev/null 2>&1
+ARGS="config=suite-fails.cfg test_bad_guest_state=bad-state test_late_vcpu_publish=late-start" LOG="$log" QUIET=1 bash -c "$runner" >/dev/null 2>&1
 status=$?
 
 has() { grep -a -q -F -- "$1" "$log"; }
@@ -30,8 +30,10 @@ check "an IPI with an illegal vector (5) is not sent and sets ESR bit 5, as the 
 has "hv: VM loops: time limit (500 ms) reached; vCPUs: 0 running" &&
 	has "hv: VM loops: FAILED: expected exit:0, got timeout"
 check "a VM looping with interrupts off is stopped at its time limit, its vCPU's state named" $?
+has "hv: VM late-start: passed"
+check "APs whose threads blocked before vm_start named them still start on the BSP's INIT-SIPI (late-start)" $?
 has "hv: VM still-runs: passed"; check "the VMs after a failure still run" $?
-has "3 passed, 6 failed"; check "the summary counts the failures" $?
+has "4 passed, 6 failed"; check "the summary counts the failures" $?
 [ "$status" -eq 1 ]; check "the run ends with status 1 (got $status)" $?
 
 checks_done check-suite-fails

@@ -40,6 +40,8 @@ static const struct cmdline_key option_keys[] = {
 	{ .name = "config", .type = CMDLINE_STRING, .dest = hv_options.config, .size = sizeof(hv_options.config) },
 	{ .name = "test_bad_guest_state", .type = CMDLINE_STRING, .dest = hv_options.test_bad_guest_state,
 	  .size = sizeof(hv_options.test_bad_guest_state) },
+	{ .name = "test_late_vcpu_publish", .type = CMDLINE_STRING, .dest = hv_options.test_late_vcpu_publish,
+	  .size = sizeof(hv_options.test_late_vcpu_publish) },
 	{ .name = "smp", .type = CMDLINE_BOOL, .dest = &hv_options.smp },
 	{ .name = "parallel", .type = CMDLINE_UINT, .dest = &hv_options.parallel, .min = 0, .max = RUN_MAX_PARALLEL },
 	{ .name = "test_sched", .type = CMDLINE_BOOL, .dest = &hv_options.test_sched },

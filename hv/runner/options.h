@@ -12,6 +12,7 @@ struct hv_options {
 	u32 test_fault;   /* enum test_fault: none|ud|pf|gp|de (boot tests only) */
 	char config[64];  /* the suite config among the guest images */
 	char test_bad_guest_state[64]; /* test only: this VM gets a guest state the CPU refuses */
+	char test_late_vcpu_publish[64]; /* test only: vm_start names this VM's vCPU threads late */
 	bool smp;         /* on: start every CPU the MADT lists; off: the boot CPU only */
 	u64 parallel;     /* VMs of the suite running at once, at most; 0: as many as CPUs run guests */
 	bool test_sched;  /* run the scheduler self-test on every CPU and exit (boot tests only) */

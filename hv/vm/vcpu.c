@@ -92,9 +92,11 @@ void vcpu_reset_real(struct vcpu *vcpu, u16 cs, u16 ip)
 	start_with(vcpu, ip);
 }
 
+/* Pairs with vcpu_thread's store: a poster sets its request, then loads the
+ * thread (both SEQ_CST); the thread stores itself, then loads the requests. */
 void vcpu_wake(struct vcpu *vcpu)
 {
-	struct thread *t = __atomic_load_n(&vcpu->thread, __ATOMIC_ACQUIRE);
+	struct thread *t = __atomic_load_n(&vcpu->thread, __ATOMIC_SEQ_CST);
 	if (t)
 		sched_wake(t);
 }
@@ -178,6 +180,10 @@ void vcpu_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
 
+	/* Published here, before the first look at the requests: vm_start's own
+	 * store may come later, and a vCPU blocked before it was never woken
+	 * (an AP that missed the INIT-SIPI of a BSP already running). */
+	__atomic_store_n(&vcpu->thread, sched_current(), __ATOMIC_SEQ_CST);
 	const char *why = vendor->vcpu_create(vcpu);
 	if (!why && !guest_switch_vcpu_create(vcpu))
 		why = "out of memory for its FPU/SSE/AVX state";

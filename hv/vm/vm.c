@@ -106,6 +106,9 @@ static u32 next_vcpu_cpu(void)
 bool vm_start(struct vm *vm, struct thread *waiter)
 {
 	bool input = console_input_start(vm); /* first: the vCPUs' first bytes already go out raw */
+	/* Test only: a wide gap between a vCPU thread's start and the store below
+	 * (vcpu_thread publishes itself: its INIT-SIPI must not be lost meanwhile). */
+	bool late = hv_options.test_late_vcpu_publish[0] && strcmp(vm->name, hv_options.test_late_vcpu_publish) == 0;
 
 	vm->waiter = waiter;
 	vm->vcpus_running = vm->nvcpus;
@@ -122,6 +125,8 @@ bool vm_start(struct vm *vm, struct thread *waiter)
 				vm_vcpu_done(vm);
 			return false;
 		}
+		if (late)
+			sched_sleep_ns(200000000ull);
 		__atomic_store_n(&vcpu->thread, t, __ATOMIC_RELEASE);
 	}
 	if (!input)
