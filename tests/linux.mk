@@ -21,7 +21,7 @@ check: check-linux
 check-linux: all $(LINUX_IMAGES)
 	BUILD=$(BUILD) tools/run-linux.sh check
 
-# The same checks on VT-x, under Bochs, about 4 minutes. IPS: Bochs's TSC
+# The same checks on VT-x, under Bochs, about 2.5 minutes. IPS: Bochs's TSC
 # runs at 100 MHz instead of the suite's 4 MHz; at 4 MHz the kernel's clock
 # ran 25 times faster against the work done, its 60 s timeouts expired and
 # /init's `sleep 1` took 8 s (the timer interrupts alone cost most of the run).
