@@ -153,7 +153,14 @@ void svm_decode_exit(struct vcpu *vcpu, struct vm_exit *exit)
 			exit->kind = EXIT_KIND_RDPMC;
 			break;
 		case VMEXIT_INVLPGA:
-			/* SVM is hidden from the guest (CPUID): its instructions do not exist. */
+		case VMEXIT_VMRUN:
+		case VMEXIT_VMLOAD:
+		case VMEXIT_VMSAVE:
+		case VMEXIT_STGI:
+		case VMEXIT_CLGI:
+		case VMEXIT_SKINIT:
+			/* SVM is hidden from the guest (CPUID) and its EFER.SVME reads 0:
+			 * its instructions do not exist (APM vol. 3: #UD when EFER.SVME is clear). */
 			svm_inject_event(vcpu, &(struct vcpu_event){ .type = EVENT_EXCEPTION, .vector = VECTOR_UD });
 			exit->kind = EXIT_KIND_NONE;
 			break;
