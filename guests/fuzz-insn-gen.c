@@ -93,18 +93,16 @@ static unsigned long cr0_value(void)
 {
 	unsigned long flip = CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_NE | CR0_WP | CR0_AM | CR0_NW | CR0_CD;
 	if (LONG && one_in(4))
-		flip |= CR0_PE | CR0_PG | (unsigned long)rnd(); /* #GP: no leaving long mode, reserved bits */
+		flip |= CR0_PE | CR0_PG; /* #GP: no leaving long mode */
 	return read_cr0() ^ (rnd() & flip);
 }
 
 static unsigned long cr3_value(void)
 {
 #ifdef __x86_64__
-	switch (rnd() % 5) {
+	switch (rnd() % 3) {
 	case 0: return fuzz_copy_cr3();
 	case 1: return fuzz_saved_cr3() | (rnd() & 0x18);          /* PWT, PCD */
-	case 2: return fuzz_saved_cr3() | 1ul << (52 + rnd() % 9); /* reserved: #GP */
-	case 3: return fuzz_saved_cr3() | 1ul << 63;               /* no-flush bit without PCIDE */
 	default: return fuzz_saved_cr3();
 	}
 #else
@@ -112,19 +110,14 @@ static unsigned long cr3_value(void)
 #endif
 }
 
+/* Plain QEMU 7.2 (TCG) hangs on MOV CR4 of a reserved or unsupported bit in
+ * long mode (seen: 0x2000000020 and 0xe60cbf20; RIP stays on the MOV), so
+ * only the bits every x86-64 CPU has (VME..OSXMMEXCPT) are flipped, one at
+ * a time; PAE is among them (#GP in long mode). Left out until that is
+ * understood: LA57, VMXE, SMXE, PCIDE, OSXSAVE, SMEP, SMAP, PKE, CET, FRED. */
 static unsigned long cr4_value(void)
 {
-	/* SMEP and SMAP would fault every access of the guest's user pages, the
-	 * IDT included (a triple fault), and so could protection keys (PKE, PKS)
-	 * with a WRPKRU; CET's shadow stacks and FRED (bit 32) change event
-	 * delivery. */
-	unsigned long keep = (1ul << 20) | (1ul << 21) | (1ul << 22) | (1ul << 23) | (1ul << 24);
-	unsigned long flip = 0xfffffffful & ~keep;
-	if (LONG)
-		flip |= ~0x1fffffffful; /* reserved bits above FRED: #GP */
-	/* One bit at a time: plain QEMU 7.2 (TCG) hangs on MOV CR4 of some
-	 * many-bit values in long mode (seen: 0xe60cbf20, RIP stays on it). */
-	return read_cr4() ^ (flip & (1ul << (rnd() % (LONG ? 64 : 32))));
+	return read_cr4() ^ (1ul << (rnd() % 11));
 }
 
 static void t_mov_cr(struct gen *g)
