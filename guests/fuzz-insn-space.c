@@ -3,11 +3,15 @@
  * of fuzz-insn-run.asm; 64-bit: on IST 1), the address space of random-byte
  * runs, and what SYSCALL and SYSENTER jump to.
  *
- * The random address space maps the VM's 16 MiB of RAM and nothing else
- * (an address beyond is a #PF in the guest, never an MMIO exit the
- * hypervisor would have to emulate from an arbitrary instruction), with
- * the guest's image below FUZZ_AREA read-only (CR0.WP is set once here),
- * so a random store cannot write over the fuzzer, its IDT or these tables.
+ * The random address space maps RAM only, never a device (a random pointer
+ * must not make the hypervisor emulate MMIO from an arbitrary instruction,
+ * which stops the VM by design), and keeps everything below FUZZ_RW
+ * read-only (CR0.WP is set once here): a random store cannot write over
+ * the fuzzer, its IDT, these tables or the code being run. 64-bit: the
+ * first 16 MiB identity-mapped, the rest not present (#PF; exceptions run
+ * on IST 1, whatever RSP is). 32-bit has no IST: an exception with ESP
+ * where no writable page is would be a triple fault, so beyond 16 MiB
+ * every 4 MiB page aliases the writable RAM at FUZZ_RW.
  */
 #include "guest.h"
 #include "x86.h"
@@ -29,14 +33,15 @@
 extern const unsigned long fuzz_stub_table[256];
 
 static u8 idt[256 * GATE_SIZE] __attribute__((aligned(16)));
-struct __attribute__((packed)) {
-	u16 limit;
-	unsigned long base;
-} fuzz_idtr = { sizeof(idt) - 1, (unsigned long)idt };
+struct fuzz_idtr fuzz_idtr = { sizeof(idt) - 1, (unsigned long)idt };
 
 /* Random runs: 64-bit PML4 -> PDPT -> one directory of 2 MiB pages;
  * 32-bit one directory of 4 MiB pages (CR4.PSE, set by fuzz_run). */
 static unsigned long dir[512 * 8 / sizeof(unsigned long)] __attribute__((aligned(4096)));
+#ifndef __x86_64__
+static unsigned long low_table[1024] __attribute__((aligned(4096)));
+static unsigned long code_table[1024] __attribute__((aligned(4096)));
+#endif
 #ifdef __x86_64__
 static u64 pml4[512] __attribute__((aligned(4096)));
 static u64 pdpt[512] __attribute__((aligned(4096)));
@@ -60,10 +65,38 @@ static void set_gate(int v, unsigned long addr)
 #endif
 }
 
+#ifndef __x86_64__
+static unsigned long alias(unsigned long a)
+{
+	return FUZZ_RW + a % LARGE_PAGE;
+}
+
+/* 32-bit: every page but the image and the code buffer is writable RAM,
+ * the RAM at FUZZ_RW where it is not itself: whatever ESP a random run
+ * leaves, an exception can push its frame. */
+static void alias_all_but_image(void)
+{
+	unsigned long image_end = ((unsigned long)__bss_end + 4095) & ~4095ul;
+	for (unsigned long i = 0; i < 1024; i++) {
+		unsigned long a = i * 4096;
+		bool image = a >= (unsigned long)__image_start && a < image_end;
+		low_table[i] = image ? a | PAGE_P : alias(a) | PAGE_P | PAGE_RW;
+		code_table[i] = i == 0 ? FUZZ_CODE | PAGE_P : alias(a) | PAGE_P | PAGE_RW;
+	}
+	for (unsigned long i = 0; i < 1024; i++)
+		dir[i] = FUZZ_RW | PAGE_P | PAGE_PS | PAGE_RW; /* FUZZ_RW itself, and aliases */
+	dir[0] = (unsigned long)low_table | PAGE_P | PAGE_RW;
+	dir[FUZZ_CODE / LARGE_PAGE] = (unsigned long)code_table | PAGE_P | PAGE_RW;
+}
+#endif
+
 static void map_ram(void)
 {
 	for (unsigned long a = 0; a < FUZZ_RAM_END; a += LARGE_PAGE)
-		dir[a / LARGE_PAGE] = a | PAGE_P | PAGE_PS | (a >= FUZZ_AREA ? PAGE_RW : 0);
+		dir[a / LARGE_PAGE] = a | PAGE_P | PAGE_PS | (a >= FUZZ_RW ? PAGE_RW : 0);
+#ifndef __x86_64__
+	alias_all_but_image();
+#endif
 #ifdef __x86_64__
 	pdpt[0] = (u64)(unsigned long)dir | PAGE_P | PAGE_RW;
 	pml4[0] = (u64)(unsigned long)pdpt | PAGE_P | PAGE_RW;
@@ -100,7 +133,7 @@ void fuzz_setup(void)
 #endif
 	cr3_at_start = read_cr3();
 	map_ram();
-	write_cr0(read_cr0() | CR0_WP);
+	write_cr0(read_cr0() | CR0_WP | CR0_NE); /* NE: x87 errors as #MF, not FERR# (gen.c, cr0_value) */
 	memset((void *)FUZZ_CODE, 0xcc, FUZZ_CODE_SIZE);
 	syscall_targets();
 }

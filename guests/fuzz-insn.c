@@ -62,9 +62,16 @@ unsigned long scratch_pointer(void)
 
 static void init_registers(struct fuzz_ctx *c, bool random_mode)
 {
+	/* Random bytes may move any register into the stack pointer; in 32-bit
+	 * mode (no IST) an exception on a stack that is not writable RAM is a
+	 * triple fault, so there every register points into the scratch area. */
 	for (int i = 0; i < 16; i++)
-		c->gpr[i] = random_mode ? (rnd() % 8 ? scratch_pointer() : interesting()) : interesting();
-	c->gpr[REG_SP] = FUZZ_STACK_TOP - (rnd() % 64) * sizeof(long);
+		c->gpr[i] = random_mode && (sizeof(long) == 4 || rnd() % 8) ? scratch_pointer() : interesting();
+	c->gpr[REG_SP] = FUZZ_STACK_TOP - (64 + rnd() % 64) * sizeof(long);
+	/* Earlier runs left exception frames there: no code address may be
+	 * popped into a stack pointer (32-bit: the code page is read-only). */
+	for (unsigned long *p = (unsigned long *)c->gpr[REG_SP] - 64; p < (unsigned long *)FUZZ_STACK_TOP; p++)
+		*p = scratch_pointer();
 	/* Arithmetic flags and DF at random; TF sometimes (a #DB after the first
 	 * instruction); IF sometimes (an interrupt ends the run). */
 	c->flags = 0x2 | (rnd() & 0xcd5) | (rnd() % 32 ? 0 : RFLAGS_TF) | (rnd() % 16 ? 0 : RFLAGS_IF);

@@ -4,14 +4,14 @@
 
 #include "types.h"
 
-/* A fixed area above the image, in RAM of the 16 MiB VM (fuzz.cfg): the
- * code buffer, scratch data, the sequence's stack and (64-bit) the IST
- * stack. The random address space maps it writable and the rest of RAM
- * read-only. */
-#define FUZZ_AREA 0x800000ul
-#define FUZZ_CODE FUZZ_AREA
+/* Fixed places above the image, in RAM of the 16 MiB VM (fuzz.cfg): the
+ * code buffer at 8 MiB, then from 12 MiB (FUZZ_RW) scratch data, the
+ * sequence's stack and (64-bit) the IST stack. The random address space
+ * (fuzz-insn-space.c) maps only [FUZZ_RW, 16 MiB) writable. */
+#define FUZZ_CODE 0x800000ul
 #define FUZZ_CODE_SIZE 0x1000ul
-#define FUZZ_SCRATCH (FUZZ_AREA + 0x10000)
+#define FUZZ_RW 0xc00000ul
+#define FUZZ_SCRATCH (FUZZ_RW + 0x10000)
 #define FUZZ_SCRATCH_SIZE 0x20000ul
 #define FUZZ_STACK_TOP (FUZZ_SCRATCH + FUZZ_SCRATCH_SIZE + 0x10000) /* its stack follows the scratch */
 #define FUZZ_IST_TOP (FUZZ_STACK_TOP + 0x10000)
@@ -45,9 +45,13 @@ u64 rnd(void);
 unsigned long interesting(void);
 unsigned long scratch_pointer(void);
 
-/* fuzz-insn-space.c: the IDT, the address spaces, the MSRs SYSCALL and
+/* fuzz-insn-space.c: the IDT (fuzz_idtr: its pseudo-descriptor), the address spaces, the MSRs SYSCALL and
  * SYSENTER use; the random address space's CR3. */
 void fuzz_setup(void);
+extern struct __attribute__((packed)) fuzz_idtr {
+	u16 limit;
+	unsigned long base;
+} fuzz_idtr;
 unsigned long fuzz_random_cr3(void);
 unsigned long fuzz_template_cr3(void);
 /* The CR3 the guest runs with outside runs; and a copy of its tables. */
