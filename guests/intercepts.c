@@ -30,6 +30,23 @@ static void do_svm_insn(void *arg)
 	__asm__ volatile("call *%0" : : "r"(svm_insn), "a"(0x1000ul) : "memory");
 }
 
+/* CPUID with an operand-size prefix, RDMSR (EFER) with REX.W: the CPU
+ * ignores both; after the exit RIP must be past the whole instruction. The
+ * MOV after each shows it ran (a RIP left inside would run the opcode's
+ * last byte as an instruction of its own). */
+static void prefixed_exits(void *arg)
+{
+	u32 *after = arg;
+	__asm__ volatile("xor %%esi, %%esi\n\t"
+			 ".byte 0x66\n\tcpuid\n\t"
+			 "mov $1, %%esi\n\t"
+			 "mov %2, %%ecx\n\t"
+			 ".byte 0x48\n\trdmsr\n\t"
+			 "add $1, %%esi\n\t"
+			 "mov %%esi, %0"
+			 : "=m"(*after) : "a"(0), "i"(MSR_EFER) : "rbx", "rcx", "rdx", "rsi", "memory");
+}
+
 /* How many of them do not raise #UD. */
 static int svm_insns_not_ud(void)
 {
@@ -96,7 +113,7 @@ static void user_unaligned(void)
 
 void test_main(void)
 {
-	plan(10);
+	plan(11);
 	ok(catch_exception(do_invd, NULL) < 0, "INVD runs (and discards nothing of anybody else)");
 	ok(catch_exception(do_wbinvd, NULL) < 0, "WBINVD runs");
 
@@ -115,6 +132,10 @@ void test_main(void)
 	v = catch_exception(do_invlpga, NULL);
 	ok(v == EXC_UD, "INVLPGA raises #UD: SVM is not offered (%s)", v < 0 ? "no fault" : exception_name(v));
 	ok_eq(svm_insns_not_ud(), 0, "VMRUN, VMLOAD, VMSAVE, STGI, CLGI and SKINIT raise #UD");
+	u32 after = 0;
+	v = catch_exception(prefixed_exits, &after);
+	ok(v < 0 && after == 2, "CPUID with 66 and RDMSR with REX.W continue after the whole instruction (%s, %u)",
+	   v < 0 ? "no fault" : exception_name(v), after);
 
 	write_dr6(0xffff0ff0ul);
 	v = catch_exception(single_step, NULL);
