@@ -11,6 +11,7 @@
 #define LEN_VMMCALL 3
 #define LEN_XSETBV 3
 #define LEN_INVD 2 /* and WBINVD */
+#define LEN_RDPMC 2
 #define VECTOR_UD 6
 
 static bool legacy_prefix(u8 b)
@@ -177,6 +178,7 @@ void svm_decode_exit(struct vcpu *vcpu, struct vm_exit *exit)
 			break;
 		case VMEXIT_RDPMC:
 			exit->kind = EXIT_KIND_RDPMC;
+			exit->insn_len = insn_len(vcpu, vmcb, LEN_RDPMC);
 			break;
 		case VMEXIT_INVLPGA:
 		case VMEXIT_VMRUN:
