@@ -96,13 +96,16 @@ static bool one_in(unsigned n) { return rnd() % n == 0; }
 
 static unsigned long cr0_value(void)
 {
-	/* Not NE: with it clear an x87 error goes out as FERR# (IRQ 13), and
+	/* Not PE or PG, whose clearing in 64-bit mode is #GP: plain QEMU 7.2
+	 * lets MOV CR0 clear PG there (seen: CR0 0x60040019 with CS.L still 1).
+	 * Not NE: with it clear an x87 error goes out as FERR# (IRQ 13), and
 	 * plain QEMU 7.2 then aborts (tcg_handle_interrupt: assertion
 	 * "qemu_mutex_iothread_locked()", seen after FWAIT in a random run). */
 	unsigned long flip = CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_WP | CR0_AM | CR0_NW | CR0_CD;
-	/* Not PE or PG, whose clearing in 64-bit mode is #GP: plain QEMU 7.2
-	 * lets MOV CR0 clear PG there (seen: CR0 0x60040019 with CS.L still 1). */
-	return read_cr0() ^ (rnd() & flip);
+	unsigned long v = read_cr0() ^ (rnd() & flip);
+	/* Never NW without CD (#GP on hardware): QEMU TCG takes it, and under
+	 * the hypervisor on QEMU the next VMRUN then fails (VMEXIT_INVALID). */
+	return (v & CR0_NW) && !(v & CR0_CD) ? v | CR0_CD : v;
 }
 
 /* 64-bit: the guest's tables or a copy of them. Left out: PWT/PCD (plain
