@@ -47,6 +47,12 @@ static void prefixed_exits(void *arg)
 			 : "=m"(*after) : "a"(0), "i"(MSR_EFER) : "rbx", "rcx", "rdx", "rsi", "memory");
 }
 
+/* LOCK INSB from an unknown port into a local: #UD, never the port access. */
+static void lock_ins(void *arg)
+{
+	__asm__ volatile(".byte 0xf0\n\tinsb" : : "D"(arg), "d"(0x7f) : "memory");
+}
+
 /* How many of them do not raise #UD. */
 static int svm_insns_not_ud(void)
 {
@@ -113,7 +119,7 @@ static void user_unaligned(void)
 
 void test_main(void)
 {
-	plan(11);
+	plan(12);
 	ok(catch_exception(do_invd, NULL) < 0, "INVD runs (and discards nothing of anybody else)");
 	ok(catch_exception(do_wbinvd, NULL) < 0, "WBINVD runs");
 
@@ -132,6 +138,9 @@ void test_main(void)
 	v = catch_exception(do_invlpga, NULL);
 	ok(v == EXC_UD, "INVLPGA raises #UD: SVM is not offered (%s)", v < 0 ? "no fault" : exception_name(v));
 	ok_eq(svm_insns_not_ud(), 0, "VMRUN, VMLOAD, VMSAVE, STGI, CLGI and SKINIT raise #UD");
+	u8 byte = 0;
+	v = catch_exception(lock_ins, &byte);
+	ok(v == EXC_UD, "hv: LOCK INSB raises #UD (plain QEMU 7.2 TCG runs it as INSB) (%s)", v < 0 ? "no fault" : exception_name(v));
 	u32 after = 0;
 	v = catch_exception(prefixed_exits, &after);
 	ok(v < 0 && after == 2, "CPUID with 66 and RDMSR with REX.W continue after the whole instruction (%s, %u)",
