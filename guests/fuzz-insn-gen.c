@@ -104,7 +104,7 @@ static unsigned long cr0_value(void)
 	unsigned long flip = CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_WP | CR0_AM | CR0_NW | CR0_CD;
 	unsigned long v = read_cr0() ^ (rnd() & flip);
 	/* Never NW without CD (#GP on hardware): QEMU TCG takes it, and under
-	 * the hypervisor on QEMU the next VMRUN then fails (VMEXIT_INVALID). */
+	 * the hypervisor on QEMU the next guest entry then fails. */
 	return (v & CR0_NW) && !(v & CR0_CD) ? v | CR0_CD : v;
 }
 
