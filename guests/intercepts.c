@@ -47,6 +47,16 @@ static void prefixed_exits(void *arg)
 			 : "=m"(*after) : "a"(0), "i"(MSR_EFER) : "rbx", "rcx", "rdx", "rsi", "memory");
 }
 
+/* RDPMC of counter 0 with a 66 prefix; *arg becomes 1 if the MOV after it ran. */
+static void prefixed_rdpmc(void *arg)
+{
+	__asm__ volatile("xor %%esi, %%esi\n\t"
+			 ".byte 0x66\n\trdpmc\n\t"
+			 "mov $1, %%esi\n\t"
+			 "mov %%esi, %0"
+			 : "=m"(*(u32 *)arg) : "c"(0) : "rax", "rdx", "rsi", "memory");
+}
+
 /* LOCK INSB from an unknown port into a local: #UD, never the port access. */
 static void lock_ins(void *arg)
 {
@@ -119,7 +129,7 @@ static void user_unaligned(void)
 
 void test_main(void)
 {
-	plan(12);
+	plan(13);
 	ok(catch_exception(do_invd, NULL) < 0, "INVD runs (and discards nothing of anybody else)");
 	ok(catch_exception(do_wbinvd, NULL) < 0, "WBINVD runs");
 
@@ -141,6 +151,10 @@ void test_main(void)
 	u8 byte = 0;
 	v = catch_exception(lock_ins, &byte);
 	ok(v == EXC_UD, "hv: LOCK INSB raises #UD (plain QEMU 7.2 TCG runs it as INSB) (%s)", v < 0 ? "no fault" : exception_name(v));
+	u32 ran = 0;
+	v = catch_exception(prefixed_rdpmc, &ran);
+	ok(v < 0 && ran == 1, "hv: RDPMC with a 66 prefix continues after the whole instruction (%s, %u)",
+	   v < 0 ? "no fault" : exception_name(v), ran);
 	u32 after = 0;
 	v = catch_exception(prefixed_exits, &after);
 	ok(v < 0 && after == 2, "CPUID with 66 and RDMSR with REX.W continue after the whole instruction (%s, %u)",
