@@ -35,8 +35,13 @@ GUEST_LIB32 := $(patsubst %,$(GUEST_DIR)/lib32/%.o,$(GUEST_LIB_C)) \
 	$(GUEST_DIR)/lib32/isr.o
 GUEST_DEPS := guests/lib/guest.ld $(wildcard guests/lib/*.inc)
 
+# The instruction-stream fuzzer, one source built twice: fuzz-insn64.elf
+# (Multiboot, long mode) and fuzz-insn32.bin (flat 32-bit, Multiboot fields).
+FUZZ_INSN_PARTS := fuzz-insn fuzz-insn-gen fuzz-insn-space fuzz-insn-run
+
 GUEST_IMAGES := $(GUESTS_MB64:%=$(GUEST_OUT)/%.elf) $(GUEST_FILES:%=$(GUEST_OUT)/%) \
-	$(patsubst %,$(GUEST_OUT)/%.bin,$(GUESTS_FLAT32) $(GUESTS_FLAT16) $(GUESTS_REAL) $(GUESTS_MB_ASM))
+	$(patsubst %,$(GUEST_OUT)/%.bin,$(GUESTS_FLAT32) $(GUESTS_FLAT16) $(GUESTS_REAL) $(GUESTS_MB_ASM)) \
+	$(GUEST_OUT)/fuzz-insn64.elf $(GUEST_OUT)/fuzz-insn32.bin
 
 .PHONY: guests
 all: guests
@@ -75,11 +80,19 @@ $(GUEST_DIR)/lib32/entry32-flat.o: guests/lib/entry32.asm $(GUEST_DEPS)
 	@mkdir -p $(dir $@)
 	$(NASM) -f elf32 -g -DMB_FLAT -Iguests/lib/ -o $@ $<
 
+$(GUEST_DIR)/g64/%.o: guests/%.asm $(GUEST_DEPS)
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf64 -g -Iguests/lib/ -o $@ $<
+$(GUEST_DIR)/g32/%.o: guests/%.asm $(GUEST_DEPS)
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf32 -g -Iguests/lib/ -o $@ $<
+
 -include $(wildcard $(GUEST_DIR)/*/*.d)
 # Intermediate objects stay, so a rebuild relinks only what changed.
 .SECONDARY: $(GUEST_LIB64) $(GUEST_LIB32) $(addprefix $(GUEST_DIR)/, \
 	lib64/entry64.o lib64/entry16.o lib32/entry32-flat.o \
-	$(patsubst %,g64/%.o,$(GUESTS_MB64) $(GUESTS_FLAT16)) $(GUESTS_FLAT32:%=g32/%.o))
+	$(patsubst %,g64/%.o,$(GUESTS_MB64) $(GUESTS_FLAT16)) $(GUESTS_FLAT32:%=g32/%.o) \
+	$(FUZZ_INSN_PARTS:%=g64/%.o) $(FUZZ_INSN_PARTS:%=g32/%.o))
 
 # --- linking ---
 # QEMU's -kernel (and Multiboot itself) wants ELF32: the 64-bit link is
@@ -97,6 +110,20 @@ $(GUESTS_FLAT32:%=$(GUEST_OUT)/%.bin): $(GUEST_OUT)/%.bin: $(GUEST_DIR)/g32/%.o 
 		-o $(GUEST_DIR)/g32/$*.elf $(GUEST_DIR)/lib32/entry32-flat.o $< $(GUEST_LIB32)
 	objcopy -O binary $(GUEST_DIR)/g32/$*.elf $@
 
+$(GUEST_OUT)/fuzz-insn64.elf: $(FUZZ_INSN_PARTS:%=$(GUEST_DIR)/g64/%.o) $(GUEST_DIR)/lib64/entry64.o \
+		$(GUEST_LIB64) $(GUEST_DEPS)
+	@mkdir -p $(dir $@)
+	$(LD) -m elf_x86_64 $(GUEST_LDFLAGS) --defsym=GUEST_LOAD=0x100000 -o $(GUEST_DIR)/g64/fuzz-insn64.elf64 \
+		$(GUEST_DIR)/lib64/entry64.o $(FUZZ_INSN_PARTS:%=$(GUEST_DIR)/g64/%.o) $(GUEST_LIB64)
+	objcopy -I elf64-x86-64 -O elf32-i386 $(GUEST_DIR)/g64/fuzz-insn64.elf64 $@
+
+$(GUEST_OUT)/fuzz-insn32.bin: $(FUZZ_INSN_PARTS:%=$(GUEST_DIR)/g32/%.o) $(GUEST_DIR)/lib32/entry32-flat.o \
+		$(GUEST_LIB32) $(GUEST_DEPS)
+	@mkdir -p $(dir $@)
+	$(LD) -m elf_i386 $(GUEST_LDFLAGS) --defsym=GUEST_LOAD=0x100000 -o $(GUEST_DIR)/g32/fuzz-insn32.elf \
+		$(GUEST_DIR)/lib32/entry32-flat.o $(FUZZ_INSN_PARTS:%=$(GUEST_DIR)/g32/%.o) $(GUEST_LIB32)
+	objcopy -O binary $(GUEST_DIR)/g32/fuzz-insn32.elf $@
+
 $(GUESTS_FLAT16:%=$(GUEST_OUT)/%.bin): $(GUEST_OUT)/%.bin: $(GUEST_DIR)/g64/%.o \
 		$(GUEST_DIR)/lib64/entry16.o $(GUEST_LIB64) $(GUEST_DEPS)
 	@mkdir -p $(dir $@)
@@ -113,3 +140,8 @@ $(patsubst %,$(GUEST_OUT)/%.bin,$(GUESTS_REAL) $(GUESTS_MB_ASM)): $(GUEST_OUT)/%
 check: check-guests
 check-guests: guests
 	BUILD=$(BUILD) tools/run-guest-qemu.sh --all
+	@# fuzz-insn on plain QEMU too: its sequences and restores are right without us
+	sed "s/SEED/1/;s/COUNT/80000/;s/RUNS/20000/" tests/attacks/fuzz.cfg > $(GUEST_OUT)/fuzz-plain.cfg
+	@# (removed again: every file of the folder is a boot file, at most 64 of them)
+	BUILD=$(BUILD) SUITE=fuzz-plain.cfg tools/run-guest-qemu.sh fuzz-insn64 fuzz-insn32; s=$$?; \
+		rm -f $(GUEST_OUT)/fuzz-plain.cfg; exit $$s

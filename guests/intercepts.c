@@ -2,8 +2,8 @@
  * Instructions and exceptions whose effect reaches beyond the VM unless the
  * hypervisor intercepts them: INVD and WBINVD (every cache line of the CPU:
  * run, with no visible effect), RDPMC (the guest's own counters, never the host's:
- * they count nothing), INVLPGA (flushes any ASID on AMD: #UD, SVM
- * is hidden), #DB and #AC (an exception that re-raises itself during its
+ * they count nothing), INVLPGA (flushes any ASID on AMD) and the other SVM
+ * instructions (#UD: SVM is hidden), #DB and #AC (an exception that re-raises itself during its
  * delivery never leaves the guest: both exit and come back here, single
  * step and a data breakpoint with DR6 telling which, an unaligned user
  * access with CR0.AM and RFLAGS.AC).
@@ -20,6 +20,57 @@
 static void do_invd(void *arg) { __asm__ volatile("invd" ::: "memory"); }
 static void do_wbinvd(void *arg) { __asm__ volatile("wbinvd" ::: "memory"); }
 static void do_invlpga(void *arg) { __asm__ volatile(".byte 0x0f, 0x01, 0xdf" : : "a"(0ul), "c"(1u) : "memory"); }
+
+/* The other SVM instructions (0F 01 D8, DA-DE): VMRUN, VMLOAD, VMSAVE, STGI, CLGI, SKINIT. */
+static const u8 svm_modrm[] = { 0xd8, 0xda, 0xdb, 0xdc, 0xdd, 0xde };
+static u8 svm_insn[4] __attribute__((aligned(16))) = { 0x0f, 0x01, 0, 0xc3 }; /* ..., ret */
+static void do_svm_insn(void *arg)
+{
+	svm_insn[2] = *(const u8 *)arg;
+	__asm__ volatile("call *%0" : : "r"(svm_insn), "a"(0x1000ul) : "memory");
+}
+
+/* CPUID with an operand-size prefix, RDMSR (EFER) with REX.W: the CPU
+ * ignores both; after the exit RIP must be past the whole instruction. The
+ * MOV after each shows it ran (a RIP left inside would run the opcode's
+ * last byte as an instruction of its own). */
+static void prefixed_exits(void *arg)
+{
+	u32 *after = arg;
+	__asm__ volatile("xor %%esi, %%esi\n\t"
+			 ".byte 0x66\n\tcpuid\n\t"
+			 "mov $1, %%esi\n\t"
+			 "mov %2, %%ecx\n\t"
+			 ".byte 0x48\n\trdmsr\n\t"
+			 "add $1, %%esi\n\t"
+			 "mov %%esi, %0"
+			 : "=m"(*after) : "a"(0), "i"(MSR_EFER) : "rbx", "rcx", "rdx", "rsi", "memory");
+}
+
+/* RDPMC of counter 0 with a 66 prefix; *arg becomes 1 if the MOV after it ran. */
+static void prefixed_rdpmc(void *arg)
+{
+	__asm__ volatile("xor %%esi, %%esi\n\t"
+			 ".byte 0x66\n\trdpmc\n\t"
+			 "mov $1, %%esi\n\t"
+			 "mov %%esi, %0"
+			 : "=m"(*(u32 *)arg) : "c"(0) : "rax", "rdx", "rsi", "memory");
+}
+
+/* LOCK INSB from an unknown port into a local: #UD, never the port access. */
+static void lock_ins(void *arg)
+{
+	__asm__ volatile(".byte 0xf0\n\tinsb" : : "D"(arg), "d"(0x7f) : "memory");
+}
+
+/* How many of them do not raise #UD. */
+static int svm_insns_not_ud(void)
+{
+	int bad = 0;
+	for (unsigned i = 0; i < sizeof(svm_modrm); i++)
+		bad += catch_exception(do_svm_insn, (void *)&svm_modrm[i]) != EXC_UD;
+	return bad;
+}
 
 /* RDPMC of the counter *arg names; the value comes back in *arg. */
 static void do_rdpmc(void *arg)
@@ -78,7 +129,7 @@ static void user_unaligned(void)
 
 void test_main(void)
 {
-	plan(9);
+	plan(13);
 	ok(catch_exception(do_invd, NULL) < 0, "INVD runs (and discards nothing of anybody else)");
 	ok(catch_exception(do_wbinvd, NULL) < 0, "WBINVD runs");
 
@@ -96,6 +147,18 @@ void test_main(void)
 	   counter);
 	v = catch_exception(do_invlpga, NULL);
 	ok(v == EXC_UD, "INVLPGA raises #UD: SVM is not offered (%s)", v < 0 ? "no fault" : exception_name(v));
+	ok_eq(svm_insns_not_ud(), 0, "VMRUN, VMLOAD, VMSAVE, STGI, CLGI and SKINIT raise #UD");
+	u8 byte = 0;
+	v = catch_exception(lock_ins, &byte);
+	ok(v == EXC_UD, "hv: LOCK INSB raises #UD (plain QEMU 7.2 TCG runs it as INSB) (%s)", v < 0 ? "no fault" : exception_name(v));
+	u32 ran = 0;
+	v = catch_exception(prefixed_rdpmc, &ran);
+	ok(v < 0 && ran == 1, "hv: RDPMC with a 66 prefix continues after the whole instruction (%s, %u)",
+	   v < 0 ? "no fault" : exception_name(v), ran);
+	u32 after = 0;
+	v = catch_exception(prefixed_exits, &after);
+	ok(v < 0 && after == 2, "CPUID with 66 and RDMSR with REX.W continue after the whole instruction (%s, %u)",
+	   v < 0 ? "no fault" : exception_name(v), after);
 
 	write_dr6(0xffff0ff0ul);
 	v = catch_exception(single_step, NULL);

@@ -1,21 +1,48 @@
 /* Decoding an SVM #VMEXIT into the neutral struct vm_exit the core dispatches. */
 #include "svm/svm.h"
+#include "hv/emulate/guest_insn.h"
 #include "x86.h"
 
-/* Instruction lengths for CPUs without next-RIP saving (QEMU TCG: NRIP is 0). */
+/* Instruction lengths for CPUs without next-RIP saving (QEMU TCG: NRIP is 0),
+ * without prefixes: insn_len adds those the guest put in front. */
 #define LEN_CPUID 2
 #define LEN_HLT 1
 #define LEN_MSR 2
 #define LEN_VMMCALL 3
 #define LEN_XSETBV 3
 #define LEN_INVD 2 /* and WBINVD */
+#define LEN_RDPMC 2
 #define VECTOR_UD 6
 
-static u8 insn_len(const struct vmcb *vmcb, u8 known)
+static bool legacy_prefix(u8 b)
+{
+	return b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e || b == 0x64 || b == 0x65 || b == 0x66 ||
+	       b == 0x67 || b == 0xf0 || b == 0xf2 || b == 0xf3;
+}
+
+/* The prefixes before the opcode at RIP: CPUID, RDMSR and the others take
+ * (and ignore) operand-size, segment, REP and REX prefixes, which a length
+ * known from the opcode alone would leave RIP inside the instruction. */
+static u8 prefix_bytes(struct vcpu *vcpu)
+{
+	struct vcpu_sregs s;
+	u8 b[15];
+	u32 i = 0;
+
+	svm_get_sregs(vcpu, &s);
+	u32 n = guest_fetch_insn(vcpu, &s, b, sizeof(b));
+	while (i < n && legacy_prefix(b[i]))
+		i++;
+	if (i < n && guest_code_mode(&s) == INSN_MODE_64 && (b[i] & 0xf0) == 0x40)
+		i++; /* REX */
+	return (u8)i;
+}
+
+static u8 insn_len(struct vcpu *vcpu, const struct vmcb *vmcb, u8 known)
 {
 	if ((svm_caps.features & SVM_FEATURE_NRIP) && vmcb->control.next_rip)
 		return (u8)(vmcb->control.next_rip - vmcb->save.rip);
-	return known;
+	return known + prefix_bytes(vcpu);
 }
 
 static void decode_io(const struct vmcb *vmcb, struct vm_exit *exit)
@@ -116,11 +143,11 @@ void svm_decode_exit(struct vcpu *vcpu, struct vm_exit *exit)
 			exit->kind = EXIT_KIND_CPUID;
 			exit->cpuid.leaf = (u32)vmcb->save.rax;
 			exit->cpuid.subleaf = (u32)vcpu->regs.gpr[GPR_RCX];
-			exit->insn_len = insn_len(vmcb, LEN_CPUID);
+			exit->insn_len = insn_len(vcpu, vmcb, LEN_CPUID);
 			break;
 		case VMEXIT_HLT:
 			exit->kind = EXIT_KIND_HLT;
-			exit->insn_len = insn_len(vmcb, LEN_HLT);
+			exit->insn_len = insn_len(vcpu, vmcb, LEN_HLT);
 			break;
 		case VMEXIT_IOIO:
 			decode_io(vmcb, exit);
@@ -129,11 +156,11 @@ void svm_decode_exit(struct vcpu *vcpu, struct vm_exit *exit)
 			exit->kind = vmcb->control.exit_info1 ? EXIT_KIND_MSR_WRITE : EXIT_KIND_MSR_READ;
 			exit->msr.index = (u32)vcpu->regs.gpr[GPR_RCX];
 			exit->msr.value = ((u64)(u32)vcpu->regs.gpr[GPR_RDX] << 32) | (u32)vmcb->save.rax;
-			exit->insn_len = insn_len(vmcb, LEN_MSR);
+			exit->insn_len = insn_len(vcpu, vmcb, LEN_MSR);
 			break;
 		case VMEXIT_VMMCALL:
 			exit->kind = EXIT_KIND_HYPERCALL;
-			exit->insn_len = insn_len(vmcb, LEN_VMMCALL);
+			exit->insn_len = insn_len(vcpu, vmcb, LEN_VMMCALL);
 			break;
 		case VMEXIT_NPF:
 			decode_npf(vmcb, exit);
@@ -142,18 +169,26 @@ void svm_decode_exit(struct vcpu *vcpu, struct vm_exit *exit)
 			exit->kind = EXIT_KIND_XSETBV;
 			exit->xcr.index = (u32)vcpu->regs.gpr[GPR_RCX];
 			exit->xcr.value = ((u64)(u32)vcpu->regs.gpr[GPR_RDX] << 32) | (u32)vmcb->save.rax;
-			exit->insn_len = insn_len(vmcb, LEN_XSETBV);
+			exit->insn_len = insn_len(vcpu, vmcb, LEN_XSETBV);
 			break;
 		case VMEXIT_INVD:
 		case VMEXIT_WBINVD:
 			exit->kind = EXIT_KIND_CACHE;
-			exit->insn_len = insn_len(vmcb, LEN_INVD);
+			exit->insn_len = insn_len(vcpu, vmcb, LEN_INVD);
 			break;
 		case VMEXIT_RDPMC:
 			exit->kind = EXIT_KIND_RDPMC;
+			exit->insn_len = insn_len(vcpu, vmcb, LEN_RDPMC);
 			break;
 		case VMEXIT_INVLPGA:
-			/* SVM is hidden from the guest (CPUID): its instructions do not exist. */
+		case VMEXIT_VMRUN:
+		case VMEXIT_VMLOAD:
+		case VMEXIT_VMSAVE:
+		case VMEXIT_STGI:
+		case VMEXIT_CLGI:
+		case VMEXIT_SKINIT:
+			/* SVM is hidden from the guest (CPUID) and its EFER.SVME reads 0:
+			 * its instructions do not exist (APM vol. 3: #UD when EFER.SVME is clear). */
 			svm_inject_event(vcpu, &(struct vcpu_event){ .type = EVENT_EXCEPTION, .vector = VECTOR_UD });
 			exit->kind = EXIT_KIND_NONE;
 			break;

@@ -46,10 +46,12 @@ fuzz-host: $(FUZZ_BINS)
 		echo "fuzz-host: $$t: $$(grep -o 'Done [0-9]* runs' $(BUILD)/fuzz/$$t.log), no finding"; \
 	done
 
-# The guest fuzzer (guests/fuzz-exits.c, tools/fuzz-guests.sh) on both
-# backends: `make check` runs it with seed 1, about 10^5 exits under QEMU
-# (SVM) and 2 * 10^4 under Bochs (VT-x, some 20 times slower); `make fuzz`
-# runs FUZZ_COUNT actions (about 1.1 exits each) with FUZZ_SEED on both.
+# The guest fuzzers (guests/fuzz-exits.c, guests/fuzz-insn*.c,
+# tools/fuzz-guests.sh) on both backends: `make check` runs them with seed 1,
+# about 3 * 10^5 exits under QEMU (SVM, 90000 actions: ~20 s) and 10^5 under
+# Bochs (VT-x, 30000 actions: ~19 s; 20000 gave 6.9 * 10^4 in 14 s);
+# `make fuzz` runs FUZZ_COUNT actions and COUNT/4 sequences per fuzz-insn VM
+# with FUZZ_SEED on both.
 FUZZ_COUNT ?= 300000
 FUZZ_SEED ?= 1
 .PHONY: check-svm-fuzz check-vmx-fuzz fuzz-guests
@@ -58,7 +60,7 @@ check-svm-fuzz: all
 	BUILD=$(BUILD) tools/fuzz-guests.sh tools/run-qemu.sh svm 90000 1
 check-vmx: check-vmx-fuzz
 check-vmx-fuzz: all
-	BUILD=$(BUILD) tools/fuzz-guests.sh "$(BOCHS_MB2)" vmx 20000 1
+	BUILD=$(BUILD) tools/fuzz-guests.sh "$(BOCHS_MB2)" vmx 30000 1
 fuzz: fuzz-guests
 fuzz-guests: all
 	@BUILD=$(BUILD) tools/fuzz-guests.sh tools/run-qemu.sh svm $(FUZZ_COUNT) $(FUZZ_SEED); s=$$?; \

@@ -235,7 +235,8 @@ void vmx_decode_exit(struct vcpu *vcpu, struct vm_exit *exit)
 	/* Instruction exits the core completes by skipping the instruction. */
 	if (exit->kind == EXIT_KIND_CPUID || exit->kind == EXIT_KIND_HLT || exit->kind == EXIT_KIND_IO ||
 	    exit->kind == EXIT_KIND_MSR_READ || exit->kind == EXIT_KIND_MSR_WRITE ||
-	    exit->kind == EXIT_KIND_HYPERCALL || exit->kind == EXIT_KIND_XSETBV || exit->kind == EXIT_KIND_CACHE)
+	    exit->kind == EXIT_KIND_HYPERCALL || exit->kind == EXIT_KIND_XSETBV || exit->kind == EXIT_KIND_CACHE ||
+	    exit->kind == EXIT_KIND_RDPMC) /* a prefixed RDPMC is longer than 0F 33 */
 		exit->insn_len = (u8)vmcs_read(VMCS_EXIT_INSN_LEN);
 	if (exit->kind == EXIT_KIND_UNHANDLED) {
 		exit->raw.code = reason;

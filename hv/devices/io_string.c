@@ -33,7 +33,14 @@ bool io_string_exit(struct vcpu *vcpu, const struct vm_exit *exit)
 	vm->stats.exits_io++;
 	vendor->get_sregs(vcpu, &s);
 	u32 n = guest_fetch_insn(vcpu, &s, bytes, sizeof(bytes));
-	if (insn_decode_string_io(bytes, n, guest_code_mode(&s), &in, err, sizeof(err)) != INSN_OK) {
+	int r = insn_decode_string_io(bytes, n, guest_code_mode(&s), &in, err, sizeof(err));
+	if (r == INSN_ERR_PREFIX) {
+		/* LOCK INS/OUTS: a CPU raises #UD while decoding, before any
+		 * intercept; QEMU TCG's SVM exits first. The guest gets the #UD. */
+		inject_exception(vcpu, VECTOR_UD, false, 0);
+		return false;
+	}
+	if (r != INSN_OK) {
 		vm_fail(vcpu, "cannot emulate the string port I/O at port 0x%x: %s", exit->io.port, err);
 		return false;
 	}
