@@ -142,6 +142,6 @@ check-guests: guests
 	BUILD=$(BUILD) tools/run-guest-qemu.sh --all
 	@# fuzz-insn on plain QEMU too: its sequences and restores are right without us
 	sed "s/SEED/1/;s/COUNT/80000/;s/RUNS/20000/" tests/attacks/fuzz.cfg > $(GUEST_OUT)/fuzz-plain.cfg
-	@# (removed again: every file of the folder is a boot file, at most 64 of them)
+	@# (removed again: every file of the folder is a boot file, at most BOOT_MAX_IMAGES = 128 of them)
 	BUILD=$(BUILD) SUITE=fuzz-plain.cfg tools/run-guest-qemu.sh fuzz-insn64 fuzz-insn32; s=$$?; \
 		rm -f $(GUEST_OUT)/fuzz-plain.cfg; exit $$s

@@ -121,6 +121,13 @@ svm)
 	run_case qemu-uefi-smp-off 0 $q "smp=off test_sched=on" "$(online 1)" "$SCHED_OK"
 	run_case qemu-uefi-text-read-only fail $q "test_fault=pf" \
 		'^hv: CPU exception #PF page fault \(vector 14\), error code 0x3$' '^  cr0 .* cr2 0x[1-9a-f]' '^hv: exit status 3'
+	many() { # more boot files than BOOT_MAX_IMAGES (128): counted, refused with a message, no hang
+		mkdir -p "$logdir/many" && cp "$GUESTS"/* "$logdir/many/" &&
+			for i in $(seq 1 130); do echo "$i" >"$logdir/many/extra$i.txt"; done &&
+			GUESTS=$logdir/many tools/run-qemu.sh
+	}
+	run_case qemu-uefi-too-many-images 2 many "" '^hv: 4 boot images beyond the first 128 were dropped' \
+		'^hv: exit status 2'
 	usb() { # the disk image of make usb, built here with the boot-test guests
 		tools/mkusb.sh "$logdir/usb.img" "$BUILD/BOOTX64.EFI" "$ARGS" "$GUESTS" >/dev/null &&
 			ARGS= DISK=$logdir/usb.img tools/run-qemu.sh

@@ -59,6 +59,10 @@ EFI_STATUS efi_read_cmdline_file(EFI_FILE_HANDLE root, struct boot_info *bi)
 
 static EFI_STATUS load_image(EFI_FILE_HANDLE dir, const EFI_FILE_INFO *entry, struct boot_info *bi)
 {
+	if (bi->image_count >= BOOT_MAX_IMAGES) {
+		bi->images_dropped++; /* counted, as Multiboot's are: hv_run refuses to start and says so */
+		return EFI_SUCCESS;
+	}
 	char name[BOOT_NAME_MAX];
 	ascii_from_ucs2(name, sizeof(name), entry->FileName);
 	EFI_FILE_HANDLE f;
