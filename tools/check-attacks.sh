@@ -12,7 +12,7 @@ runner=${1:?usage: $0 RUNNER [NAME]}
 log=$BUILD/attacks-${2:-svm}.log
 source tools/suite-checks.sh
 
-ARGS="config=attacks.cfg smp=off parallel=2 console_rate=50 tdp_table_cap=64" LOG="$log" QUIET=1 TIMEOUT=${TIMEOUT:-600} bash -c "$runner" >/dev/null 2>&1
+ARGS="config=attacks.cfg smp=off parallel=2 console_rate=50 tdp_table_cap=64" LOG="$log" QUIET=1 TIMEOUT=${TIMEOUT:-600} bash -c "$runner" >/dev/null 2>"$log.stderr"
 status=$?
 
 has() { grep -a -q -F -- "$1" "$log"; }

@@ -16,7 +16,7 @@ runner=${1:?usage: $0 RUNNER [NAME]}
 log=$BUILD/mmu-reclaim-${2:-svm}.log
 source tools/suite-checks.sh
 
-ARGS="mmu_zap=fast" LOG="$log" QUIET=1 bash -c "$runner" >/dev/null 2>&1
+ARGS="mmu_zap=fast" LOG="$log" QUIET=1 bash -c "$runner" >/dev/null 2>"$log.stderr"
 status=$?
 
 # Sum of the numbers after "KEY " on the VMs' reclaim statistics lines.

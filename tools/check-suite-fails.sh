@@ -12,7 +12,7 @@ runner=${1:?usage: $0 RUNNER [NAME]}
 log=$BUILD/suite-fails-${2:-svm}.log
 source tools/suite-checks.sh
 
-ARGS="config=suite-fails.cfg test_bad_guest_state=bad-state test_late_vcpu_publish=late-start" LOG="$log" QUIET=1 bash -c "$runner" >/dev/null 2>&1
+ARGS="config=suite-fails.cfg test_bad_guest_state=bad-state test_late_vcpu_publish=late-start" LOG="$log" QUIET=1 bash -c "$runner" >/dev/null 2>"$log.stderr"
 status=$?
 
 has() { grep -a -q -F -- "$1" "$log"; }

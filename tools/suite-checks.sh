@@ -12,6 +12,11 @@ checks_done() { # checks_done NAME: on failure the console's tail, then the summ
 	if [ $failed -ne 0 ]; then
 		echo "$1: console tail ($log):"
 		tail -n 20 "$log" | tr -d '\r' | sed 's/^/  | /'
+		# The runner's own messages (and the emulator's, e.g. an abort), kept by the caller.
+		if [ -s "$log.stderr" ]; then
+			echo "$1: the runner's and emulator's messages ($log.stderr):"
+			tail -n 15 "$log.stderr" | sed 's/^/  ! /'
+		fi
 	fi
 	echo "$passed passed, $failed failed"
 	[ $failed -eq 0 ]
