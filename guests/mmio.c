@@ -154,7 +154,7 @@ static void pc_testdev_string_atomic(void)
  * Segment bases in 64-bit mode (SDM vol. 1, 3.3.7.1 and 3.4.2.1): the CPU
  * treats the bases of CS, DS, ES and SS as zero, FS and GS keep theirs. A
  * descriptor's base is still loaded into the hidden part of the segment
- * register, so the saved guest state (VMCB / VMCS) holds it: an emulator
+ * register, so the virtualization hardware's saved guest state holds it: an emulator
  * that adds it computes the wrong address.
  *
  * Each test loads descriptors with a nonzero base and then accesses
