@@ -1,6 +1,7 @@
 /* Decoding an SVM #VMEXIT into the neutral struct vm_exit the core dispatches. */
 #include "svm/svm.h"
 #include "hv/emulate/guest_insn.h"
+#include "hv/emulate/insn_decode.h"
 #include "x86.h"
 
 /* Instruction lengths for CPUs without next-RIP saving (QEMU TCG: NRIP is 0),
@@ -14,12 +15,6 @@
 #define LEN_RDPMC 2
 #define VECTOR_UD 6
 
-static bool legacy_prefix(u8 b)
-{
-	return b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e || b == 0x64 || b == 0x65 || b == 0x66 ||
-	       b == 0x67 || b == 0xf0 || b == 0xf2 || b == 0xf3;
-}
-
 /* The prefixes before the opcode at RIP: CPUID, RDMSR and the others take
  * (and ignore) operand-size, segment, REP and REX prefixes, which a length
  * known from the opcode alone would leave RIP inside the instruction. */
@@ -27,15 +22,10 @@ static u8 prefix_bytes(struct vcpu *vcpu)
 {
 	struct vcpu_sregs s;
 	u8 b[15];
-	u32 i = 0;
 
 	svm_get_sregs(vcpu, &s);
 	u32 n = guest_fetch_insn(vcpu, &s, b, sizeof(b));
-	while (i < n && legacy_prefix(b[i]))
-		i++;
-	if (i < n && guest_code_mode(&s) == INSN_MODE_64 && (b[i] & 0xf0) == 0x40)
-		i++; /* REX */
-	return (u8)i;
+	return (u8)insn_prefix_length(b, n, guest_code_mode(&s));
 }
 
 static u8 insn_len(struct vcpu *vcpu, const struct vmcb *vmcb, u8 known)

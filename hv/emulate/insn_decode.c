@@ -346,6 +346,15 @@ incomplete:
 	return incomplete(&c, n, err, errlen);
 }
 
+u32 insn_prefix_length(const u8 *bytes, size_t n, enum insn_mode mode)
+{
+	struct cursor c = { .bytes = bytes, .avail = MIN(n, (size_t)INSN_MAX_LEN) };
+	struct prefixes p = { .seg = INSN_SEG_DS };
+
+	read_prefixes(&c, mode, &p);
+	return c.truncated || c.too_long ? 0 : (u32)c.pos - 1; /* pos is past the opcode byte */
+}
+
 int insn_decode_string_io(const u8 *bytes, size_t n, enum insn_mode mode, struct string_io_insn *out,
 			  char *err, size_t errlen)
 {

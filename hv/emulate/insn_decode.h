@@ -95,6 +95,9 @@ struct string_io_insn {
 int insn_decode_string_io(const u8 *bytes, size_t n, enum insn_mode mode, struct string_io_insn *out,
 			  char *err, size_t errlen);
 
+/* The prefix bytes (legacy and REX) before the opcode at bytes[0..n); 0 when no opcode follows. */
+u32 insn_prefix_length(const u8 *bytes, size_t n, enum insn_mode mode);
+
 /* For a write: the value to store, from the register file (rAX..r15) or the immediate. */
 u64 insn_store_value(const struct mmio_insn *in, const u64 gprs[16]);
 

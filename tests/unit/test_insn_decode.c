@@ -370,6 +370,22 @@ static void test_effective_address(void **state)
 	}
 }
 
+/* Prefixes before an opcode the exit already named (SVM without next-RIP: CPUID, RDMSR, ...). */
+static void test_prefix_length(void **state)
+{
+	static const u8 cpuid[] = { 0x0f, 0xa2 }, opsize[] = { 0x66, 0x0f, 0xa2 };
+	static const u8 rex_w[] = { 0x48, 0x0f, 0x32 }, rex_then_66[] = { 0x48, 0x66, 0x0f, 0x32 };
+	static const u8 many[] = { 0x2e, 0xf3, 0x66, 0x67, 0x4c, 0x0f, 0x33 }, only_prefixes[] = { 0x66, 0x66 };
+	assert_int_equal(insn_prefix_length(cpuid, sizeof(cpuid), INSN_MODE_64), 0);
+	assert_int_equal(insn_prefix_length(opsize, sizeof(opsize), INSN_MODE_32), 1);
+	assert_int_equal(insn_prefix_length(rex_w, sizeof(rex_w), INSN_MODE_64), 1);
+	assert_int_equal(insn_prefix_length(rex_w, sizeof(rex_w), INSN_MODE_32), 0); /* 0x48 is DEC EAX there */
+	assert_int_equal(insn_prefix_length(rex_then_66, sizeof(rex_then_66), INSN_MODE_64), 2); /* a void REX still counts */
+	assert_int_equal(insn_prefix_length(many, sizeof(many), INSN_MODE_64), 5);
+	assert_int_equal(insn_prefix_length(only_prefixes, sizeof(only_prefixes), INSN_MODE_64), 0);
+	assert_int_equal(insn_prefix_length(cpuid, 0, INSN_MODE_64), 0); /* nothing fetched */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -383,6 +399,7 @@ int main(void)
 		cmocka_unit_test(test_store_value),
 		cmocka_unit_test(test_load_result),
 		cmocka_unit_test(test_effective_address),
+		cmocka_unit_test(test_prefix_length),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
