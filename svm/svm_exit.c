@@ -1,11 +1,9 @@
 /* Decoding an SVM #VMEXIT into the neutral struct vm_exit the core dispatches. */
 #include "svm/svm.h"
-#include "hv/emulate/guest_insn.h"
-#include "hv/emulate/insn_decode.h"
 #include "x86.h"
 
 /* Instruction lengths for CPUs without next-RIP saving (QEMU TCG: NRIP is 0),
- * without prefixes: insn_len adds those the guest put in front. */
+ * without prefixes: set_insn_len says so and the core adds those at RIP. */
 #define LEN_CPUID 2
 #define LEN_HLT 1
 #define LEN_MSR 2
@@ -15,24 +13,19 @@
 #define LEN_RDPMC 2
 #define VECTOR_UD 6
 
-/* The prefixes before the opcode at RIP: CPUID, RDMSR and the others take
- * (and ignore) operand-size, segment, REP and REX prefixes, which a length
- * known from the opcode alone would leave RIP inside the instruction. */
-static u8 prefix_bytes(struct vcpu *vcpu)
+/* Without next-RIP saving the length is the opcode's alone; CPUID, RDMSR and
+ * the others take (and ignore) operand-size, segment, REP and REX prefixes,
+ * which the core adds after the exit (guest_insn_prefixes): reading guest
+ * memory here, with interrupts off and the vCPU still "in guest mode", could
+ * stall a memslot update waiting for it. */
+static void set_insn_len(struct vm_exit *exit, const struct vmcb *vmcb, u8 known)
 {
-	struct vcpu_sregs s;
-	u8 b[15];
-
-	svm_get_sregs(vcpu, &s);
-	u32 n = guest_fetch_insn(vcpu, &s, b, sizeof(b));
-	return (u8)insn_prefix_length(b, n, guest_code_mode(&s));
-}
-
-static u8 insn_len(struct vcpu *vcpu, const struct vmcb *vmcb, u8 known)
-{
-	if ((svm_caps.features & SVM_FEATURE_NRIP) && vmcb->control.next_rip)
-		return (u8)(vmcb->control.next_rip - vmcb->save.rip);
-	return known + prefix_bytes(vcpu);
+	if ((svm_caps.features & SVM_FEATURE_NRIP) && vmcb->control.next_rip) {
+		exit->insn_len = (u8)(vmcb->control.next_rip - vmcb->save.rip);
+		return;
+	}
+	exit->insn_len = known;
+	exit->insn_len_without_prefixes = true;
 }
 
 static void decode_io(const struct vmcb *vmcb, struct vm_exit *exit)
@@ -133,11 +126,11 @@ void svm_decode_exit(struct vcpu *vcpu, struct vm_exit *exit)
 			exit->kind = EXIT_KIND_CPUID;
 			exit->cpuid.leaf = (u32)vmcb->save.rax;
 			exit->cpuid.subleaf = (u32)vcpu->regs.gpr[GPR_RCX];
-			exit->insn_len = insn_len(vcpu, vmcb, LEN_CPUID);
+			set_insn_len(exit, vmcb, LEN_CPUID);
 			break;
 		case VMEXIT_HLT:
 			exit->kind = EXIT_KIND_HLT;
-			exit->insn_len = insn_len(vcpu, vmcb, LEN_HLT);
+			set_insn_len(exit, vmcb, LEN_HLT);
 			break;
 		case VMEXIT_IOIO:
 			decode_io(vmcb, exit);
@@ -146,11 +139,11 @@ void svm_decode_exit(struct vcpu *vcpu, struct vm_exit *exit)
 			exit->kind = vmcb->control.exit_info1 ? EXIT_KIND_MSR_WRITE : EXIT_KIND_MSR_READ;
 			exit->msr.index = (u32)vcpu->regs.gpr[GPR_RCX];
 			exit->msr.value = ((u64)(u32)vcpu->regs.gpr[GPR_RDX] << 32) | (u32)vmcb->save.rax;
-			exit->insn_len = insn_len(vcpu, vmcb, LEN_MSR);
+			set_insn_len(exit, vmcb, LEN_MSR);
 			break;
 		case VMEXIT_VMMCALL:
 			exit->kind = EXIT_KIND_HYPERCALL;
-			exit->insn_len = insn_len(vcpu, vmcb, LEN_VMMCALL);
+			set_insn_len(exit, vmcb, LEN_VMMCALL);
 			break;
 		case VMEXIT_NPF:
 			decode_npf(vmcb, exit);
@@ -159,16 +152,16 @@ void svm_decode_exit(struct vcpu *vcpu, struct vm_exit *exit)
 			exit->kind = EXIT_KIND_XSETBV;
 			exit->xcr.index = (u32)vcpu->regs.gpr[GPR_RCX];
 			exit->xcr.value = ((u64)(u32)vcpu->regs.gpr[GPR_RDX] << 32) | (u32)vmcb->save.rax;
-			exit->insn_len = insn_len(vcpu, vmcb, LEN_XSETBV);
+			set_insn_len(exit, vmcb, LEN_XSETBV);
 			break;
 		case VMEXIT_INVD:
 		case VMEXIT_WBINVD:
 			exit->kind = EXIT_KIND_CACHE;
-			exit->insn_len = insn_len(vcpu, vmcb, LEN_INVD);
+			set_insn_len(exit, vmcb, LEN_INVD);
 			break;
 		case VMEXIT_RDPMC:
 			exit->kind = EXIT_KIND_RDPMC;
-			exit->insn_len = insn_len(vcpu, vmcb, LEN_RDPMC);
+			set_insn_len(exit, vmcb, LEN_RDPMC);
 			break;
 		case VMEXIT_INVLPGA:
 		case VMEXIT_VMRUN:

@@ -33,6 +33,16 @@ u32 guest_fetch_insn(struct vcpu *vcpu, const struct vcpu_sregs *s, u8 *buf, u32
 	return guest_read_linear(&pg, linear, access, buf, n, guest_ram_read, vcpu->vm, &fault, &walk);
 }
 
+u32 guest_insn_prefixes(struct vcpu *vcpu)
+{
+	struct vcpu_sregs s;
+	u8 bytes[INSN_MAX_LEN];
+
+	vendor->get_sregs(vcpu, &s);
+	u32 n = guest_fetch_insn(vcpu, &s, bytes, sizeof(bytes));
+	return insn_prefix_length(bytes, n, guest_code_mode(&s));
+}
+
 u64 guest_string_linear(const struct vcpu_sregs *s, enum vcpu_seg seg, u64 index, u8 addr_size)
 {
 	bool long64 = guest_code_mode(s) == INSN_MODE_64;

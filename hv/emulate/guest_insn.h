@@ -11,6 +11,9 @@
  * (fewer when the instruction runs into a page the guest cannot reach). */
 u32 guest_fetch_insn(struct vcpu *vcpu, const struct vcpu_sregs *sregs, u8 *buf, u32 n);
 
+/* The prefix bytes (legacy and REX) before the opcode at CS:RIP, 0 when none can be read. */
+u32 guest_insn_prefixes(struct vcpu *vcpu);
+
 /* The code segment's mode, for the instruction decoder (hv/emulate/insn_decode.h). */
 enum insn_mode guest_code_mode(const struct vcpu_sregs *sregs);
 

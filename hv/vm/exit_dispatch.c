@@ -19,13 +19,14 @@ void inject_exception(struct vcpu *vcpu, u8 vector, bool has_error_code, u32 err
 	vendor->inject_event(vcpu, &ev);
 }
 
-static void skip_instruction(struct vcpu *vcpu, const struct vm_exit *exit)
+void skip_instruction(struct vcpu *vcpu, const struct vm_exit *exit)
 {
 	if (!exit->insn_len) {
 		vm_fail(vcpu, "%s exit without an instruction length (backend bug)", exit_kind_name(exit->kind));
 		return;
 	}
-	vcpu->regs.rip += exit->insn_len;
+	u32 prefixes = exit->insn_len_without_prefixes ? guest_insn_prefixes(vcpu) : 0; /* read at RIP, first */
+	vcpu->regs.rip += exit->insn_len + prefixes;
 }
 
 /* VMCALL on AMD and VMMCALL on Intel raise #UD: both are the hypercall (include/hypercall.h). */

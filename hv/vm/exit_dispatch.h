@@ -25,6 +25,9 @@ void mmio_exit(struct vcpu *vcpu, u64 gpa, bool write);
 /* (io_exit is in hv/devices/io.h) */
 
 /* What a guest CPUID returns (also for tests and the hypervisor leaf). */
+/* Past the exiting instruction: the backend's length, plus the prefixes at RIP when it names none. */
+void skip_instruction(struct vcpu *vcpu, const struct vm_exit *exit);
+
 void cpuid_for_guest(const struct vcpu *vcpu, u32 leaf, u32 subleaf, struct cpuid_regs *out);
 
 /* Queue a hardware exception for the guest (delivered at the next entry). */

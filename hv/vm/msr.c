@@ -254,6 +254,6 @@ bool rdpmc_exit(struct vcpu *vcpu, const struct vm_exit *exit)
 	}
 	vcpu->regs.gpr[GPR_RAX] = (u32)value;
 	vcpu->regs.gpr[GPR_RDX] = value >> 32;
-	vcpu->regs.rip += exit->insn_len ? exit->insn_len : 2; /* 0F 33 */
+	skip_instruction(vcpu, exit);
 	return false;
 }

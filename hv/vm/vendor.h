@@ -120,6 +120,9 @@ struct vm_exit {
 	 * it for every exit the core completes by skipping the instruction
 	 * (IO, MSR, CPUID, HLT, HYPERCALL, XSETBV, CACHE). */
 	u8 insn_len;
+	/* insn_len is the opcode's alone (SVM without next-RIP saving): the core
+	 * adds the prefixes at RIP, after the exit, never inside the backend's run. */
+	bool insn_len_without_prefixes;
 	union {
 		struct {
 			u16 port;
